@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-version differences, in one place.  Force-included by Kbuild into
+ * every goalloc object so that the core carries no version checks.
+ * Supported: Debian 12's 6.1 and 6.12 kernels.
+ */
+#ifndef GOALLOC_COMPAT_H
+#define GOALLOC_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mmzone.h>
+#include <linux/shrinker.h>
+
+/* Largest buddy order alloc_pages() accepts (inclusive). */
+#ifdef MAX_PAGE_ORDER
+#define GOALLOC_MAX_BUDDY_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define GOALLOC_MAX_BUDDY_ORDER	MAX_ORDER
+#else
+#define GOALLOC_MAX_BUDDY_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * Shrinkers: 6.7 made them dynamically allocated (shrinker_alloc()).
+ * goalloc_shrinker_create() returns a registered shrinker or NULL.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static inline struct shrinker *
+goalloc_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	struct shrinker *s = shrinker_alloc(0, "goalloc");
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	shrinker_register(s);
+	return s;
+}
+
+static inline void goalloc_shrinker_destroy(struct shrinker *s)
+{
+	if (s)
+		shrinker_free(s);
+}
+#else
+#include <linux/slab.h>
+static inline struct shrinker *
+goalloc_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "goalloc")) {
+		kfree(s);
+		return NULL;
+	}
+	return s;
+}
+
+static inline void goalloc_shrinker_destroy(struct shrinker *s)
+{
+	if (s) {
+		unregister_shrinker(s);
+		kfree(s);
+	}
+}
+#endif
+
+#endif /* GOALLOC_COMPAT_H */

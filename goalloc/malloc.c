@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc: the Go runtime's memory allocator, as a kernel object allocator.
+ *
+ * This file holds the overview and the exported API; the levels are in
+ * their own files, named after Go's (src/runtime/malloc.go, mcache.go,
+ * mcentral.go, mheap.go, mfixalloc.go, mpagecache.go, sizeclasses.go).
+ *
+ * === Glossary ===
+ *
+ *   fixalloc   fixed-size allocator for span descriptors (fixalloc.c)
+ *   mheap      the page heap: runs of 8 KiB Go pages, drawn from the buddy
+ *              allocator in chunks (Go's arenas) (mheap.c)
+ *   mspan      a run of pages for one span class, with its bitmaps (mspan.c)
+ *   mcentral   per span class: the spans no CPU caches (mcentral.c)
+ *   mcache     per CPU: one span per span class, the tiny block and a page
+ *              cache (mcache.c, pagecache.c, tiny.c)
+ *
+ * A span class is a size class (Go's 67, sizeclasses.c) times scan/noscan.
+ * Noscan objects are declared pointer-free by the caller: kmemleak does not
+ * scan them, and under 16 bytes they go to the tiny allocator.
+ *
+ * === Allocating ===
+ *
+ *  1. Round the size up to its class: two table lookups (size_to_class).
+ *  2. With the CPU's mcache lock (local_lock_irqsave: interrupts off, no
+ *     shared lock, no atomic), take the lowest set bit of the current span's
+ *     alloc_cache (Go's allocCache: a 64-bit window of the free bitmap).
+ *     This is the fast path (malloc_small).  On a miss:
+ *  3. mcache_refill: load the next word of the span's free bitmap, or merge
+ *     the frees other CPUs made to it; if the span is full, hand it back to
+ *     mcentral and take a partial one (mcentral lock, O(1)); if mcentral has
+ *     none, carve a new span from the CPU's page cache (no heap lock);
+ *  4. only then, with interrupts back on, mcentral_grow takes a span from
+ *     the heap, which may grow by a chunk with the caller's GFP flags (and
+ *     sleep if they allow).
+ *  Tiny objects (noscan, < 16 B) bump-allocate in the CPU's 16-byte block;
+ *  large objects (> 32 KiB) are spans of their own straight from the heap.
+ *
+ * === Freeing ===
+ *
+ *  1. Find the span in O(1): chunk index (xarray, RCU) -> chunk->spans[].
+ *     Anything that is not the start of a live object is reported once with
+ *     WARN_ONCE, counted, and otherwise ignored.
+ *  2. If this CPU caches the span, set the slot's bit in freebits (mcache
+ *     lock only).  Otherwise take the span's mcentral lock: if another CPU
+ *     caches it, set the slot in remotebits for that CPU to merge (atomic
+ *     bit op); if none does, set it in freebits and move the span between
+ *     the full, partial and empty lists; empty spans beyond a small reserve
+ *     go back to the heap after the lock is dropped.
+ *  3. A large object goes back to the heap; the heap merges free neighbours.
+ *
+ * === Where memory comes from and goes back ===
+ *
+ * The heap takes chunks of up to 4 MiB from alloc_pages_node, falling back
+ * to smaller orders down to what the request needs.  Chunks that become
+ * entirely free go back to the buddy allocator through the shrinker, the
+ * debugfs "flush" file, goalloc_flush() and at unload (Go's scavenger).  A
+ * CPU that goes offline has its mcache flushed by a CPU hotplug callback.
+ *
+ * === Lock order ===
+ *
+ *  1. mcache.lock (local_lock, per CPU, interrupts off): the CPU's mcache,
+ *     its page cache, and the allocation state of the spans it caches.
+ *  2. mcentral.lock (spinlock, per span class): the three span lists, and
+ *     the allocation state (freebits, nfree, cpu) of spans no CPU caches.
+ *  3. mheap.lock (spinlock): free runs, chunks list, chunk->spans[] of free
+ *     runs, heap counters.
+ *  4. fixalloc lock, the chunk index's xa_lock: leaves.
+ * Every lock is taken with interrupts off, so every path may run in
+ * hard-irq context with GFP_ATOMIC.  Growing the heap (alloc_pages, kmalloc
+ * of chunk metadata) happens with no goalloc lock held.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/kmemleak.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+#include "malloc.h"
+
+/* While non-zero, bad frees are logged, not WARNed (tests that cause them). */
+atomic_t goalloc_expected_invalid_frees = ATOMIC_INIT(0);
+EXPORT_SYMBOL_IF_KUNIT(goalloc_expected_invalid_frees);
+
+/* === Hooks: zeroing, init_on_free, kmemleak === */
+
+static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usable,
+						gfp_t gfp, bool noscan)
+{
+	if (unlikely(want_init_on_alloc(gfp)))
+		memset(p, 0, usable);
+	kmemleak_alloc(p, size, 1, gfp);
+	if (noscan)
+		kmemleak_no_scan(p);
+	return p;
+}
+
+/* Called once the object at @p is known to be live, before it is freed. */
+void goalloc_free_hook(void *p, size_t size)
+{
+	kmemleak_free(p);
+	if (want_init_on_free())
+		memset(p, 0, size);
+}
+
+void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what)
+{
+	goalloc_stat_inc(GS_INVALID_FREE);
+	if (atomic_read(&goalloc_expected_invalid_frees)) {
+		pr_info("expected invalid free of %px: %s\n", p, what);
+		return;
+	}
+	if (s)
+		WARN_ONCE(1, "goalloc: invalid free of %px: %s (span %px, %u pages, object size %u)\n",
+			  p, what, (void *)s->base, s->npages, s->elemsize);
+	else
+		WARN_ONCE(1, "goalloc: invalid free of %px: %s\n", p, what);
+}
+
+/* === Allocation === */
+
+static __always_inline unsigned int slot_sizeclass(unsigned int slot)
+{
+	return slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot);
+}
+
+/* The fast path: about 15 instructions between the interrupt flag ops. */
+static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, int node)
+{
+	unsigned int cls = size_to_class(size);
+	unsigned int slot = make_spc(cls, noscan);
+	unsigned long flags, obj;
+	struct mcache *c;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	c = this_cpu_ptr(&mcaches);
+	obj = mspan_next_free_fast(c->alloc[slot]);
+	if (likely(obj))
+		c->class_allocs[cls]++;
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (unlikely(!obj)) {
+		obj = (unsigned long)mcache_alloc_slow(slot, gfp, node);
+		if (!obj)
+			return NULL;
+		this_cpu_inc(mcaches.class_allocs[cls]);
+	}
+	return goalloc_alloc_hook((void *)obj, size, class_to_size[cls], gfp, noscan);
+}
+
+static noinline void *malloc_tiny(size_t size, gfp_t gfp)
+{
+	unsigned long flags;
+	void *p, *block;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	p = tiny_alloc(this_cpu_ptr(&mcaches), size);
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (unlikely(!p)) {
+		block = mcache_alloc_slow(TINY_SLOT, gfp, NUMA_NO_NODE);
+		if (!block)
+			return NULL;
+		local_lock_irqsave(&mcaches.lock, flags);
+		this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
+		p = tiny_install(this_cpu_ptr(&mcaches), (unsigned long)block, size);
+		local_unlock_irqrestore(&mcaches.lock, flags);
+	}
+	return goalloc_alloc_hook(p, size, size, gfp, true);
+}
+
+static noinline void *malloc_large(size_t size, gfp_t gfp, int node)
+{
+	unsigned int npages = DIV_ROUND_UP(size, GO_PAGE_SIZE);
+	/* Power-of-two sizes are naturally aligned, as with kmalloc. */
+	unsigned int align = is_power_of_2(size) ? npages : 1;
+	struct mspan *s;
+
+	s = mheap_alloc(npages, align, node, gfp);
+	if (!s)
+		return NULL;
+	s->elemsize = size;
+	s->nelems = 1;
+	goalloc_stat_inc(GS_LARGE_ALLOC);
+	goalloc_stat_add(GS_LARGE_ALLOC_PAGES, npages);
+	return goalloc_alloc_hook((void *)s->base, size, mspan_bytes(s), gfp, false);
+}
+
+static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan, int node)
+{
+	might_alloc(gfp);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (noscan && size < TINY_SIZE)
+		return malloc_tiny(size, gfp);
+	if (likely(size <= MAX_SMALL_SIZE))
+		return malloc_small(size, gfp, noscan, node);
+	if (unlikely(size > GOALLOC_MAX_SIZE))
+		return NULL;
+	return malloc_large(size, gfp, node);
+}
+
+/**
+ * goalloc_alloc() - allocate an object, like kmalloc().
+ * @size: bytes wanted; 0 returns ZERO_SIZE_PTR.
+ * @flags: GFP flags: __GFP_ZERO zeroes, GFP_ATOMIC never sleeps.
+ *
+ * The object is at least 8-byte aligned, and naturally aligned when @size
+ * is a power of two.  Objects over 32 KiB are runs of whole pages.
+ *
+ * Return: the object, or NULL if memory ran out or @size exceeds
+ * GOALLOC_MAX_SIZE.
+ */
+void *goalloc_alloc(size_t size, gfp_t flags)
+{
+	return goalloc_malloc(size, flags, false, NUMA_NO_NODE);
+}
+EXPORT_SYMBOL_GPL(goalloc_alloc);
+
+/**
+ * goalloc_alloc_noscan() - allocate an object that holds no pointers.
+ * @size: bytes wanted; 0 returns ZERO_SIZE_PTR.
+ * @flags: GFP flags, as for goalloc_alloc().
+ *
+ * Like goalloc_alloc(), for data the caller promises holds no pointer to
+ * other objects (kmemleak does not scan it).  Sizes under 16 bytes share
+ * 16-byte blocks (Go's tiny allocator) and are aligned to the largest power
+ * of two up to 8 that divides @size.
+ *
+ * Return: the object, or NULL.
+ */
+void *goalloc_alloc_noscan(size_t size, gfp_t flags)
+{
+	return goalloc_malloc(size, flags, true, NUMA_NO_NODE);
+}
+EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
+
+/**
+ * goalloc_zalloc() - allocate a zeroed object.
+ * @size: bytes wanted.
+ * @flags: GFP flags.
+ *
+ * Return: the object, zeroed, or NULL.
+ */
+void *goalloc_zalloc(size_t size, gfp_t flags)
+{
+	return goalloc_malloc(size, flags | __GFP_ZERO, false, NUMA_NO_NODE);
+}
+EXPORT_SYMBOL_GPL(goalloc_zalloc);
+
+/**
+ * goalloc_alloc_node() - allocate an object, preferring a NUMA node.
+ * @size: bytes wanted.
+ * @flags: GFP flags.
+ * @node: node whose memory to use when the heap grows, or NUMA_NO_NODE.
+ *
+ * goalloc has one heap: @node decides where new chunks come from, and so
+ * where large objects and fresh spans lie; small objects already cached by
+ * this CPU are served from its cache wherever they lie.
+ *
+ * Return: the object, or NULL.
+ */
+void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
+{
+	return goalloc_malloc(size, flags, false, node);
+}
+EXPORT_SYMBOL_GPL(goalloc_alloc_node);
+
+/* === Free === */
+
+/*
+ * Free slot @idx (at @addr) of small span @s: locally if this CPU caches
+ * the span, else through mcentral.  @hook_size: bytes for the free hook, 0
+ * for a tiny block (the hook ran per tiny object).  Any context.
+ */
+static __always_inline bool free_local(struct mcache *c, struct mspan *s, unsigned int idx,
+				       unsigned long addr, size_t hook_size)
+{
+	if (unlikely(mspan_obj_is_free(s, idx) || test_bit(idx, s->remotebits)))
+		return false;
+	if (hook_size)
+		goalloc_free_hook((void *)addr, hook_size);
+	__set_bit(idx, s->freebits);
+	s->nfree++;
+	c->class_frees[spc_sizeclass(s->spc)]++;
+	c->stat[GS_FREE_LOCAL]++;
+	return true;
+}
+
+void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size)
+{
+	unsigned long flags;
+	bool done;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	if (likely(READ_ONCE(s->cpu) == smp_processor_id())) {
+		done = free_local(this_cpu_ptr(&mcaches), s, idx, addr, hook_size);
+		local_unlock_irqrestore(&mcaches.lock, flags);
+		if (unlikely(!done))
+			goalloc_report_invalid_free((void *)addr, s, "double free");
+		return;
+	}
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	mcentral_free_remote(s, idx, addr, hook_size);
+}
+
+static noinline void free_large(struct mspan *s, unsigned long addr)
+{
+	unsigned long flags;
+	unsigned int npages = s->npages;
+
+	if (unlikely(addr != s->base)) {
+		goalloc_report_invalid_free((void *)addr, s, "pointer inside a large object");
+		return;
+	}
+	goalloc_free_hook((void *)addr, mspan_bytes(s));
+	spin_lock_irqsave(&mheap.lock, flags);
+	if (unlikely(s->state != MSPAN_INUSE || s->spc || s->base != addr)) {
+		spin_unlock_irqrestore(&mheap.lock, flags);
+		goalloc_report_invalid_free((void *)addr, s, "double free (large)");
+		return;
+	}
+	mheap_free_span_locked(s);
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	goalloc_stat_inc(GS_LARGE_FREE);
+	goalloc_stat_add(GS_LARGE_FREE_PAGES, npages);
+}
+
+/* The live object @addr lies in, checked: its span, or NULL if reported. */
+static struct mspan *object_span(unsigned long addr, unsigned int *idx)
+{
+	struct mspan *s = mheap_span_of(addr);
+
+	if (unlikely(!s)) {
+		goalloc_report_invalid_free((void *)addr, NULL, "not a goalloc object");
+		return NULL;
+	}
+	if (!s->spc || s->tiny)
+		return s;
+	*idx = mspan_obj_index(s, addr);
+	if (unlikely(*idx >= s->nelems || mspan_obj_addr(s, *idx) != addr)) {
+		goalloc_report_invalid_free((void *)addr, s, "pointer inside an object");
+		return NULL;
+	}
+	return s;
+}
+
+/**
+ * goalloc_free() - free an object.
+ * @p: an object from goalloc, NULL or ZERO_SIZE_PTR (no-ops).
+ *
+ * May be called from any context and any CPU, whichever CPU allocated @p.
+ * A pointer that is not a live goalloc object (double free, interior or
+ * foreign pointer) is reported once with WARN_ONCE, counted in the
+ * statistics as an invalid free, and otherwise ignored.
+ */
+void goalloc_free(const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	unsigned int idx = 0;
+	struct mspan *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	s = object_span(addr, &idx);
+	if (unlikely(!s))
+		return;
+	if (unlikely(!s->spc))
+		free_large(s, addr);
+	else if (s->tiny)
+		tiny_free(s, addr);
+	else
+		goalloc_free_small(s, addr, idx, s->elemsize);
+}
+EXPORT_SYMBOL_GPL(goalloc_free);
+
+/**
+ * goalloc_usable_size() - bytes usable in an object.
+ * @p: a live goalloc object.
+ *
+ * Return: the size of @p's class (for a large object its pages, for a tiny
+ * object the size it was allocated with), or 0 for NULL, ZERO_SIZE_PTR and
+ * pointers that are not the start of a goalloc object.
+ */
+size_t goalloc_usable_size(const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct mspan *s;
+	unsigned int idx;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	s = mheap_span_of(addr);
+	if (!s)
+		return 0;
+	if (!s->spc)
+		return addr == s->base ? mspan_bytes(s) : 0;
+	if (s->tiny)
+		return tiny_usable_size(s, addr);
+	idx = mspan_obj_index(s, addr);
+	if (idx >= s->nelems || mspan_obj_addr(s, idx) != addr)
+		return 0;
+	return s->elemsize;
+}
+EXPORT_SYMBOL_GPL(goalloc_usable_size);
+
+/**
+ * goalloc_realloc() - resize an object, like krealloc().
+ * @p: object to resize, or NULL (then this is goalloc_alloc()).
+ * @new_size: bytes wanted; 0 frees @p and returns ZERO_SIZE_PTR.
+ * @flags: GFP flags for a new object.
+ *
+ * The contents are kept up to the smaller of the old and new sizes.  If
+ * @new_size fits in @p's class, @p is returned unchanged.  A noscan object
+ * stays noscan.
+ *
+ * Return: the object (maybe moved), or NULL with @p untouched.
+ */
+void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
+{
+	size_t old_size;
+	struct mspan *s;
+	void *n;
+
+	if (unlikely(!new_size)) {
+		goalloc_free(p);
+		return ZERO_SIZE_PTR;
+	}
+	if (ZERO_OR_NULL_PTR(p))
+		return goalloc_alloc(new_size, flags);
+	old_size = goalloc_usable_size(p);
+	if (unlikely(!old_size)) {
+		goalloc_report_invalid_free(p, NULL, "realloc of a pointer that is not a goalloc object");
+		return NULL;
+	}
+	if (new_size <= old_size)
+		return (void *)p;
+	s = mheap_span_of((unsigned long)p);
+	n = goalloc_malloc(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
+	if (!n)
+		return NULL;
+	memcpy(n, p, old_size);
+	goalloc_free(p);
+	return n;
+}
+EXPORT_SYMBOL_GPL(goalloc_realloc);
+
+/* === Bulk === */
+
+/**
+ * goalloc_alloc_bulk() - allocate @nr objects of one size.
+ * @size: bytes per object.
+ * @flags: GFP flags.
+ * @nr: number of objects.
+ * @p: array that receives them.
+ *
+ * Faster per object than goalloc_alloc(): one lock section hands out every
+ * object the CPU's current span can give.
+ *
+ * Return: @nr, or 0 (and nothing allocated) if memory ran out.
+ */
+int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
+{
+	unsigned int cls, slot;
+	unsigned long flags_irq, obj;
+	size_t i = 0, start;
+	struct mcache *c;
+	struct mspan *s;
+
+	if (!size || size > MAX_SMALL_SIZE) {
+		for (; i < nr; i++) {
+			p[i] = goalloc_alloc(size, flags);
+			if (!p[i])
+				goto fail;
+		}
+		return nr;
+	}
+	might_alloc(flags);
+	cls = size_to_class(size);
+	slot = make_spc(cls, false);
+	while (i < nr) {
+		start = i;
+		local_lock_irqsave(&mcaches.lock, flags_irq);
+		c = this_cpu_ptr(&mcaches);
+		s = c->alloc[slot];
+		while (i < nr && (obj = mspan_next_free_fast(s)))
+			p[i++] = (void *)obj;
+		if (i < nr) {
+			obj = mcache_refill(c, slot);
+			if (obj)
+				p[i++] = (void *)obj;
+		}
+		c->class_allocs[cls] += i - start;
+		local_unlock_irqrestore(&mcaches.lock, flags_irq);
+		if (i < nr && !obj) {
+			obj = (unsigned long)mcache_alloc_slow(slot, flags, NUMA_NO_NODE);
+			if (obj) {
+				this_cpu_inc(mcaches.class_allocs[cls]);
+				p[i++] = (void *)obj;
+			}
+		}
+		for (; start < i; start++)
+			goalloc_alloc_hook(p[start], size, class_to_size[cls], flags, false);
+		if (i < nr && !obj)
+			goto fail;
+	}
+	return nr;
+fail:
+	goalloc_free_bulk(i, p);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(goalloc_alloc_bulk);
+
+/**
+ * goalloc_free_bulk() - free @nr objects.
+ * @nr: number of objects.
+ * @p: the objects (each as for goalloc_free()).
+ *
+ * Faster per object than goalloc_free(): objects in spans this CPU caches
+ * are freed under one lock section.
+ */
+void goalloc_free_bulk(size_t nr, void **p)
+{
+	unsigned long flags, addr;
+	unsigned int idx = 0;
+	struct mcache *c;
+	struct mspan *s;
+	size_t i;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	c = this_cpu_ptr(&mcaches);
+	for (i = 0; i < nr; i++) {
+		addr = (unsigned long)p[i];
+		s = ZERO_OR_NULL_PTR(p[i]) ? NULL : mheap_span_of(addr);
+		if (s && s->spc && !s->tiny && s->cpu == smp_processor_id()) {
+			idx = mspan_obj_index(s, addr);
+			if (idx < s->nelems && mspan_obj_addr(s, idx) == addr &&
+			    free_local(c, s, idx, addr, s->elemsize))
+				continue;
+		}
+		local_unlock_irqrestore(&mcaches.lock, flags);
+		goalloc_free(p[i]);
+		local_lock_irqsave(&mcaches.lock, flags);
+		c = this_cpu_ptr(&mcaches);
+	}
+	local_unlock_irqrestore(&mcaches.lock, flags);
+}
+EXPORT_SYMBOL_GPL(goalloc_free_bulk);
+
+/**
+ * goalloc_flush() - give cached memory back to the buddy allocator now.
+ *
+ * Flushes every CPU's cache, returns empty spans to the heap and entirely
+ * free chunks to the buddy allocator, as the shrinker does under pressure.
+ * Process context; may sleep.
+ */
+void goalloc_flush(void)
+{
+	mcache_flush_all();
+	mcentral_release_empty(0);
+	mheap_scavenge(ULONG_MAX);
+}
+EXPORT_SYMBOL_GPL(goalloc_flush);

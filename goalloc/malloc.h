@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goalloc private types.  See malloc.c for the overview and the lock order.
+ *
+ * Every type of the core, its size class and its invariant, in one place:
+ *
+ *   struct mspan      ~330 B  a run of Go pages: one span class, or free.
+ *                             nelems == nfree + popcount(alloc_cache)
+ *                                       + live objects + pending remote frees
+ *   struct mchunk     48 B +  one buddy allocation (Go's arena); spans[]
+ *                     8 B/pg  maps each Go page to its mspan.
+ *   struct mcache     ~1.2 KiB per CPU: one current span per span class,
+ *                             the tiny block, the page cache, counters.
+ *   struct mcentral   64 B    per span class, cache-line aligned: partial,
+ *                             full and empty span lists under one lock.
+ *   struct mheap      one     free runs by length, chunks, the chunk index.
+ */
+#ifndef GOALLOC_MALLOC_H
+#define GOALLOC_MALLOC_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
+#include <linux/xarray.h>
+#include <linux/bitops.h>
+#include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/gfp.h>
+#include <linux/bug.h>
+
+#include "../include/goalloc.h"
+
+/* === Constants (Go's names in brackets) === */
+
+#define GO_PAGE_SHIFT		13			/* [_PageShift] */
+#define GO_PAGE_SIZE		(1UL << GO_PAGE_SHIFT)	/* 8 KiB logical page */
+#define GO_PAGE_ORDER		(GO_PAGE_SHIFT - PAGE_SHIFT)
+#define NUM_SIZE_CLASSES	68			/* [_NumSizeClasses] */
+#define NUM_SPAN_CLASSES	(NUM_SIZE_CLASSES << 1)	/* [numSpanClasses] */
+#define MAX_SMALL_SIZE		32768			/* [_MaxSmallSize] */
+#define SMALL_SIZE_DIV		8			/* [smallSizeDiv] */
+#define SMALL_SIZE_MAX		1024			/* [smallSizeMax] */
+#define LARGE_SIZE_DIV		128			/* [largeSizeDiv] */
+#define MAX_OBJS_PER_SPAN	1024			/* [maxObjsPerSpan] */
+#define SPAN_BITMAP_LONGS	BITS_TO_LONGS(MAX_OBJS_PER_SPAN)
+#define TINY_SIZE		16			/* [maxTinySize] */
+#define TINY_SIZE_CLASS		2			/* 16-byte blocks */
+/* mcentrals and mcache slots: one per span class, then one for tiny spans. */
+#define TINY_SLOT		NUM_SPAN_CLASSES
+#define NUM_CENTRALS		(NUM_SPAN_CLASSES + 1)
+
+/* Page cache per CPU (Go's pageCache): 64 Go pages and a bitmap. */
+#define PCACHE_PAGES		64
+/* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
+#define CHUNK_MAX_ORDER		min(10, GOALLOC_MAX_BUDDY_ORDER)
+/* Free runs shorter than this sit in exact lists, longer ones in a tree. */
+#define HEAP_FREE_LISTS		128
+/* Empty spans an mcentral keeps before it gives them back to the heap. */
+#define MCENTRAL_EMPTY_RESERVE	2
+
+static_assert(GOALLOC_MAX_SIZE <= (PAGE_SIZE << GOALLOC_MAX_BUDDY_ORDER));
+static_assert(GO_PAGE_ORDER >= 0);
+static_assert(BITS_PER_LONG == 64, "alloc_cache is one bitmap word");
+
+/* A span class is a size class and a noscan bit [spanClass]. */
+static inline unsigned int make_spc(unsigned int sizeclass, bool noscan)
+{
+	return (sizeclass << 1) | noscan;
+}
+
+static inline unsigned int spc_sizeclass(unsigned int spc)
+{
+	return spc >> 1;
+}
+
+static inline bool spc_noscan(unsigned int spc)
+{
+	return spc & 1;
+}
+
+/* === Size classes (sizeclasses.c) === */
+
+extern const u16 class_to_size[NUM_SIZE_CLASSES];
+extern const u8 class_to_allocnpages[NUM_SIZE_CLASSES];
+extern const u16 class_to_nelems[NUM_SIZE_CLASSES];
+extern u32 class_to_divmagic[NUM_SIZE_CLASSES];
+extern u8 size_to_class8[SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];
+extern u8 size_to_class128[(MAX_SMALL_SIZE - SMALL_SIZE_MAX) / LARGE_SIZE_DIV + 1];
+
+void sizeclasses_init(void);
+
+/* Size class of a small size (1..MAX_SMALL_SIZE), in constant time. */
+static __always_inline unsigned int size_to_class(size_t size)
+{
+	if (size <= SMALL_SIZE_MAX - 8)
+		return size_to_class8[DIV_ROUND_UP(size, SMALL_SIZE_DIV)];
+	return size_to_class128[DIV_ROUND_UP(size - SMALL_SIZE_MAX, LARGE_SIZE_DIV)];
+}
+
+/* === mspan (mspan.c) === */
+
+enum mspan_state {
+	MSPAN_DEAD = 0,		/* descriptor not describing memory */
+	MSPAN_FREE,		/* a free run in the heap */
+	MSPAN_INUSE,		/* small-object span or large object */
+};
+
+#define MSPAN_NO_CPU	(-1)
+
+struct mspan {
+	/* Identity: set when carved, stable while in use (read lock-free). */
+	unsigned long base;		/* first byte */
+	u32 npages;			/* length in Go pages */
+	u16 spc;			/* span class; 0 for a large object */
+	u8 state;			/* enum mspan_state; heap lock */
+	u8 tiny;			/* holds tiny blocks (noscan, class 2) */
+	u32 elemsize;			/* object size (large: npages bytes) */
+	u32 nelems;			/* objects in the span */
+	u32 divmagic;			/* (off * divmagic) >> 32 == off / elemsize */
+	int cpu;			/* caching CPU or MSPAN_NO_CPU; hot */
+	struct mchunk *chunk;		/* the chunk this span lies in */
+
+	/*
+	 * Allocation state.  While cached (cpu >= 0): owned by that CPU with
+	 * interrupts off.  Uncached: under the mcentral lock.
+	 */
+	u64 alloc_cache;		/* free slots of word cache_word; hot */
+	u32 cache_word;			/* which freebits word alloc_cache holds */
+	u32 nfree;			/* set bits in freebits */
+	unsigned long freebits[SPAN_BITMAP_LONGS];	/* 1 = free */
+	/* Frees from CPUs that do not cache the span: atomic bit ops. */
+	unsigned long remotebits[SPAN_BITMAP_LONGS];
+	atomic_t *tinymask;		/* per block: TINY_* bits (tiny spans) */
+
+	struct list_head list;		/* mcentral list, or heap free list */
+	struct rb_node rb;		/* heap: long free runs (heap lock) */
+	u8 on_list;			/* enum mcentral_list; mcentral lock */
+	u8 large_align_shift;		/* large objects: log2 of alignment */
+};
+
+/* Index of the object at @addr in @s (exact when addr is an object start). */
+static __always_inline unsigned int mspan_obj_index(const struct mspan *s, unsigned long addr)
+{
+	return (u32)(((u64)(addr - s->base) * s->divmagic) >> 32);
+}
+
+static __always_inline unsigned long mspan_obj_addr(const struct mspan *s, unsigned int idx)
+{
+	return s->base + (unsigned long)idx * s->elemsize;
+}
+
+/*
+ * Fast path, interrupts off, @s cached by this CPU: take the lowest free
+ * slot from alloc_cache.  About 6 instructions: test, ctz, clear, mul, add.
+ * Returns 0 on a miss (alloc_cache empty).
+ */
+static __always_inline unsigned long mspan_next_free_fast(struct mspan *s)
+{
+	u64 cache = s->alloc_cache;
+	unsigned int idx;
+
+	if (unlikely(!cache))
+		return 0;
+	idx = __ffs64(cache);
+	s->alloc_cache = cache & (cache - 1);
+	return mspan_obj_addr(s, s->cache_word * 64 + idx);
+}
+
+/* Go pages of @s as bytes. */
+static inline unsigned long mspan_bytes(const struct mspan *s)
+{
+	return (unsigned long)s->npages << GO_PAGE_SHIFT;
+}
+
+void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
+bool mspan_refill_cache(struct mspan *s);
+bool mspan_obj_is_free(const struct mspan *s, unsigned int idx);
+unsigned int mspan_merge_remote(struct mspan *s);
+void mspan_uncache_bits(struct mspan *s);
+unsigned int mspan_live_objects(const struct mspan *s);
+
+/* === Chunks and the page heap (mheap.c) === */
+
+struct mchunk {
+	unsigned long base;		/* first byte (buddy-aligned) */
+	u32 npages;			/* Go pages */
+	u32 free_pages;			/* Go pages in free runs; heap lock */
+	u8 order;			/* buddy order */
+	int node;			/* NUMA node of the pages */
+	struct list_head list;		/* mheap.chunks; heap lock */
+	struct rcu_head rcu;		/* freed after readers of the index */
+	struct mspan *spans[];		/* per Go page; heap lock to write */
+};
+
+struct mheap {
+	spinlock_t lock;		/* protects everything below */
+	struct list_head free[HEAP_FREE_LISTS];	/* free runs of exactly n pages */
+	DECLARE_BITMAP(free_nonempty, HEAP_FREE_LISTS);
+	struct rb_root free_large;	/* runs >= HEAP_FREE_LISTS pages */
+	struct list_head chunks;	/* all chunks */
+	unsigned long nchunks;
+	unsigned long sys_pages;	/* Go pages obtained from the buddy allocator */
+	unsigned long free_pages;	/* Go pages in free runs */
+	unsigned long released_pages;	/* Go pages returned to the buddy allocator, total */
+	atomic_long_t inuse_spans;	/* spans in state MSPAN_INUSE (not locked) */
+	unsigned long grow_failures;	/* buddy allocations that failed */
+	struct xarray index;		/* Go page frame number -> mchunk; RCU readers */
+};
+
+extern struct mheap mheap;
+
+int mheap_init(void);
+void mheap_exit(void);
+struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp);
+struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages);
+void mheap_free_span(struct mspan *s);
+void mheap_free_span_locked(struct mspan *s);
+struct mspan *mheap_span_of(unsigned long addr);
+void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
+			  struct mspan *entry);
+unsigned int mheap_alloc_pcache(unsigned int min, unsigned long *base, struct mchunk **chunk);
+unsigned long mheap_scavenge(unsigned long max_pages);
+unsigned long mheap_free_chunk_pages(void);
+void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest);
+
+/* === Fixed-size descriptor allocator (fixalloc.c) === */
+
+struct mspan *fixalloc_span(void);
+void fixalloc_free_span(struct mspan *s);
+int fixalloc_reserve(unsigned int n, gfp_t gfp);
+void fixalloc_exit(void);
+unsigned long fixalloc_bytes(void);
+
+/* === mcentral (mcentral.c) === */
+
+enum mcentral_list { MC_NONE = 0, MC_PARTIAL, MC_FULL, MC_EMPTY };
+
+struct mcentral {
+	spinlock_t lock;
+	struct list_head partial;	/* some free slots, not cached */
+	struct list_head full;		/* no free slots, not cached */
+	struct list_head empty;		/* all slots free: small reserve */
+	u32 npartial, nfull, nempty;	/* list lengths */
+	u32 ncached;			/* spans cached by some CPU */
+} ____cacheline_aligned_in_smp;
+
+extern struct mcentral mcentral[NUM_CENTRALS];
+
+void mcentral_init(void);
+struct mspan *mcentral_cache_span(unsigned int slot, int cpu);
+void mcentral_cache_fresh(struct mspan *s, int cpu);
+void mcentral_uncache_span(struct mspan *s);
+void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *align);
+struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp);
+struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp);
+void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
+			  size_t hook_size);
+void mcentral_put_fresh(struct mspan *s);
+void mcentral_release_empty(unsigned int keep);
+
+/* === Per-CPU caches (mcache.c) === */
+
+struct pcache {
+	unsigned long base;		/* 64 Go pages starting here, or 0 */
+	u64 freemask;			/* 1 = page free */
+	struct mchunk *chunk;
+};
+
+/* Per-CPU path counters; names in stats.c. */
+enum goalloc_cpu_stat {
+	GS_ALLOC_SLOW,		/* allocations that left the fast path */
+	GS_FREE_LOCAL,		/* frees into a span this CPU caches */
+	GS_FREE_REMOTE,		/* frees through mcentral */
+	GS_TINY_ALLOC,		/* tiny objects allocated */
+	GS_TINY_FREE,		/* tiny objects freed */
+	GS_TINY_BLOCK_ALLOC,	/* 16-byte blocks taken for tiny objects */
+	GS_TINY_BLOCK_FREE,	/* blocks given back when empty */
+	GS_LARGE_ALLOC,		/* large objects allocated */
+	GS_LARGE_FREE,		/* large objects freed */
+	GS_LARGE_ALLOC_PAGES,	/* Go pages of large objects allocated */
+	GS_LARGE_FREE_PAGES,	/* Go pages of large objects freed */
+	GS_INVALID_FREE,	/* bad frees caught and ignored */
+	GS_PCACHE_HIT,		/* span refills served by the page cache */
+	GS_PCACHE_MISS,		/* span refills the page cache could not serve */
+	GS_NR_CPU_STATS,
+};
+
+extern const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS];
+
+struct mcache {
+	local_lock_t lock;		/* interrupts off: everything below */
+	struct mspan *alloc[NUM_CENTRALS];	/* current span per slot; hot */
+	unsigned long tiny;		/* current tiny block, 0 if none; hot */
+	unsigned int tinyoffset;	/* next free byte in it; hot */
+	atomic_t *tinymask;		/* its mask word in the tiny span */
+	struct mspan *tinyspan;		/* span of the tiny block */
+	struct pcache pcache;		/* Go pages for span refills */
+	/* Counters, summed on read (stats.c). */
+	unsigned long stat[GS_NR_CPU_STATS];
+	unsigned long class_allocs[NUM_SIZE_CLASSES];
+	unsigned long class_frees[NUM_SIZE_CLASSES];
+	unsigned long class_refills[NUM_SIZE_CLASSES];
+};
+
+DECLARE_PER_CPU(struct mcache, mcaches);
+
+extern struct mspan emptymspan;
+
+unsigned long mcache_refill(struct mcache *c, unsigned int slot);
+void *mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
+void mcache_flush(struct mcache *c);
+void mcache_flush_all(void);
+int mcache_init(void);
+void mcache_exit(void);
+struct mspan *pcache_alloc_span(struct pcache *pc, unsigned int npages);
+int pcache_flush(struct pcache *pc);
+
+/* Bump a counter of this CPU: irq-safe, no atomic RMW on x86. */
+#define goalloc_stat_inc(item)		this_cpu_inc(mcaches.stat[item])
+#define goalloc_stat_add(item, n)	this_cpu_add(mcaches.stat[item], n)
+
+/* === Tiny allocator (tiny.c) === */
+
+/*
+ * Per 16-byte tiny block, one atomic_t: bit i (0..14) set = a live object
+ * starts at offset i; bit 16 + i set = a live object ends at offset i;
+ * TINY_HELD = a CPU still allocates from the block.  No object starts at
+ * offset 15 (it would end there: one byte is lost in that rare case), so
+ * bit 15 is free to be the held flag.
+ */
+#define TINY_HELD		BIT(15)
+#define TINY_START(off)		BIT(off)
+#define TINY_END(off)		BIT(16 + (off))
+
+void *tiny_alloc(struct mcache *c, size_t size);
+void *tiny_install(struct mcache *c, unsigned long block, size_t size);
+void tiny_retire(struct mcache *c);
+void tiny_free(struct mspan *s, unsigned long addr);
+size_t tiny_usable_size(struct mspan *s, unsigned long addr);
+
+/* === Frees, hooks and the invalid-free report (malloc.c) === */
+
+void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size);
+void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what);
+void goalloc_free_hook(void *p, size_t size);
+
+extern atomic_t goalloc_expected_invalid_frees;
+
+#endif /* GOALLOC_MALLOC_H */

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU caches (Go's mcache, one per P there, one per CPU here).  See
+ * malloc.c for the overview.
+ *
+ * The fast path (malloc.c) only reads c->alloc[slot]->alloc_cache.  This
+ * file holds the slow paths: refilling a slot from the span's own bitmap,
+ * from mcentral, from the page cache, or (with interrupts back on, so the
+ * heap may sleep to grow) from the heap; and flushing a CPU's caches when
+ * it goes offline, when asked to, and at unload.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/workqueue.h>
+#include <linux/mutex.h>
+#include "malloc.h"
+
+/* Go's emptymspan: the slot of a class with no span; alloc_cache is 0. */
+struct mspan emptymspan = { .cpu = MSPAN_NO_CPU };
+
+DEFINE_PER_CPU(struct mcache, mcaches) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+static enum cpuhp_state mcache_hp_state;
+
+/* Install @s as this CPU's span for @slot and take an object from it. */
+static unsigned long mcache_install(struct mcache *c, unsigned int slot, struct mspan *s)
+{
+	c->alloc[slot] = s;
+	if (!mspan_refill_cache(s))
+		return 0;
+	return mspan_next_free_fast(s);
+}
+
+/*
+ * Refill @slot of this CPU's cache without sleeping and take an object:
+ * the current span's bitmap and remote frees first, then a partial span
+ * from mcentral, then a new span from the page cache.  Interrupts off.
+ * Returns 0 when only the heap can help.
+ */
+unsigned long mcache_refill(struct mcache *c, unsigned int slot)
+{
+	struct mspan *s = c->alloc[slot];
+	unsigned int npages, align;
+	int cpu = smp_processor_id();
+
+	lockdep_assert_irqs_disabled();
+	if (s != &emptymspan) {
+		if (mspan_refill_cache(s))
+			return mspan_next_free_fast(s);
+		c->alloc[slot] = &emptymspan;
+		mcentral_uncache_span(s);
+	}
+	c->class_refills[slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot)]++;
+
+	s = mcentral_cache_span(slot, cpu);
+	if (s)
+		return mcache_install(c, slot, s);
+
+	mcentral_span_shape(slot, &npages, &align);
+	if (align == 1) {
+		s = pcache_alloc_span(&c->pcache, npages);
+		c->stat[s ? GS_PCACHE_HIT : GS_PCACHE_MISS]++;
+		if (s && mcentral_init_span(s, slot, GFP_ATOMIC | __GFP_NOWARN)) {
+			mcentral_cache_fresh(s, cpu);
+			return mcache_install(c, slot, s);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The slow path of an allocation for @slot: refill without sleeping; if
+ * that fails, grow with interrupts on and the caller's @gfp, then install
+ * the new span on whatever CPU this now runs on.
+ */
+void *mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
+{
+	struct mcache *c;
+	struct mspan *s, *cur;
+	unsigned long flags, obj;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	c = this_cpu_ptr(&mcaches);
+	c->stat[GS_ALLOC_SLOW]++;
+	obj = mcache_refill(c, slot);
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (obj)
+		return (void *)obj;
+
+	s = mcentral_grow(slot, node, gfp);
+	if (!s)
+		return NULL;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	c = this_cpu_ptr(&mcaches);
+	cur = c->alloc[slot];
+	obj = mspan_next_free_fast(cur);
+	if (!obj && cur != &emptymspan && mspan_refill_cache(cur))
+		obj = mspan_next_free_fast(cur);
+	if (obj) {
+		/* An interrupt or the CPU we moved to has a span already. */
+		mcentral_put_fresh(s);
+	} else {
+		if (cur != &emptymspan) {
+			c->alloc[slot] = &emptymspan;
+			mcentral_uncache_span(cur);
+		}
+		mcentral_cache_fresh(s, smp_processor_id());
+		obj = mcache_install(c, slot, s);
+	}
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	return (void *)obj;
+}
+
+/*
+ * Give everything @c caches back: the tiny block, every span, the page
+ * cache.  Called on this CPU with the mcache lock held, or for a dead CPU.
+ * Returns -ENOMEM if some page-cache pages could not be returned.
+ */
+static int __mcache_flush(struct mcache *c)
+{
+	unsigned int slot;
+
+	tiny_retire(c);
+	for (slot = 0; slot < NUM_CENTRALS; slot++) {
+		struct mspan *s = c->alloc[slot];
+
+		if (s == &emptymspan)
+			continue;
+		c->alloc[slot] = &emptymspan;
+		mcentral_uncache_span(s);
+	}
+	return pcache_flush(&c->pcache);
+}
+
+void mcache_flush(struct mcache *c)
+{
+	WARN_ON_ONCE(__mcache_flush(c));
+}
+
+static void mcache_flush_work(struct work_struct *work)
+{
+	unsigned long flags;
+
+	fixalloc_reserve(PCACHE_PAGES / 2, GFP_KERNEL);
+	local_lock_irqsave(&mcaches.lock, flags);
+	__mcache_flush(this_cpu_ptr(&mcaches));
+	local_unlock_irqrestore(&mcaches.lock, flags);
+}
+
+static DEFINE_PER_CPU(struct work_struct, mcache_flush_works);
+static DEFINE_MUTEX(mcache_flush_mutex);
+
+/* Flush every online CPU's cache, each on its own CPU.  Process context. */
+void mcache_flush_all(void)
+{
+	unsigned int cpu;
+
+	mutex_lock(&mcache_flush_mutex);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct work_struct *w = per_cpu_ptr(&mcache_flush_works, cpu);
+
+		INIT_WORK(w, mcache_flush_work);
+		queue_work_on(cpu, system_wq, w);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&mcache_flush_works, cpu));
+	cpus_read_unlock();
+	mutex_unlock(&mcache_flush_mutex);
+}
+
+/* CPU hotplug: after @cpu died, give its cache back (Go: procresize). */
+static int mcache_cpu_dead(unsigned int cpu)
+{
+	fixalloc_reserve(PCACHE_PAGES / 2, GFP_KERNEL | __GFP_NOFAIL);
+	mcache_flush(per_cpu_ptr(&mcaches, cpu));
+	return 0;
+}
+
+int mcache_init(void)
+{
+	unsigned int cpu, slot;
+	int ret;
+
+	for_each_possible_cpu(cpu) {
+		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
+
+		for (slot = 0; slot < NUM_CENTRALS; slot++)
+			c->alloc[slot] = &emptymspan;
+	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead",
+					NULL, mcache_cpu_dead);
+	if (ret < 0)
+		return ret;
+	mcache_hp_state = ret;
+	return 0;
+}
+
+/* Unload: no allocation runs any more; flush every possible CPU. */
+void mcache_exit(void)
+{
+	unsigned int cpu;
+
+	cpuhp_remove_state_nocalls(mcache_hp_state);
+	mcache_flush_all();
+	fixalloc_reserve(PCACHE_PAGES / 2 * num_possible_cpus(), GFP_KERNEL | __GFP_NOFAIL);
+	cpus_read_lock();
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			mcache_flush(per_cpu_ptr(&mcaches, cpu));
+	cpus_read_unlock();
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Central free lists (Go's mcentral).  See malloc.c for the overview.
+ *
+ * One mcentral per span class, plus one for the spans that hold tiny
+ * blocks.  Each keeps the spans no CPU caches on three lists: partial (some
+ * free slots), full (none) and empty (all free: a small reserve so a class
+ * that breathes in and out does not go to the heap every time).  Every
+ * critical section is O(1): no list is ever walked under the lock.
+ */
+#include <linux/slab.h>
+#include "malloc.h"
+
+struct mcentral mcentral[NUM_CENTRALS];
+
+static struct mcentral *central_of(const struct mspan *s)
+{
+	return &mcentral[s->tiny ? TINY_SLOT : s->spc];
+}
+
+/* Move @s to list @to (MC_NONE: off every list).  mcentral lock held. */
+static void mcentral_set_list(struct mcentral *mc, struct mspan *s, enum mcentral_list to)
+{
+	lockdep_assert_held(&mc->lock);
+	switch (s->on_list) {
+	case MC_PARTIAL:
+		mc->npartial--;
+		break;
+	case MC_FULL:
+		mc->nfull--;
+		break;
+	case MC_EMPTY:
+		mc->nempty--;
+		break;
+	}
+	if (s->on_list != MC_NONE)
+		list_del_init(&s->list);
+	s->on_list = to;
+	switch (to) {
+	case MC_PARTIAL:
+		list_add(&s->list, &mc->partial);
+		mc->npartial++;
+		break;
+	case MC_FULL:
+		list_add(&s->list, &mc->full);
+		mc->nfull++;
+		break;
+	case MC_EMPTY:
+		list_add(&s->list, &mc->empty);
+		mc->nempty++;
+		break;
+	case MC_NONE:
+		break;
+	}
+}
+
+/*
+ * File an uncached span by its free count.  An empty span beyond the
+ * reserve goes on @release for the heap.  mcentral lock held.
+ */
+static void mcentral_file(struct mcentral *mc, struct mspan *s, struct list_head *release)
+{
+	if (s->nfree == s->nelems) {
+		if (mc->nempty < MCENTRAL_EMPTY_RESERVE) {
+			mcentral_set_list(mc, s, MC_EMPTY);
+		} else {
+			mcentral_set_list(mc, s, MC_NONE);
+			list_add(&s->list, release);
+		}
+	} else if (s->nfree) {
+		mcentral_set_list(mc, s, MC_PARTIAL);
+	} else {
+		mcentral_set_list(mc, s, MC_FULL);
+	}
+}
+
+/* Give spans on @release back to the heap, under one heap lock. */
+static void mcentral_release(struct list_head *release)
+{
+	struct mspan *s, *tmp;
+	unsigned long flags;
+
+	if (list_empty(release))
+		return;
+	list_for_each_entry(s, release, list) {
+		kfree(s->tinymask);
+		s->tinymask = NULL;
+	}
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry_safe(s, tmp, release, list) {
+		list_del_init(&s->list);
+		mheap_free_span_locked(s);
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
+}
+
+/*
+ * Go's cacheSpan: a span with free slots for CPU @cpu, or NULL if this
+ * class has none uncached.  Called with interrupts off.
+ */
+struct mspan *mcentral_cache_span(unsigned int slot, int cpu)
+{
+	struct mcentral *mc = &mcentral[slot];
+	struct mspan *s;
+
+	spin_lock(&mc->lock);
+	s = list_first_entry_or_null(&mc->partial, struct mspan, list);
+	if (!s)
+		s = list_first_entry_or_null(&mc->empty, struct mspan, list);
+	if (s) {
+		mcentral_set_list(mc, s, MC_NONE);
+		WRITE_ONCE(s->cpu, cpu);
+		mc->ncached++;
+	}
+	spin_unlock(&mc->lock);
+	return s;
+}
+
+/* Mark a fresh span (from the heap or a page cache) as cached by @cpu. */
+void mcentral_cache_fresh(struct mspan *s, int cpu)
+{
+	struct mcentral *mc = central_of(s);
+	unsigned long flags;
+
+	spin_lock_irqsave(&mc->lock, flags);
+	WRITE_ONCE(s->cpu, cpu);
+	mc->ncached++;
+	spin_unlock_irqrestore(&mc->lock, flags);
+}
+
+/*
+ * Go's uncacheSpan: the caching CPU gives @s back.  Remote frees are merged
+ * under the lock, together with clearing s->cpu, so none can be lost.
+ * Called by the owner with interrupts off (or for a dead CPU).
+ */
+void mcentral_uncache_span(struct mspan *s)
+{
+	struct mcentral *mc = central_of(s);
+	unsigned long flags;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&mc->lock, flags);
+	mspan_uncache_bits(s);
+	mspan_merge_remote(s);
+	WRITE_ONCE(s->cpu, MSPAN_NO_CPU);
+	mc->ncached--;
+	mcentral_file(mc, s, &release);
+	spin_unlock_irqrestore(&mc->lock, flags);
+	mcentral_release(&release);
+}
+
+/* A fresh span nobody caches goes on the lists.  Any context. */
+void mcentral_put_fresh(struct mspan *s)
+{
+	struct mcentral *mc = central_of(s);
+	unsigned long flags;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&mc->lock, flags);
+	mcentral_file(mc, s, &release);
+	spin_unlock_irqrestore(&mc->lock, flags);
+	mcentral_release(&release);
+}
+
+/* Set up a span for @slot that mheap just gave out.  Returns @s or NULL. */
+struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
+{
+	bool tiny = slot == TINY_SLOT;
+
+	mspan_init_small(s, tiny ? make_spc(TINY_SIZE_CLASS, true) : slot, tiny);
+	if (tiny) {
+		s->tinymask = kcalloc(s->nelems, sizeof(atomic_t), gfp & ~__GFP_ZERO);
+		if (!s->tinymask) {
+			mheap_free_span(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* Pages and alignment of a span of @slot. */
+void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *align)
+{
+	unsigned int c = slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot);
+	unsigned int size = class_to_size[c];
+
+	*npages = class_to_allocnpages[c];
+	/* Power-of-two sizes are naturally aligned, as with kmalloc. */
+	*align = is_power_of_2(size) && size > GO_PAGE_SIZE ? size / GO_PAGE_SIZE : 1;
+}
+
+/*
+ * Go's mcentral.grow: a new, uncached span for @slot from the heap.  May
+ * sleep if @gfp allows; no goalloc lock held.
+ */
+struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp)
+{
+	unsigned int npages, align;
+	struct mspan *s;
+
+	mcentral_span_shape(slot, &npages, &align);
+	s = mheap_alloc(npages, align, node, gfp);
+	if (!s)
+		return NULL;
+	return mcentral_init_span(s, slot, gfp);
+}
+
+/*
+ * Free slot @idx of @s from a CPU that does not cache it.  If some CPU
+ * caches the span, the slot goes to remotebits for the owner to merge;
+ * otherwise straight into freebits, and the span moves lists.  The free
+ * hook runs (for @hook_size bytes, if not 0) once the slot is known to be
+ * live.  Any context.
+ */
+void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
+			  size_t hook_size)
+{
+	struct mcentral *mc;
+	unsigned long flags;
+	LIST_HEAD(release);
+
+	mc = central_of(s);
+	spin_lock_irqsave(&mc->lock, flags);
+	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE || !s->spc)) {
+		spin_unlock_irqrestore(&mc->lock, flags);
+		goalloc_report_invalid_free((void *)addr, s, "span no longer in use");
+		return;
+	}
+	if (unlikely(mspan_obj_is_free(s, idx) || test_bit(idx, s->remotebits))) {
+		spin_unlock_irqrestore(&mc->lock, flags);
+		goalloc_report_invalid_free((void *)addr, s, "double free");
+		return;
+	}
+	if (hook_size)
+		goalloc_free_hook((void *)addr, hook_size);
+	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU) {
+		set_bit(idx, s->remotebits);
+	} else {
+		__set_bit(idx, s->freebits);
+		s->nfree++;
+		if (s->nfree == 1 || s->nfree == s->nelems)
+			mcentral_file(mc, s, &release);
+	}
+	spin_unlock_irqrestore(&mc->lock, flags);
+	mcentral_release(&release);
+}
+
+/* Give back all but @keep empty spans of every class (flush, shrinker). */
+void mcentral_release_empty(unsigned int keep)
+{
+	unsigned int i;
+
+	for (i = 0; i < NUM_CENTRALS; i++) {
+		struct mcentral *mc = &mcentral[i];
+		struct mspan *s;
+		unsigned long flags;
+		LIST_HEAD(release);
+
+		spin_lock_irqsave(&mc->lock, flags);
+		while (mc->nempty > keep) {
+			s = list_first_entry(&mc->empty, struct mspan, list);
+			mcentral_set_list(mc, s, MC_NONE);
+			list_add(&s->list, &release);
+		}
+		spin_unlock_irqrestore(&mc->lock, flags);
+		mcentral_release(&release);
+	}
+}
+
+void mcentral_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NUM_CENTRALS; i++) {
+		struct mcentral *mc = &mcentral[i];
+
+		spin_lock_init(&mc->lock);
+		INIT_LIST_HEAD(&mc->partial);
+		INIT_LIST_HEAD(&mc->full);
+		INIT_LIST_HEAD(&mc->empty);
+		mc->npartial = 0;
+		mc->nfull = 0;
+		mc->nempty = 0;
+		mc->ncached = 0;
+	}
+}

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page heap (Go's mheap).  See malloc.c for the overview.
+ *
+ * The heap hands out runs of Go pages (8 KiB) from chunks it takes from the
+ * buddy allocator (Go's arenas).  Free runs are kept by length: exact lists
+ * for runs shorter than HEAP_FREE_LISTS pages, with a bitmap of the
+ * non-empty ones, and an rbtree keyed by (length, address) for longer runs.
+ * Allocation is best fit; the rest of the run goes back as a shorter run.
+ * A freed run merges with free neighbours, found through chunk->spans[] at
+ * the pages just before and after it, so a run's first and last entries of
+ * spans[] always name its descriptor.  A chunk that is one free run can go
+ * back to the buddy allocator (the scavenger, the shrinker, unload).
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/rcupdate.h>
+#include <linux/kernel.h>
+#include "malloc.h"
+
+struct mheap mheap;
+
+/* === Chunk index: Go page frame -> chunk, read under RCU === */
+
+static unsigned long go_pfn(unsigned long addr)
+{
+	return (addr - PAGE_OFFSET) >> GO_PAGE_SHIFT;
+}
+
+static int chunk_index_set(struct mchunk *ch, struct mchunk *entry, gfp_t gfp)
+{
+	unsigned long first = go_pfn(ch->base), i = 0;
+	XA_STATE(xas, &mheap.index, first);
+	unsigned long flags;
+
+	do {
+		xas_lock_irqsave(&xas, flags);
+		for (; i < ch->npages; i++) {
+			xas_set(&xas, first + i);
+			xas_store(&xas, entry);
+			if (xas_error(&xas))
+				break;
+		}
+		xas_unlock_irqrestore(&xas, flags);
+	} while (xas_nomem(&xas, gfp));
+	return xas_error(&xas);
+}
+
+/*
+ * The in-use span that @addr lies in, or NULL when @addr is not inside
+ * memory goalloc handed out (a foreign pointer, a free run, a page cache).
+ * Lock-free: for a live object the span cannot change under the caller.
+ */
+struct mspan *mheap_span_of(unsigned long addr)
+{
+	struct mchunk *ch;
+	struct mspan *s = NULL;
+
+	if (addr < PAGE_OFFSET)
+		return NULL;
+	rcu_read_lock();
+	ch = xa_load(&mheap.index, go_pfn(addr));
+	if (ch && addr - ch->base < ((unsigned long)ch->npages << GO_PAGE_SHIFT)) {
+		s = READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
+		if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >=
+			  ((unsigned long)s->npages << GO_PAGE_SHIFT)))
+			s = NULL;
+	}
+	rcu_read_unlock();
+	return s;
+}
+
+/* === Free runs === */
+
+static unsigned int span_first_page(const struct mspan *s)
+{
+	return (s->base - s->chunk->base) >> GO_PAGE_SHIFT;
+}
+
+static void set_span_ends(struct mspan *s)
+{
+	unsigned int first = span_first_page(s);
+
+	WRITE_ONCE(s->chunk->spans[first], s);
+	WRITE_ONCE(s->chunk->spans[first + s->npages - 1], s);
+}
+
+/* Point every page of @s at @entry (an in-use span, or NULL). */
+void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
+			  struct mspan *entry)
+{
+	unsigned int i, first = (base - ch->base) >> GO_PAGE_SHIFT;
+
+	for (i = 0; i < npages; i++)
+		WRITE_ONCE(ch->spans[first + i], entry);
+}
+
+static void free_insert(struct mspan *s)
+{
+	lockdep_assert_held(&mheap.lock);
+	s->state = MSPAN_FREE;
+	set_span_ends(s);
+	mheap.free_pages += s->npages;
+	s->chunk->free_pages += s->npages;
+	if (s->npages < HEAP_FREE_LISTS) {
+		list_add(&s->list, &mheap.free[s->npages]);
+		__set_bit(s->npages, mheap.free_nonempty);
+	} else {
+		struct rb_node **link = &mheap.free_large.rb_node, *parent = NULL;
+
+		while (*link) {
+			struct mspan *t = rb_entry(*link, struct mspan, rb);
+
+			parent = *link;
+			if (s->npages < t->npages ||
+			    (s->npages == t->npages && s->base < t->base))
+				link = &parent->rb_left;
+			else
+				link = &parent->rb_right;
+		}
+		rb_link_node(&s->rb, parent, link);
+		rb_insert_color(&s->rb, &mheap.free_large);
+	}
+}
+
+static void free_remove(struct mspan *s)
+{
+	lockdep_assert_held(&mheap.lock);
+	mheap.free_pages -= s->npages;
+	s->chunk->free_pages -= s->npages;
+	if (s->npages < HEAP_FREE_LISTS) {
+		list_del_init(&s->list);
+		if (list_empty(&mheap.free[s->npages]))
+			__clear_bit(s->npages, mheap.free_nonempty);
+	} else {
+		rb_erase(&s->rb, &mheap.free_large);
+		RB_CLEAR_NODE(&s->rb);
+	}
+}
+
+/* Best fit: the shortest free run of at least @npages pages. */
+static struct mspan *free_find(unsigned int npages)
+{
+	struct rb_node *n = mheap.free_large.rb_node;
+	struct mspan *best = NULL;
+
+	if (npages < HEAP_FREE_LISTS) {
+		unsigned int i = find_next_bit(mheap.free_nonempty, HEAP_FREE_LISTS, npages);
+
+		if (i < HEAP_FREE_LISTS)
+			return list_first_entry(&mheap.free[i], struct mspan, list);
+	}
+	while (n) {
+		struct mspan *t = rb_entry(n, struct mspan, rb);
+
+		if (t->npages >= npages) {
+			best = t;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+/* The longest free run, or NULL. */
+static struct mspan *free_longest(void)
+{
+	struct rb_node *n = rb_last(&mheap.free_large);
+	unsigned int i;
+
+	if (n)
+		return rb_entry(n, struct mspan, rb);
+	i = find_last_bit(mheap.free_nonempty, HEAP_FREE_LISTS);
+	if (i < HEAP_FREE_LISTS)
+		return list_first_entry(&mheap.free[i], struct mspan, list);
+	return NULL;
+}
+
+/*
+ * Allocate @npages pages aligned to @align_pages (a power of two) from the
+ * free runs.  Called with the heap lock held; never sleeps, never grows.
+ * Returns an in-use span with every page's spans[] entry set, or NULL.
+ */
+struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages)
+{
+	unsigned long align = (unsigned long)align_pages << GO_PAGE_SHIFT;
+	struct mspan *r, *pre = NULL, *post = NULL;
+	unsigned int lead, tail;
+
+	lockdep_assert_held(&mheap.lock);
+	r = free_find(npages + align_pages - 1);
+	if (!r)
+		return NULL;
+	lead = (ALIGN(r->base, align) - r->base) >> GO_PAGE_SHIFT;
+	tail = r->npages - lead - npages;
+	if ((lead && !(pre = fixalloc_span())) || (tail && !(post = fixalloc_span()))) {
+		if (pre)
+			fixalloc_free_span(pre);
+		return NULL;
+	}
+	free_remove(r);
+	if (lead) {
+		pre->chunk = r->chunk;
+		pre->base = r->base;
+		pre->npages = lead;
+		free_insert(pre);
+		r->base += (unsigned long)lead << GO_PAGE_SHIFT;
+	}
+	if (tail) {
+		post->chunk = r->chunk;
+		post->base = r->base + ((unsigned long)npages << GO_PAGE_SHIFT);
+		post->npages = tail;
+		free_insert(post);
+	}
+	r->npages = npages;
+	r->state = MSPAN_INUSE;
+	r->cpu = MSPAN_NO_CPU;
+	mheap_set_span_pages(r->chunk, r->base, npages, r);
+	atomic_long_inc(&mheap.inuse_spans);
+	return r;
+}
+
+/* Return an in-use span's pages as a free run, merging free neighbours. */
+void mheap_free_span_locked(struct mspan *s)
+{
+	struct mchunk *ch = s->chunk;
+	unsigned int first = span_first_page(s), last = first + s->npages - 1;
+	struct mspan *n;
+
+	lockdep_assert_held(&mheap.lock);
+	if (s->state == MSPAN_INUSE)
+		atomic_long_dec(&mheap.inuse_spans);
+	s->state = MSPAN_FREE;
+	s->spc = 0;
+	s->tiny = 0;
+	if (first > 0) {
+		n = ch->spans[first - 1];
+		if (n && n->state == MSPAN_FREE && n->base + ((unsigned long)n->npages << GO_PAGE_SHIFT) == s->base) {
+			free_remove(n);
+			n->npages += s->npages;
+			fixalloc_free_span(s);
+			s = n;
+		}
+	}
+	if (last + 1 < ch->npages) {
+		n = ch->spans[last + 1];
+		if (n && n->state == MSPAN_FREE &&
+		    n->base == s->base + ((unsigned long)s->npages << GO_PAGE_SHIFT)) {
+			free_remove(n);
+			s->npages += n->npages;
+			fixalloc_free_span(n);
+		}
+	}
+	free_insert(s);
+}
+
+void mheap_free_span(struct mspan *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	mheap_free_span_locked(s);
+	spin_unlock_irqrestore(&mheap.lock, flags);
+}
+
+/* === Growing: chunks from the buddy allocator === */
+
+/*
+ * Take a chunk of at least @npages Go pages from the buddy allocator: the
+ * largest order it gives readily, down to the smallest that serves the
+ * request, which alone is tried with the caller's full effort.
+ */
+static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
+{
+	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order;
+	gfp_t pgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
+	struct page *page = NULL;
+	struct mchunk *ch;
+	struct mspan *s;
+	unsigned long flags;
+
+	if (need > CHUNK_MAX_ORDER)
+		return -E2BIG;
+	for (order = CHUNK_MAX_ORDER; order > need; order--) {
+		page = alloc_pages_node(node, pgfp | __GFP_NORETRY, order);
+		if (page)
+			break;
+	}
+	if (!page)
+		page = alloc_pages_node(node, gfp & ~(__GFP_ZERO | __GFP_COMP), order);
+	if (!page)
+		goto fail;
+
+	npages = 1U << (order - GO_PAGE_ORDER);
+	ch = kzalloc(struct_size(ch, spans, npages), pgfp);
+	if (!ch)
+		goto fail_pages;
+	ch->base = (unsigned long)page_address(page);
+	ch->npages = npages;
+	ch->order = order;
+	ch->node = page_to_nid(page);
+	if (fixalloc_reserve(1, pgfp) || chunk_index_set(ch, ch, pgfp))
+		goto fail_index;
+	s = fixalloc_span();
+	if (!s)
+		goto fail_index;
+	s->chunk = ch;
+	s->base = ch->base;
+	s->npages = npages;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_add(&ch->list, &mheap.chunks);
+	mheap.nchunks++;
+	mheap.sys_pages += npages;
+	free_insert(s);
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return 0;
+
+fail_index:
+	chunk_index_set(ch, NULL, pgfp);
+	kfree(ch);
+fail_pages:
+	__free_pages(page, order);
+fail:
+	spin_lock_irqsave(&mheap.lock, flags);
+	mheap.grow_failures++;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return -ENOMEM;
+}
+
+/*
+ * Allocate a span of @npages Go pages aligned to @align_pages, growing the
+ * heap if needed.  May sleep if @gfp allows.  No goalloc lock may be held.
+ */
+struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp)
+{
+	unsigned long flags;
+	struct mspan *s;
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if (fixalloc_reserve(2, gfp & ~__GFP_ZERO))
+			return NULL;
+		spin_lock_irqsave(&mheap.lock, flags);
+		s = mheap_alloc_locked(npages, align_pages);
+		spin_unlock_irqrestore(&mheap.lock, flags);
+		if (s)
+			return s;
+		if (mheap_grow(npages + align_pages - 1, node, gfp))
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Take pages for a CPU's page cache: a run of PCACHE_PAGES pages, or the
+ * longest run if it has at least @min pages.  The pages get NULL spans[]
+ * entries (owned by the page cache, invisible to lookups).  Never sleeps,
+ * never grows.  Returns the number of pages taken at *@base.
+ */
+unsigned int mheap_alloc_pcache(unsigned int min, unsigned long *base, struct mchunk **chunk)
+{
+	struct mspan *r;
+	unsigned int take;
+	unsigned long flags;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	r = free_find(PCACHE_PAGES);
+	if (!r)
+		r = free_longest();
+	if (!r || r->npages < min) {
+		spin_unlock_irqrestore(&mheap.lock, flags);
+		return 0;
+	}
+	free_remove(r);
+	take = min_t(unsigned int, r->npages, PCACHE_PAGES);
+	*base = r->base;
+	*chunk = r->chunk;
+	mheap_set_span_pages(r->chunk, r->base, take, NULL);
+	if (r->npages > take) {
+		r->base += (unsigned long)take << GO_PAGE_SHIFT;
+		r->npages -= take;
+		free_insert(r);
+	} else {
+		fixalloc_free_span(r);
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return take;
+}
+
+/* === Giving memory back (Go's scavenger) === */
+
+static void chunk_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct mchunk, rcu));
+}
+
+/*
+ * Release chunks that are entirely free, up to @max_pages Go pages (or all
+ * with ULONG_MAX).  Process context.  Returns the Go pages released.
+ */
+unsigned long mheap_scavenge(unsigned long max_pages)
+{
+	unsigned long released = 0, flags;
+	struct mchunk *ch, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry_safe(ch, tmp, &mheap.chunks, list) {
+		struct mspan *s = ch->spans[0];
+
+		if (released >= max_pages)
+			break;
+		if (ch->free_pages != ch->npages)
+			continue;
+		free_remove(s);
+		fixalloc_free_span(s);
+		list_move(&ch->list, &dead);
+		mheap.nchunks--;
+		mheap.sys_pages -= ch->npages;
+		mheap.released_pages += ch->npages;
+		released += ch->npages;
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
+
+	list_for_each_entry_safe(ch, tmp, &dead, list) {
+		list_del(&ch->list);
+		chunk_index_set(ch, NULL, GFP_KERNEL);
+		__free_pages(virt_to_page((void *)ch->base), ch->order);
+		call_rcu(&ch->rcu, chunk_free_rcu);
+	}
+	return released;
+}
+
+/* Go pages in chunks that are entirely free (what the scavenger can take). */
+unsigned long mheap_free_chunk_pages(void)
+{
+	unsigned long pages = 0, flags;
+	struct mchunk *ch;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry(ch, &mheap.chunks, list)
+		if (ch->free_pages == ch->npages)
+			pages += ch->npages;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return pages;
+}
+
+/* Free runs by length: hist[i] counts runs of 2^i .. 2^(i+1)-1 pages. */
+void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest)
+{
+	struct rb_node *n;
+	struct mspan *s;
+	unsigned long flags;
+	unsigned int i;
+
+	memset(hist, 0, nbuckets * sizeof(*hist));
+	*largest = 0;
+	spin_lock_irqsave(&mheap.lock, flags);
+	for (i = 1; i < HEAP_FREE_LISTS; i++)
+		list_for_each_entry(s, &mheap.free[i], list)
+			hist[min_t(unsigned int, ilog2(i), nbuckets - 1)]++;
+	for (n = rb_first(&mheap.free_large); n; n = rb_next(n)) {
+		s = rb_entry(n, struct mspan, rb);
+		hist[min_t(unsigned int, ilog2(s->npages), nbuckets - 1)]++;
+	}
+	s = free_longest();
+	if (s)
+		*largest = s->npages;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+}
+
+int mheap_init(void)
+{
+	unsigned int i;
+
+	spin_lock_init(&mheap.lock);
+	for (i = 0; i < HEAP_FREE_LISTS; i++)
+		INIT_LIST_HEAD(&mheap.free[i]);
+	bitmap_zero(mheap.free_nonempty, HEAP_FREE_LISTS);
+	mheap.free_large = RB_ROOT;
+	INIT_LIST_HEAD(&mheap.chunks);
+	xa_init_flags(&mheap.index, XA_FLAGS_LOCK_IRQ);
+	return 0;
+}
+
+/* Unload: every cache is flushed; give every chunk back. */
+void mheap_exit(void)
+{
+	struct mchunk *ch;
+
+	mheap_scavenge(ULONG_MAX);
+	list_for_each_entry(ch, &mheap.chunks, list)
+		WARN_ONCE(1, "goalloc: chunk %px has %u of %u pages in use at unload\n",
+			  (void *)ch->base, ch->npages - ch->free_pages, ch->npages);
+	rcu_barrier();
+	xa_destroy(&mheap.index);
+}

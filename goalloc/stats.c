@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics (Go's MemStats).  See malloc.c for the overview.
+ *
+ * The fast paths only bump counters of their own CPU; a reader sums them.
+ * A snapshot taken while other CPUs allocate is a consistent sum of each
+ * counter, not of all counters at one instant.
+ */
+#include <linux/percpu.h>
+#include <linux/export.h>
+#include "malloc.h"
+
+const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {
+	[GS_ALLOC_SLOW]		= "alloc_slowpath",
+	[GS_FREE_LOCAL]		= "free_local",
+	[GS_FREE_REMOTE]	= "free_remote",
+	[GS_TINY_ALLOC]		= "tiny_alloc",
+	[GS_TINY_FREE]		= "tiny_free",
+	[GS_TINY_BLOCK_ALLOC]	= "tiny_block_alloc",
+	[GS_TINY_BLOCK_FREE]	= "tiny_block_free",
+	[GS_LARGE_ALLOC]	= "large_alloc",
+	[GS_LARGE_FREE]		= "large_free",
+	[GS_LARGE_ALLOC_PAGES]	= "large_alloc_pages",
+	[GS_LARGE_FREE_PAGES]	= "large_free_pages",
+	[GS_INVALID_FREE]	= "invalid_free",
+	[GS_PCACHE_HIT]		= "pcache_hit",
+	[GS_PCACHE_MISS]	= "pcache_miss",
+};
+static_assert(ARRAY_SIZE(goalloc_cpu_stat_names) == GS_NR_CPU_STATS);
+
+static unsigned long sum_stat(enum goalloc_cpu_stat item)
+{
+	unsigned long v = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		v += READ_ONCE(per_cpu_ptr(&mcaches, cpu)->stat[item]);
+	return v;
+}
+
+/**
+ * goalloc_get_class_stats() - statistics of one size class.
+ * @sizeclass: 1 .. GOALLOC_NUM_CLASSES - 1.
+ * @cs: filled in.
+ *
+ * Return: 0, or -EINVAL for a class that does not exist.
+ */
+int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *cs)
+{
+	unsigned long allocs = 0, frees = 0, refills = 0, flags;
+	unsigned int cpu, slot;
+
+	if (!sizeclass || sizeclass >= NUM_SIZE_CLASSES)
+		return -EINVAL;
+	memset(cs, 0, sizeof(*cs));
+	cs->size = class_to_size[sizeclass];
+	cs->span_bytes = class_to_allocnpages[sizeclass] * GO_PAGE_SIZE;
+	cs->objects = class_to_nelems[sizeclass];
+	for_each_possible_cpu(cpu) {
+		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
+
+		allocs += READ_ONCE(c->class_allocs[sizeclass]);
+		frees += READ_ONCE(c->class_frees[sizeclass]);
+		refills += READ_ONCE(c->class_refills[sizeclass]);
+	}
+	cs->allocs = allocs;
+	cs->frees = frees;
+	cs->refills = refills;
+	cs->live = allocs - frees;
+	for (slot = 0; slot < NUM_CENTRALS; slot++) {
+		struct mcentral *mc = &mcentral[slot];
+
+		if ((slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot)) != sizeclass)
+			continue;
+		spin_lock_irqsave(&mc->lock, flags);
+		cs->partial += mc->npartial + mc->nempty;
+		cs->full += mc->nfull;
+		cs->cached += mc->ncached;
+		spin_unlock_irqrestore(&mc->lock, flags);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(goalloc_get_class_stats);
+
+/**
+ * goalloc_get_stats() - a snapshot of the allocator's statistics.
+ * @st: filled in; the same numbers /sys/kernel/debug/goalloc/stats shows.
+ */
+void goalloc_get_stats(struct goalloc_stats *st)
+{
+	unsigned long class_objs = 0, class_bytes = 0, flags;
+	unsigned long large_pages, block_allocs, block_frees;
+	struct goalloc_class_stats cs;
+	unsigned int c;
+
+	memset(st, 0, sizeof(*st));
+	for (c = 1; c < NUM_SIZE_CLASSES; c++) {
+		goalloc_get_class_stats(c, &cs);
+		st->mallocs += cs.allocs;
+		st->frees += cs.frees;
+		class_objs += cs.live;
+		class_bytes += cs.live * cs.size;
+	}
+	/* Tiny blocks count as class-2 objects above; count tiny objects instead. */
+	block_allocs = sum_stat(GS_TINY_BLOCK_ALLOC);
+	block_frees = sum_stat(GS_TINY_BLOCK_FREE);
+	st->tiny_allocs = sum_stat(GS_TINY_ALLOC);
+	st->mallocs += st->tiny_allocs - block_allocs;
+	st->frees += sum_stat(GS_TINY_FREE) - block_frees;
+	st->large_allocs = sum_stat(GS_LARGE_ALLOC);
+	st->mallocs += st->large_allocs;
+	st->frees += sum_stat(GS_LARGE_FREE);
+	large_pages = sum_stat(GS_LARGE_ALLOC_PAGES) - sum_stat(GS_LARGE_FREE_PAGES);
+
+	st->heap_objects = st->mallocs - st->frees;
+	st->heap_alloc = class_bytes + large_pages * GO_PAGE_SIZE;
+	st->invalid_frees = sum_stat(GS_INVALID_FREE);
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	st->heap_sys = (u64)mheap.sys_pages * GO_PAGE_SIZE;
+	st->heap_idle = (u64)mheap.free_pages * GO_PAGE_SIZE;
+	st->heap_released = (u64)mheap.released_pages * GO_PAGE_SIZE;
+	st->arenas = mheap.nchunks;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	st->heap_inuse = st->heap_sys - st->heap_idle;
+	st->spans_inuse = atomic_long_read(&mheap.inuse_spans);
+	st->meta_sys = fixalloc_bytes();
+}
+EXPORT_SYMBOL_GPL(goalloc_get_stats);

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tiny allocator.  See malloc.c for the overview.
+ *
+ * Noscan objects under 16 bytes share a 16-byte block, as in Go: each CPU
+ * bump-allocates from its current block, aligning each object to the
+ * largest power of two <= 8 that divides its size.  Go frees a block when
+ * the GC finds no object in it reachable.  goalloc has no GC and frees each
+ * object explicitly, so each block keeps a mask word (TINY_* in malloc.h):
+ * which offsets start a live object, where each one ends, and whether a
+ * CPU still allocates from the block.  A mask rather than a count because
+ * the mask also tells a double or interior free from a real one and gives
+ * goalloc_usable_size() its answer; a held flag because a block that
+ * becomes empty while its CPU still allocates from it must not be freed.
+ * The block goes back to its span when the last object is freed and the
+ * CPU has moved on, whichever happens last: both clear bits with one atomic
+ * operation on the same word and only the one that leaves it zero frees it.
+ */
+#include "malloc.h"
+
+static unsigned int tiny_align(size_t size)
+{
+	if (!(size & 7))
+		return 8;
+	if (!(size & 3))
+		return 4;
+	if (!(size & 1))
+		return 2;
+	return 1;
+}
+
+#define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
+
+/* Give the current block up; free it if no object in it is live. */
+void tiny_retire(struct mcache *c)
+{
+	struct mspan *s = c->tinyspan;
+	int old;
+
+	if (!c->tiny)
+		return;
+	old = atomic_fetch_andnot(TINY_HELD, c->tinymask);
+	if (!(old & TINY_STARTS)) {
+		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
+		goalloc_free_small(s, c->tiny, mspan_obj_index(s, c->tiny), 0);
+	}
+	c->tiny = 0;
+	c->tinyspan = NULL;
+	c->tinymask = NULL;
+}
+
+/* Make @block this CPU's tiny block and put a @size-byte object at its start. */
+void *tiny_install(struct mcache *c, unsigned long block, size_t size)
+{
+	struct mspan *s = mheap_span_of(block);
+
+	tiny_retire(c);
+	c->tiny = block;
+	c->tinyspan = s;
+	c->tinymask = &s->tinymask[mspan_obj_index(s, block)];
+	atomic_set(c->tinymask, TINY_HELD | TINY_START(0) | TINY_END(size - 1));
+	c->tinyoffset = size;
+	c->stat[GS_TINY_ALLOC]++;
+	c->stat[GS_TINY_BLOCK_ALLOC]++;
+	return (void *)block;
+}
+
+/*
+ * Allocate @size (1..15) bytes from this CPU's tiny block, or from a new
+ * block if it lacks room.  Interrupts off.  NULL when a new block needs the
+ * heap to grow.  One atomic OR publishes the object's bits (a remote free
+ * of a neighbour may update the same word).
+ */
+void *tiny_alloc(struct mcache *c, size_t size)
+{
+	unsigned long block;
+	unsigned int off;
+
+	if (likely(c->tiny)) {
+		off = ALIGN(c->tinyoffset, tiny_align(size));
+		if (off + size <= TINY_SIZE && off < TINY_SIZE - 1) {
+			atomic_or(TINY_START(off) | TINY_END(off + size - 1), c->tinymask);
+			c->tinyoffset = off + size;
+			c->stat[GS_TINY_ALLOC]++;
+			return (void *)(c->tiny + off);
+		}
+	}
+	block = mspan_next_free_fast(c->alloc[TINY_SLOT]);
+	if (!block)
+		block = mcache_refill(c, TINY_SLOT);
+	if (!block)
+		return NULL;
+	c->class_allocs[TINY_SIZE_CLASS]++;
+	return tiny_install(c, block, size);
+}
+
+/* The offset of the last byte of the live object at @off in @mask. */
+static unsigned int tiny_end(int mask, unsigned int off)
+{
+	return off + __ffs((unsigned int)mask >> (16 + off));
+}
+
+/* Free the tiny object at @addr of tiny span @s.  Any context, any CPU. */
+void tiny_free(struct mspan *s, unsigned long addr)
+{
+	unsigned int idx = mspan_obj_index(s, addr);
+	unsigned long block = mspan_obj_addr(s, idx);
+	unsigned int off = addr - block, end;
+	atomic_t *m = &s->tinymask[idx];
+	int old, new;
+
+	old = atomic_read(m);
+	if (unlikely(off >= TINY_SIZE - 1 || !(old & TINY_START(off)))) {
+		goalloc_report_invalid_free((void *)addr, s, "tiny object not allocated");
+		return;
+	}
+	goalloc_free_hook((void *)addr, tiny_end(old, off) - off + 1);
+	do {
+		if (unlikely(!(old & TINY_START(off)))) {
+			goalloc_report_invalid_free((void *)addr, s, "double free (tiny)");
+			return;
+		}
+		end = tiny_end(old, off);
+		new = old & ~(TINY_START(off) | TINY_END(end));
+	} while (!atomic_try_cmpxchg(m, &old, new));
+	goalloc_stat_inc(GS_TINY_FREE);
+	if (!(new & (TINY_STARTS | TINY_HELD))) {
+		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
+		goalloc_free_small(s, block, idx, 0);
+	}
+}
+
+/* Bytes usable at @addr, a live tiny object of @s, or 0 if it is not one. */
+size_t tiny_usable_size(struct mspan *s, unsigned long addr)
+{
+	unsigned int idx = mspan_obj_index(s, addr);
+	unsigned int off = addr - mspan_obj_addr(s, idx);
+	int mask = atomic_read(&s->tinymask[idx]);
+
+	if (off >= TINY_SIZE - 1 || !(mask & TINY_START(off)))
+		return 0;
+	return tiny_end(mask, off) - off + 1;
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/goalloc/: what the allocator is doing, as text.
+ *
+ *   stats    Go MemStats-style totals, "name value" per line
+ *   classes  one row per size class (first four columns as in Go's table)
+ *   heap     chunks, free page runs by length, the largest free run
+ *   cpus     per CPU: cached spans and objects, path counters
+ *   flush    write anything: flush CPU caches, give free memory back
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/cpumask.h>
+#include "goalloc/malloc.h"
+#include "goalloc_mod.h"
+
+static struct dentry *goalloc_dir;
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct goalloc_stats st;
+
+	goalloc_get_stats(&st);
+	seq_puts(m, "name value\n");
+	seq_printf(m, "heap_alloc %llu\n", st.heap_alloc);
+	seq_printf(m, "heap_objects %llu\n", st.heap_objects);
+	seq_printf(m, "heap_sys %llu\n", st.heap_sys);
+	seq_printf(m, "heap_idle %llu\n", st.heap_idle);
+	seq_printf(m, "heap_inuse %llu\n", st.heap_inuse);
+	seq_printf(m, "heap_released %llu\n", st.heap_released);
+	seq_printf(m, "mallocs %llu\n", st.mallocs);
+	seq_printf(m, "frees %llu\n", st.frees);
+	seq_printf(m, "tiny_allocs %llu\n", st.tiny_allocs);
+	seq_printf(m, "large_allocs %llu\n", st.large_allocs);
+	seq_printf(m, "arenas %llu\n", st.arenas);
+	seq_printf(m, "spans_inuse %llu\n", st.spans_inuse);
+	seq_printf(m, "invalid_frees %llu\n", st.invalid_frees);
+	seq_printf(m, "meta_sys %llu\n", st.meta_sys);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int classes_show(struct seq_file *m, void *v)
+{
+	struct goalloc_class_stats cs;
+	unsigned int c;
+
+	seq_puts(m, "class bytes_per_obj bytes_per_span objects live partial full cached allocs frees refills\n");
+	for (c = 1; c < GOALLOC_NUM_CLASSES; c++) {
+		goalloc_get_class_stats(c, &cs);
+		seq_printf(m, "%u %u %u %u %llu %u %u %u %llu %llu %llu\n", c, cs.size,
+			   cs.span_bytes, cs.objects, cs.live, cs.partial, cs.full, cs.cached,
+			   cs.allocs, cs.frees, cs.refills);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(classes);
+
+#define RUN_BUCKETS 10
+
+static int heap_show(struct seq_file *m, void *v)
+{
+	unsigned long hist[RUN_BUCKETS], largest;
+	struct goalloc_stats st;
+	unsigned int i;
+
+	goalloc_get_stats(&st);
+	mheap_free_runs(hist, RUN_BUCKETS, &largest);
+	seq_puts(m, "name value\n");
+	seq_printf(m, "chunks %llu\n", st.arenas);
+	seq_printf(m, "chunk_bytes %llu\n", st.heap_sys);
+	seq_printf(m, "free_bytes %llu\n", st.heap_idle);
+	seq_printf(m, "largest_free_run_pages %lu\n", largest);
+	for (i = 0; i < RUN_BUCKETS; i++)
+		seq_printf(m, "free_runs_%lu%s_pages %lu\n", 1UL << i,
+			   i == RUN_BUCKETS - 1 ? "+" : "", hist[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(heap);
+
+static int cpus_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu, slot, i;
+
+	seq_puts(m, "cpu cached_spans cached_objects pcache_free_pages");
+	for (i = 0; i < GS_NR_CPU_STATS; i++)
+		seq_printf(m, " %s", goalloc_cpu_stat_names[i]);
+	seq_putc(m, '\n');
+	for_each_online_cpu(cpu) {
+		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
+		unsigned long spans = 0, objs = 0;
+
+		/* A racy but harmless look at another CPU's cache. */
+		for (slot = 0; slot < NUM_CENTRALS; slot++) {
+			struct mspan *s = READ_ONCE(c->alloc[slot]);
+
+			if (s == &emptymspan)
+				continue;
+			spans++;
+			objs += READ_ONCE(s->nfree) + hweight64(READ_ONCE(s->alloc_cache));
+		}
+		seq_printf(m, "%u %lu %lu %lu", cpu, spans, objs,
+			   (unsigned long)hweight64(READ_ONCE(c->pcache.freemask)));
+		for (i = 0; i < GS_NR_CPU_STATS; i++)
+			seq_printf(m, " %lu", READ_ONCE(c->stat[i]));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(cpus);
+
+static ssize_t flush_write(struct file *file, const char __user *buf, size_t len, loff_t *ppos)
+{
+	goalloc_flush();
+	return len;
+}
+
+static const struct file_operations flush_fops = {
+	.owner = THIS_MODULE,
+	.write = flush_write,
+	.llseek = noop_llseek,
+};
+
+void goalloc_debugfs_init(void)
+{
+	goalloc_dir = debugfs_create_dir("goalloc", NULL);
+	debugfs_create_file("stats", 0444, goalloc_dir, NULL, &stats_fops);
+	debugfs_create_file("classes", 0444, goalloc_dir, NULL, &classes_fops);
+	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
+	debugfs_create_file("cpus", 0444, goalloc_dir, NULL, &cpus_fops);
+	debugfs_create_file("flush", 0200, goalloc_dir, NULL, &flush_fops);
+}
+
+void goalloc_debugfs_exit(void)
+{
+	debugfs_remove_recursive(goalloc_dir);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goalloc: the Go runtime's memory allocator as a kernel object allocator.
+ *
+ * The API mirrors kmalloc's.  Objects up to 32 KiB come from Go's size
+ * classes, larger ones (up to GOALLOC_MAX_SIZE) are runs of whole pages.
+ * Every function may be called from any context the GFP flags allow
+ * (GFP_ATOMIC from hard-irq context included); frees may come from any CPU.
+ */
+#ifndef _GOALLOC_H
+#define _GOALLOC_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+
+#define GOALLOC_VERSION		"0.1.0"
+
+/* Largest object goalloc serves: 4 MiB, as kmalloc on x86-64. */
+#define GOALLOC_MAX_SIZE	(4UL << 20)
+
+/* Size classes, as in Go: class 0 stands for large objects. */
+#define GOALLOC_NUM_CLASSES	68
+
+/**
+ * struct goalloc_stats - a snapshot of the allocator, Go's MemStats.
+ * @heap_alloc: bytes in live objects (class size, or pages for large ones).
+ * @heap_objects: live objects.
+ * @heap_sys: bytes obtained from the buddy allocator and still held.
+ * @heap_idle: bytes of @heap_sys in free page runs of the heap.
+ * @heap_inuse: bytes of @heap_sys in spans (in use or cached).
+ * @heap_released: bytes given back to the buddy allocator since load.
+ * @mallocs: objects allocated since load.
+ * @frees: objects freed since load.
+ * @tiny_allocs: allocations served by the tiny allocator.
+ * @large_allocs: allocations of large objects.
+ * @arenas: chunks held (Go's arenas).
+ * @spans_inuse: spans in use.
+ * @invalid_frees: invalid, double or foreign frees caught and ignored.
+ * @meta_sys: bytes of span descriptors (fixalloc).
+ */
+struct goalloc_stats {
+	u64 heap_alloc;
+	u64 heap_objects;
+	u64 heap_sys;
+	u64 heap_idle;
+	u64 heap_inuse;
+	u64 heap_released;
+	u64 mallocs;
+	u64 frees;
+	u64 tiny_allocs;
+	u64 large_allocs;
+	u64 arenas;
+	u64 spans_inuse;
+	u64 invalid_frees;
+	u64 meta_sys;
+};
+
+/**
+ * struct goalloc_class_stats - one size class (both span classes).
+ * @size: object size in bytes.
+ * @span_bytes: bytes per span.
+ * @objects: objects per span.
+ * @live: live objects.
+ * @partial: uncached spans with some free objects.
+ * @full: uncached spans with no free object.
+ * @cached: spans cached by CPUs.
+ * @allocs: allocations since load.
+ * @frees: frees since load.
+ * @refills: mcache refills since load.
+ */
+struct goalloc_class_stats {
+	u32 size;
+	u32 span_bytes;
+	u32 objects;
+	u32 partial;
+	u32 full;
+	u32 cached;
+	u64 live;
+	u64 allocs;
+	u64 frees;
+	u64 refills;
+};
+
+void *goalloc_alloc(size_t size, gfp_t flags);
+void *goalloc_alloc_noscan(size_t size, gfp_t flags);
+void *goalloc_zalloc(size_t size, gfp_t flags);
+void *goalloc_alloc_node(size_t size, gfp_t flags, int node);
+void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags);
+void goalloc_free(const void *p);
+size_t goalloc_usable_size(const void *p);
+int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p);
+void goalloc_free_bulk(size_t nr, void **p);
+void goalloc_get_stats(struct goalloc_stats *st);
+int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *cs);
+void goalloc_flush(void);
+
+#endif /* _GOALLOC_H */
