@@ -287,6 +287,19 @@ static __always_inline bool free_local(struct mcache *c, struct mspan *s, unsign
 	return true;
 }
 
+/*
+ * Free slot @idx (at @addr) of @s with this CPU's mcache lock held (or for
+ * a dead CPU's @c): the tiny allocator giving back an empty block.
+ */
+void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long addr,
+			       unsigned int idx, size_t hook_size)
+{
+	if (READ_ONCE(s->cpu) != smp_processor_id())
+		mcentral_free_remote(s, idx, addr, hook_size);
+	else if (unlikely(!free_local(c, s, idx, addr, hook_size)))
+		goalloc_report_invalid_free((void *)addr, s, "double free");
+}
+
 void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size)
 {
 	unsigned long flags;

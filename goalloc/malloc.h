@@ -180,7 +180,6 @@ bool mspan_refill_cache(struct mspan *s);
 bool mspan_obj_is_free(const struct mspan *s, unsigned int idx);
 unsigned int mspan_merge_remote(struct mspan *s);
 void mspan_uncache_bits(struct mspan *s);
-unsigned int mspan_live_objects(const struct mspan *s);
 
 /* === Chunks and the page heap (mheap.c) === */
 
@@ -344,6 +343,8 @@ size_t tiny_usable_size(struct mspan *s, unsigned long addr);
 /* === Frees, hooks and the invalid-free report (malloc.c) === */
 
 void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size);
+void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long addr,
+			       unsigned int idx, size_t hook_size);
 void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what);
 void goalloc_free_hook(void *p, size_t size);
 

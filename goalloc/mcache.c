@@ -13,14 +13,18 @@
 #include <linux/cpuhotplug.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
+#include <kunit/visibility.h>
+#include <kunit/visibility.h>
 #include "malloc.h"
 
 /* Go's emptymspan: the slot of a class with no span; alloc_cache is 0. */
 struct mspan emptymspan = { .cpu = MSPAN_NO_CPU };
+EXPORT_SYMBOL_IF_KUNIT(emptymspan);
 
 DEFINE_PER_CPU(struct mcache, mcaches) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
+EXPORT_SYMBOL_IF_KUNIT(mcaches);
 
 static enum cpuhp_state mcache_hp_state;
 
@@ -171,6 +175,7 @@ void mcache_flush_all(void)
 	cpus_read_unlock();
 	mutex_unlock(&mcache_flush_mutex);
 }
+EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
 
 /* CPU hotplug: after @cpu died, give its cache back (Go: procresize). */
 static int mcache_cpu_dead(unsigned int cpu)

@@ -9,9 +9,11 @@
  * critical section is O(1): no list is ever walked under the lock.
  */
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 #include "malloc.h"
 
 struct mcentral mcentral[NUM_CENTRALS];
+EXPORT_SYMBOL_IF_KUNIT(mcentral);
 
 static struct mcentral *central_of(const struct mspan *s)
 {
@@ -233,6 +235,8 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 	}
 	if (hook_size)
 		goalloc_free_hook((void *)addr, hook_size);
+	this_cpu_inc(mcaches.class_frees[spc_sizeclass(s->spc)]);
+	goalloc_stat_inc(GS_FREE_REMOTE);
 	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU) {
 		set_bit(idx, s->remotebits);
 	} else {
@@ -266,6 +270,7 @@ void mcentral_release_empty(unsigned int keep)
 		mcentral_release(&release);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(mcentral_release_empty);
 
 void mcentral_init(void)
 {

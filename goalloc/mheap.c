@@ -16,9 +16,11 @@
 #include <linux/slab.h>
 #include <linux/rcupdate.h>
 #include <linux/kernel.h>
+#include <kunit/visibility.h>
 #include "malloc.h"
 
 struct mheap mheap;
+EXPORT_SYMBOL_IF_KUNIT(mheap);
 
 /* === Chunk index: Go page frame -> chunk, read under RCU === */
 
@@ -69,6 +71,7 @@ struct mspan *mheap_span_of(unsigned long addr)
 	rcu_read_unlock();
 	return s;
 }
+EXPORT_SYMBOL_IF_KUNIT(mheap_span_of);
 
 /* === Free runs === */
 
@@ -163,6 +166,41 @@ static struct mspan *free_find(unsigned int npages)
 	return best;
 }
 
+/* Whether an @align-byte aligned run of @npages pages fits in free run @r. */
+static bool run_fits_aligned(const struct mspan *r, unsigned int npages, unsigned long align)
+{
+	return ALIGN(r->base, align) + ((unsigned long)npages << GO_PAGE_SHIFT) <=
+	       r->base + mspan_bytes(r);
+}
+
+/*
+ * Best fit with alignment: a run of npages + align_pages - 1 always fits;
+ * failing that (a new chunk is aligned to its size, but not that long),
+ * look at every run of at least @npages pages.  Only power-of-two large
+ * objects and the 16 and 32 KiB classes ask for alignment.
+ */
+static struct mspan *free_find_aligned(unsigned int npages, unsigned int align_pages)
+{
+	unsigned long align = (unsigned long)align_pages << GO_PAGE_SHIFT;
+	struct mspan *r = free_find(npages + align_pages - 1);
+	struct rb_node *n;
+	unsigned int i;
+
+	if (r || align_pages == 1)
+		return r;
+	i = npages;
+	for_each_set_bit_from(i, mheap.free_nonempty, HEAP_FREE_LISTS)
+		list_for_each_entry(r, &mheap.free[i], list)
+			if (run_fits_aligned(r, npages, align))
+				return r;
+	for (n = rb_first(&mheap.free_large); n; n = rb_next(n)) {
+		r = rb_entry(n, struct mspan, rb);
+		if (r->npages >= npages && run_fits_aligned(r, npages, align))
+			return r;
+	}
+	return NULL;
+}
+
 /* The longest free run, or NULL. */
 static struct mspan *free_longest(void)
 {
@@ -189,7 +227,7 @@ struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages)
 	unsigned int lead, tail;
 
 	lockdep_assert_held(&mheap.lock);
-	r = free_find(npages + align_pages - 1);
+	r = free_find_aligned(npages, align_pages);
 	if (!r)
 		return NULL;
 	lead = (ALIGN(r->base, align) - r->base) >> GO_PAGE_SHIFT;
@@ -263,6 +301,7 @@ void mheap_free_span(struct mspan *s)
 	mheap_free_span_locked(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(mheap_free_span);
 
 /* === Growing: chunks from the buddy allocator === */
 
@@ -347,11 +386,13 @@ struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int nod
 		spin_unlock_irqrestore(&mheap.lock, flags);
 		if (s)
 			return s;
-		if (mheap_grow(npages + align_pages - 1, node, gfp))
+		/* A chunk is aligned to its size, so @npages pages are enough. */
+		if (mheap_grow(npages, node, gfp))
 			return NULL;
 	}
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(mheap_alloc);
 
 /*
  * Take pages for a CPU's page cache: a run of PCACHE_PAGES pages, or the
@@ -432,6 +473,7 @@ unsigned long mheap_scavenge(unsigned long max_pages)
 	}
 	return released;
 }
+EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge);
 
 /* Go pages in chunks that are entirely free (what the scavenger can take). */
 unsigned long mheap_free_chunk_pages(void)
@@ -470,6 +512,7 @@ void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *
 		*largest = s->npages;
 	spin_unlock_irqrestore(&mheap.lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(mheap_free_runs);
 
 int mheap_init(void)
 {

@@ -14,6 +14,7 @@
  * freebits word.  The functions here run with the span's owner's exclusion held: the
  * caching CPU with interrupts off, or the mcentral lock when uncached.
  */
+#include <kunit/visibility.h>
 #include "malloc.h"
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
@@ -35,6 +36,7 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 	bitmap_zero(s->remotebits, MAX_OBJS_PER_SPAN);
 	s->on_list = MC_NONE;
 }
+EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
 
 /*
  * Move remotely freed slots into freebits.  A slot that is already free is a
@@ -66,6 +68,7 @@ unsigned int mspan_merge_remote(struct mspan *s)
 	s->nfree += merged;
 	return merged;
 }
+EXPORT_SYMBOL_IF_KUNIT(mspan_merge_remote);
 
 /*
  * The fast path found alloc_cache empty: load the next word of freebits
@@ -95,6 +98,7 @@ bool mspan_refill_cache(struct mspan *s)
 	s->nfree = 0;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(mspan_refill_cache);
 
 /* Give the slots in alloc_cache back to freebits (before uncaching). */
 void mspan_uncache_bits(struct mspan *s)
@@ -108,6 +112,7 @@ void mspan_uncache_bits(struct mspan *s)
 	s->nfree += hweight64(bits);
 	s->alloc_cache = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mspan_uncache_bits);
 
 /* Whether slot @idx is free in freebits or alloc_cache (owner's view). */
 bool mspan_obj_is_free(const struct mspan *s, unsigned int idx)
@@ -116,9 +121,4 @@ bool mspan_obj_is_free(const struct mspan *s, unsigned int idx)
 		return true;
 	return idx / 64 == s->cache_word && (s->alloc_cache & BIT_ULL(idx % 64));
 }
-
-/* Live objects, remote frees not yet merged counted as live. */
-unsigned int mspan_live_objects(const struct mspan *s)
-{
-	return s->nelems - s->nfree - hweight64(s->alloc_cache);
-}
+EXPORT_SYMBOL_IF_KUNIT(mspan_obj_is_free);

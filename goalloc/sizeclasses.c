@@ -7,6 +7,7 @@
  * checks it against).  size_to_class8/128 are built from it at load, the way
  * Go's mksizeclasses.go builds them at generation time.
  */
+#include <kunit/visibility.h>
 #include "malloc.h"
 
 /* Object size of each class; class 0 is "large". */
@@ -18,6 +19,7 @@ const u16 class_to_size[NUM_SIZE_CLASSES] = {
 	10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760,
 	24576, 27264, 28672, 32768
 };
+EXPORT_SYMBOL_IF_KUNIT(class_to_size);
 
 /* Go pages per span of each class. */
 const u8 class_to_allocnpages[NUM_SIZE_CLASSES] = {
@@ -25,6 +27,7 @@ const u8 class_to_allocnpages[NUM_SIZE_CLASSES] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 1, 3, 2, 3,
 	4, 5, 6, 1, 7, 6, 5, 4, 3, 5, 7, 2, 9, 7, 5, 8, 3, 10, 7, 4
 };
+EXPORT_SYMBOL_IF_KUNIT(class_to_allocnpages);
 
 /* Objects per span of each class. */
 const u16 class_to_nelems[NUM_SIZE_CLASSES] = {
@@ -33,10 +36,14 @@ const u16 class_to_nelems[NUM_SIZE_CLASSES] = {
 	11, 5, 9, 4, 7, 3, 8, 5, 7, 2, 5, 3, 4, 5, 6, 7, 1, 6, 5, 4, 3, 2, 3,
 	4, 1, 4, 3, 2, 3, 1, 3, 2, 1
 };
+EXPORT_SYMBOL_IF_KUNIT(class_to_nelems);
 
 u32 class_to_divmagic[NUM_SIZE_CLASSES] __ro_after_init;
+EXPORT_SYMBOL_IF_KUNIT(class_to_divmagic);
 u8 size_to_class8[SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1] __ro_after_init;
+EXPORT_SYMBOL_IF_KUNIT(size_to_class8);
 u8 size_to_class128[(MAX_SMALL_SIZE - SMALL_SIZE_MAX) / LARGE_SIZE_DIV + 1] __ro_after_init;
+EXPORT_SYMBOL_IF_KUNIT(size_to_class128);
 
 /* Build the lookup tables: the smallest class that holds each size step. */
 void sizeclasses_init(void)

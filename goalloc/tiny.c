@@ -31,7 +31,10 @@ static unsigned int tiny_align(size_t size)
 
 #define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
 
-/* Give the current block up; free it if no object in it is live. */
+/*
+ * Give the current block up; free it if no object in it is live.  Called
+ * with @c's mcache lock held, or for a dead CPU.
+ */
 void tiny_retire(struct mcache *c)
 {
 	struct mspan *s = c->tinyspan;
@@ -42,7 +45,7 @@ void tiny_retire(struct mcache *c)
 	old = atomic_fetch_andnot(TINY_HELD, c->tinymask);
 	if (!(old & TINY_STARTS)) {
 		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
-		goalloc_free_small(s, c->tiny, mspan_obj_index(s, c->tiny), 0);
+		goalloc_free_small_locked(c, s, c->tiny, mspan_obj_index(s, c->tiny), 0);
 	}
 	c->tiny = 0;
 	c->tinyspan = NULL;

@@ -16,7 +16,9 @@ frag="$GOALLOC_TOP/kunit/debug.config"
 tarball=$(ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null) ||
 	die "linux-source-6.12 is not installed; run scripts/install-deps.sh"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key="$srcver-$(cat "$frag" "$0" | sha256sum | cut -c1-12)"
+# Bump when the build recipe below changes in a way that changes the kernel.
+recipe=2
+key="$srcver-$( (cat "$frag"; echo "recipe $recipe") | sha256sum | cut -c1-12)"
 dir="$GOALLOC_CACHE/debug-kernel/$key"
 
 if [ -f "$dir/.goalloc-built" ]; then
@@ -25,7 +27,9 @@ if [ -f "$dir/.goalloc-built" ]; then
 fi
 
 # Built in place (paths inside a kernel build tree are absolute); the stamp
-# file marks a finished build, anything else is started over.
+# file marks a finished build, anything else is started over.  Builds for
+# other keys (an older fragment or source) are removed: each is gigabytes.
+find "$GOALLOC_CACHE/debug-kernel" -mindepth 1 -maxdepth 1 ! -name "$key" -exec rm -rf {} +
 rm -rf "$dir"
 mkdir -p "$dir"
 log "unpacking linux-source-6.12 $srcver"

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc-api: the exported calls as a client module uses them: alignment,
+ * zeroing, realloc, bulk, limits.
+ * goalloc-large: objects over 32 KiB.
+ * goalloc-tiny: the tiny allocator.
+ * goalloc-invalid: bad frees are caught and change nothing.
+ * goalloc-stats: the statistics add up.
+ */
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include "goalloc_test.h"
+
+static const size_t sizes[] = {
+	1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 48, 63, 64, 65,
+	100, 127, 128, 129, 255, 256, 500, 512, 1000, 1024, 1025, 2048, 3000,
+	4096, 5000, 8192, 10000, 16384, 20000, 32767, 32768, 32769, 40000, 65536,
+	100000, 131072, 262144, 1 << 20, 2 << 20, 4 << 20,
+};
+
+static void size_desc(const size_t *s, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%zu bytes", *s);
+}
+KUNIT_ARRAY_PARAM(size, sizes, size_desc);
+
+static size_t pow2_align_of(size_t size)
+{
+	/* largest power of two <= 8 dividing size: the tiny rule */
+	return size & 7 ? size & 3 ? size & 1 ? 1 : 2 : 4 : 8;
+}
+
+/* At least 8-byte aligned, naturally aligned for powers of two, usable >= size. */
+static void alignment_and_usable_size(struct kunit *test)
+{
+	size_t size = *(const size_t *)test->param_value;
+	void *p = goalloc_alloc(size, GFP_KERNEL);
+	void *q = goalloc_alloc_noscan(size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, (unsigned long)p % 8, 0UL);
+	if (is_power_of_2(size)) {
+		KUNIT_EXPECT_EQ(test, (unsigned long)p % size, 0UL);
+		KUNIT_EXPECT_EQ(test, (unsigned long)q % size, 0UL);
+	}
+	if (size < TINY_SIZE)
+		KUNIT_EXPECT_EQ(test, (unsigned long)q % pow2_align_of(size), 0UL);
+	else
+		KUNIT_EXPECT_EQ(test, (unsigned long)q % 8, 0UL);
+	KUNIT_EXPECT_GE(test, goalloc_usable_size(p), size);
+	KUNIT_EXPECT_GE(test, goalloc_usable_size(q), size);
+	fill_pattern(p, goalloc_usable_size(p), 1);
+	fill_pattern(q, size, 2);
+	KUNIT_EXPECT_EQ(test, check_pattern(p, goalloc_usable_size(p), 1), 0UL);
+	KUNIT_EXPECT_EQ(test, check_pattern(q, size, 2), 0UL);
+	goalloc_free(p);
+	goalloc_free(q);
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+/* __GFP_ZERO zeroes the whole usable size, also of reused memory. */
+static void zeroing_covers_reused_objects(struct kunit *test)
+{
+	size_t size = *(const size_t *)test->param_value;
+	void *p[8];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = goalloc_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		memset(p[i], 0xa5, goalloc_usable_size(p[i]));
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		goalloc_free(p[i]);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = i & 1 ? goalloc_zalloc(size, GFP_KERNEL) :
+			       goalloc_alloc_noscan(size, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_EXPECT_TRUE(test, all_zero(p[i], goalloc_usable_size(p[i])));
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		goalloc_free(p[i]);
+}
+
+static void realloc_keeps_contents(struct kunit *test)
+{
+	u8 *p = goalloc_alloc(10, GFP_KERNEL), *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	fill_pattern(p, 10, 3);
+	/* grows within the class (16 B): in place */
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_realloc(p, 16, GFP_KERNEL), (void *)p);
+	/* grows beyond: moves, contents kept */
+	q = goalloc_realloc(p, 5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, check_pattern(q, 10, 3), 0UL);
+	fill_pattern(q, 5000, 4);
+	/* into a large object and back down: shrinking stays in place */
+	p = goalloc_realloc(q, 100000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, check_pattern(p, 5000, 4), 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_realloc(p, 100, GFP_KERNEL), (void *)p);
+	/* 0 frees */
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_realloc(p, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	/* NULL allocates */
+	p = goalloc_realloc(NULL, 40, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_GE(test, goalloc_usable_size(p), 40UL);
+	goalloc_free(p);
+	/* a tiny object grows out of its block and stays noscan */
+	p = goalloc_alloc_noscan(5, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	fill_pattern(p, 5, 5);
+	q = goalloc_realloc(p, 40, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, check_pattern(q, 5, 5), 0UL);
+	KUNIT_EXPECT_TRUE(test, spc_noscan(span_of(q)->spc));
+	goalloc_free(q);
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static const size_t bulk_sizes[] = { 8, 64, 1000, 32768, 100000 };
+KUNIT_ARRAY_PARAM(bulk_size, bulk_sizes, size_desc);
+
+/* Bulk fills all slots with distinct, usable objects and frees them all. */
+static void bulk_alloc_and_free(struct kunit *test)
+{
+	size_t size = *(const size_t *)test->param_value, nr = size > 32768 ? 8 : 600, i;
+	void **p = kunit_kcalloc(test, nr, sizeof(*p), GFP_KERNEL);
+	u64 live = stats_now().heap_objects;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, goalloc_alloc_bulk(size, GFP_KERNEL, nr, p), (int)nr);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live + nr);
+	for (i = 0; i < nr; i++) {
+		KUNIT_ASSERT_GE(test, goalloc_usable_size(p[i]), size);
+		fill_pattern(p[i], size, i);
+	}
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ(test, check_pattern(p[i], size, i), 0UL);
+	sort(p, nr, sizeof(*p), cmp_ptr, NULL);
+	for (i = 1; i < nr; i++)
+		KUNIT_EXPECT_GE(test, (unsigned long)p[i] - (unsigned long)p[i - 1], size);
+	goalloc_free_bulk(nr, p);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live);
+}
+
+static void size_limits(struct kunit *test)
+{
+	u64 invalid = stats_now().invalid_frees;
+
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc_noscan(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(GOALLOC_MAX_SIZE + 1, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(SIZE_MAX, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc_noscan(SIZE_MAX, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_realloc(NULL, SIZE_MAX, GFP_KERNEL));
+	goalloc_free(NULL);
+	goalloc_free(ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(NULL), 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(ZERO_SIZE_PTR), 0UL);
+	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid);
+}
+
+static void node_allocations_work(struct kunit *test)
+{
+	void *p = goalloc_alloc_node(300, GFP_KERNEL, numa_node_id());
+	void *q = goalloc_alloc_node(200000, GFP_KERNEL, first_online_node);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_GE(test, goalloc_usable_size(q), 200000UL);
+	goalloc_free(p);
+	goalloc_free(q);
+}
+
+static struct kunit_case api_cases[] = {
+	KUNIT_CASE_PARAM(alignment_and_usable_size, size_gen_params),
+	KUNIT_CASE_PARAM(zeroing_covers_reused_objects, size_gen_params),
+	KUNIT_CASE(realloc_keeps_contents),
+	KUNIT_CASE_PARAM(bulk_alloc_and_free, bulk_size_gen_params),
+	KUNIT_CASE(size_limits),
+	KUNIT_CASE(node_allocations_work),
+	{}
+};
+
+static struct kunit_suite api_suite = {
+	.name = "goalloc-api",
+	.test_cases = api_cases,
+};
+
+/* === large === */
+
+static void large_objects_are_page_runs(struct kunit *test)
+{
+	void *p = goalloc_alloc(32769, GFP_KERNEL);
+	void *q = goalloc_alloc(1 << 20, GFP_KERNEL);
+	struct mspan *s;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	s = span_of(p);
+	KUNIT_EXPECT_EQ(test, s->spc, (u16)0);
+	KUNIT_EXPECT_EQ(test, s->npages, 5U);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 5 * GO_PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, (unsigned long)q % (1 << 20), 0UL);
+	/* every byte of the object maps back to its span */
+	KUNIT_EXPECT_PTR_EQ(test, span_of(p + 5 * GO_PAGE_SIZE - 1), s);
+	goalloc_free(p);
+	goalloc_free(q);
+	KUNIT_EXPECT_NULL(test, span_of(p));
+}
+
+static void large_counts_in_stats(struct kunit *test)
+{
+	struct goalloc_stats a = stats_now(), b;
+	void *p = goalloc_alloc(100000, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	b = stats_now();
+	KUNIT_EXPECT_EQ(test, b.large_allocs, a.large_allocs + 1);
+	KUNIT_EXPECT_EQ(test, b.heap_alloc, a.heap_alloc + 13 * GO_PAGE_SIZE);
+	goalloc_free(p);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_alloc, a.heap_alloc);
+}
+
+static struct kunit_case large_cases[] = {
+	KUNIT_CASE(large_objects_are_page_runs),
+	KUNIT_CASE(large_counts_in_stats),
+	{}
+};
+
+static struct kunit_suite large_suite = {
+	.name = "goalloc-large",
+	.test_cases = large_cases,
+};
+
+/* === tiny === */
+
+struct tiny_ctx {
+	u8 *a, *b, *c, *d, *e;
+};
+
+static long tiny_alloc_on_cpu(void *arg)
+{
+	struct tiny_ctx *t = arg;
+
+	t->a = goalloc_alloc_noscan(1, GFP_KERNEL);
+	t->b = goalloc_alloc_noscan(2, GFP_KERNEL);
+	t->c = goalloc_alloc_noscan(4, GFP_KERNEL);
+	t->d = goalloc_alloc_noscan(8, GFP_KERNEL);
+	t->e = goalloc_alloc_noscan(1, GFP_KERNEL);	/* no room: new block */
+	return t->a && t->b && t->c && t->d && t->e ? 0 : -ENOMEM;
+}
+
+/* Objects share a block, aligned by size; the block goes when all are freed. */
+static void tiny_block_freed_only_when_empty(struct kunit *test)
+{
+	struct tiny_ctx t;
+	u64 blocks;
+
+	goalloc_flush();
+	blocks = class_live(TINY_SIZE_CLASS);
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, tiny_alloc_on_cpu, &t), 0L);
+	KUNIT_EXPECT_EQ(test, (unsigned long)t.a % 16, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, t.b, t.a + 2);
+	KUNIT_EXPECT_PTR_EQ(test, t.c, t.a + 4);
+	KUNIT_EXPECT_PTR_EQ(test, t.d, t.a + 8);
+	KUNIT_EXPECT_NE(test, (unsigned long)t.e & ~15UL, (unsigned long)t.a);
+	KUNIT_EXPECT_EQ(test, class_live(TINY_SIZE_CLASS), blocks + 2);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t.a), 1UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t.b), 2UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t.c), 4UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t.d), 8UL);
+	memset(t.a, 1, 1);
+	memset(t.b, 2, 2);
+	memset(t.c, 3, 4);
+	memset(t.d, 4, 8);
+	goalloc_free(t.a);
+	goalloc_free(t.c);
+	goalloc_free(t.d);
+	KUNIT_EXPECT_EQ(test, class_live(TINY_SIZE_CLASS), blocks + 2);
+	KUNIT_EXPECT_EQ(test, t.b[0] + t.b[1], 4);	/* neighbours untouched */
+	goalloc_free(t.b);
+	KUNIT_EXPECT_EQ(test, class_live(TINY_SIZE_CLASS), blocks + 1);
+	/* e's block is still its CPU's current block: kept until retired */
+	goalloc_free(t.e);
+	KUNIT_EXPECT_EQ(test, class_live(TINY_SIZE_CLASS), blocks + 1);
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, class_live(TINY_SIZE_CLASS), blocks);
+}
+
+static struct kunit_case tiny_cases[] = {
+	KUNIT_CASE(tiny_block_freed_only_when_empty),
+	{}
+};
+
+static struct kunit_suite tiny_suite = {
+	.name = "goalloc-tiny",
+	.test_cases = tiny_cases,
+};
+
+/* === invalid frees === */
+
+struct invalid_ctx {
+	struct kunit *test;
+	u64 invalid;
+};
+
+static void expect_caught(struct kunit *test, u64 *invalid, const void *p)
+{
+	u64 live = stats_now().heap_objects;
+
+	expect_invalid_frees_begin();
+	goalloc_free(p);
+	expect_invalid_frees_end();
+	KUNIT_EXPECT_EQ_MSG(test, stats_now().invalid_frees, ++*invalid, "free(%px)", p);
+	KUNIT_EXPECT_EQ_MSG(test, stats_now().heap_objects, live, "free(%px)", p);
+}
+
+static void double_free_caught(struct kunit *test)
+{
+	u64 invalid = stats_now().invalid_frees;
+	size_t sizes[] = { 64, 5000, 100000 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		void *p = goalloc_alloc(sizes[i], GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		goalloc_free(p);
+		expect_caught(test, &invalid, p);
+	}
+}
+
+static void tiny_double_and_interior_free_caught(struct kunit *test)
+{
+	u64 invalid = stats_now().invalid_frees;
+	u8 *p = goalloc_alloc_noscan(4, GFP_KERNEL);
+	u8 *q = goalloc_alloc_noscan(4, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	memset(q, 0x5a, 4);
+	expect_caught(test, &invalid, p + 1);
+	goalloc_free(p);
+	expect_caught(test, &invalid, p);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(q), 4UL);
+	KUNIT_EXPECT_EQ(test, q[3], 0x5a);
+	goalloc_free(q);
+}
+
+/* Interior, foreign, stack and wild pointers: caught, nothing changes. */
+static void bad_pointers_caught(struct kunit *test)
+{
+	u64 invalid = stats_now().invalid_frees;
+	u8 *p = goalloc_alloc(256, GFP_KERNEL), *l = goalloc_alloc(70000, GFP_KERNEL);
+	void *k = kmalloc(64, GFP_KERNEL);
+	int on_stack;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	fill_pattern(p, 256, 9);
+	expect_caught(test, &invalid, p + 8);
+	expect_caught(test, &invalid, l + GO_PAGE_SIZE);
+	expect_caught(test, &invalid, k);
+	expect_caught(test, &invalid, &on_stack);
+	expect_caught(test, &invalid, (void *)0x1000);
+	expect_caught(test, &invalid, (void *)-4096L);
+	KUNIT_EXPECT_EQ(test, check_pattern(p, 256, 9), 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 256UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(k), 0UL);
+	goalloc_free(p);
+	goalloc_free(l);
+	kfree(k);
+}
+
+static long free_on_cpu(void *p)
+{
+	goalloc_free(p);
+	return 0;
+}
+
+/* A double free from a CPU that does not cache the span is caught too. */
+static void remote_double_free_caught(struct kunit *test)
+{
+	u64 invalid = stats_now().invalid_frees;
+	void *p, *q;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 CPUs");
+	p = goalloc_alloc(128, GFP_KERNEL);
+	q = goalloc_alloc(128, GFP_KERNEL);	/* keeps the span non-empty */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	run_on_cpu(cpumask_next(0, cpu_online_mask), free_on_cpu, p);
+	expect_invalid_frees_begin();
+	run_on_cpu(cpumask_next(0, cpu_online_mask), free_on_cpu, p);
+	run_on_cpu(0, free_on_cpu, p);
+	expect_invalid_frees_end();
+	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid + 2);
+	goalloc_free(q);
+}
+
+static struct kunit_case invalid_cases[] = {
+	KUNIT_CASE(double_free_caught),
+	KUNIT_CASE(tiny_double_and_interior_free_caught),
+	KUNIT_CASE(bad_pointers_caught),
+	KUNIT_CASE(remote_double_free_caught),
+	{}
+};
+
+static struct kunit_suite invalid_suite = {
+	.name = "goalloc-invalid",
+	.test_cases = invalid_cases,
+};
+
+/* === stats === */
+
+struct mix {
+	void *small[10], *tiny[5], *large[2];
+};
+
+static long alloc_mix(void *arg)
+{
+	struct mix *m = arg;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(m->small); i++)
+		m->small[i] = goalloc_alloc(100 * i + 1, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(m->tiny); i++)
+		m->tiny[i] = goalloc_alloc_noscan(3, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(m->large); i++)
+		m->large[i] = goalloc_alloc(40000 * (i + 1), GFP_KERNEL);
+	return 0;
+}
+
+/* allocs - frees = live objects; live bytes = class sizes + large pages. */
+static void stats_add_up(struct kunit *test)
+{
+	struct goalloc_stats a, b;
+	struct mix m;
+	u64 bytes = 0;
+	unsigned int i;
+
+	goalloc_flush();
+	a = stats_now();
+	KUNIT_EXPECT_EQ(test, a.mallocs - a.frees, a.heap_objects);
+	run_on_cpu(0, alloc_mix, &m);
+	for (i = 0; i < ARRAY_SIZE(m.small); i++) {
+		KUNIT_ASSERT_NOT_NULL(test, m.small[i]);
+		bytes += class_to_size[size_to_class(100 * i + 1)];
+	}
+	for (i = 0; i < ARRAY_SIZE(m.tiny); i++)
+		KUNIT_ASSERT_NOT_NULL(test, m.tiny[i]);
+	bytes += TINY_SIZE;	/* 5 x 3 bytes share one fresh block */
+	for (i = 0; i < ARRAY_SIZE(m.large); i++) {
+		KUNIT_ASSERT_NOT_NULL(test, m.large[i]);
+		bytes += goalloc_usable_size(m.large[i]);
+	}
+	b = stats_now();
+	KUNIT_EXPECT_EQ(test, b.heap_objects - a.heap_objects, 17ULL);
+	KUNIT_EXPECT_EQ(test, b.mallocs - a.mallocs, 17ULL);
+	KUNIT_EXPECT_EQ(test, b.tiny_allocs - a.tiny_allocs, 5ULL);
+	KUNIT_EXPECT_EQ(test, b.large_allocs - a.large_allocs, 2ULL);
+	KUNIT_EXPECT_EQ(test, b.heap_alloc - a.heap_alloc, bytes);
+	KUNIT_EXPECT_EQ(test, b.mallocs - b.frees, b.heap_objects);
+	KUNIT_EXPECT_GE(test, b.heap_inuse, b.heap_alloc);
+	KUNIT_EXPECT_EQ(test, b.heap_inuse + b.heap_idle, b.heap_sys);
+	for (i = 0; i < ARRAY_SIZE(m.small); i++)
+		goalloc_free(m.small[i]);
+	for (i = 0; i < ARRAY_SIZE(m.tiny); i++)
+		goalloc_free(m.tiny[i]);
+	for (i = 0; i < ARRAY_SIZE(m.large); i++)
+		goalloc_free(m.large[i]);
+	goalloc_flush();
+	b = stats_now();
+	KUNIT_EXPECT_EQ(test, b.heap_objects, a.heap_objects);
+	KUNIT_EXPECT_EQ(test, b.heap_alloc, a.heap_alloc);
+	KUNIT_EXPECT_EQ(test, b.frees - a.frees, 17ULL);
+}
+
+static struct kunit_case stats_cases[] = {
+	KUNIT_CASE(stats_add_up),
+	{}
+};
+
+static struct kunit_suite stats_suite = {
+	.name = "goalloc-stats",
+	.test_cases = stats_cases,
+};
+
+kunit_test_suites(&api_suite, &large_suite, &tiny_suite, &invalid_suite, &stats_suite);

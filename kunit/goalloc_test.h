@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by goalloc's KUnit suites. */
+#ifndef GOALLOC_TEST_H
+#define GOALLOC_TEST_H
+
+#include <kunit/test.h>
+#include <linux/workqueue.h>
+#include "../goalloc/malloc.h"
+
+/* Run @fn(@arg) in process context on @cpu, and return what it returns. */
+#define run_on_cpu(cpu, fn, arg)	work_on_cpu(cpu, fn, arg)
+
+static inline struct mspan *span_of(const void *p)
+{
+	return mheap_span_of((unsigned long)p);
+}
+
+static inline struct goalloc_stats stats_now(void)
+{
+	struct goalloc_stats st;
+
+	goalloc_get_stats(&st);
+	return st;
+}
+
+static inline u64 class_live(unsigned int cls)
+{
+	struct goalloc_class_stats cs;
+
+	goalloc_get_class_stats(cls, &cs);
+	return cs.live;
+}
+
+static inline unsigned long cpu_stat_sum(enum goalloc_cpu_stat item)
+{
+	unsigned long v = 0;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		v += READ_ONCE(per_cpu_ptr(&mcaches, cpu)->stat[item]);
+	return v;
+}
+
+/* Fill @p with a pattern derived from @seed; check it.  Returns bad bytes. */
+static inline void fill_pattern(void *p, size_t n, u8 seed)
+{
+	u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = seed + i * 7;
+}
+
+static inline size_t check_pattern(const void *p, size_t n, u8 seed)
+{
+	const u8 *b = p;
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += b[i] != (u8)(seed + i * 7);
+	return bad;
+}
+
+/* Bad frees in the scope of these are expected: logged, not WARNed. */
+static inline void expect_invalid_frees_begin(void)
+{
+	atomic_inc(&goalloc_expected_invalid_frees);
+}
+
+static inline void expect_invalid_frees_end(void)
+{
+	atomic_dec(&goalloc_expected_invalid_frees);
+}
+
+#endif

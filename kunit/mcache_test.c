@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc-mcache: per-CPU refill and flush.
+ * goalloc-mcentral: spans moving between cached, full, partial and empty.
+ */
+#include "goalloc_test.h"
+
+#define OBJ_SIZE	256		/* class 18: 32 objects per span */
+
+struct refill_ctx {
+	void *objs[200];
+	unsigned long refills;
+	bool cached_by_me;
+};
+
+static long refill_on_cpu(void *arg)
+{
+	struct refill_ctx *ctx = arg;
+	struct mcache *c = this_cpu_ptr(&mcaches);
+	unsigned int cls = size_to_class(OBJ_SIZE), i;
+	unsigned long before = READ_ONCE(c->class_refills[cls]);
+	struct mspan *s;
+
+	for (i = 0; i < ARRAY_SIZE(ctx->objs); i++) {
+		ctx->objs[i] = goalloc_alloc(OBJ_SIZE, GFP_KERNEL);
+		if (!ctx->objs[i])
+			return -ENOMEM;
+	}
+	ctx->refills = READ_ONCE(c->class_refills[cls]) - before;
+	s = READ_ONCE(c->alloc[make_spc(cls, false)]);
+	ctx->cached_by_me = s != &emptymspan && READ_ONCE(s->cpu) == smp_processor_id();
+	return 0;
+}
+
+/* 200 objects of a 32-object class need a refill per span, and a cached span. */
+static void refill_takes_a_span_per_32_objects(struct kunit *test)
+{
+	struct refill_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	goalloc_flush();
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, refill_on_cpu, ctx), 0L);
+	KUNIT_EXPECT_GE(test, ctx->refills, 200UL / 32);
+	KUNIT_EXPECT_LE(test, ctx->refills, 200UL / 32 + 1);
+	KUNIT_EXPECT_TRUE(test, ctx->cached_by_me);
+	for (i = 0; i < ARRAY_SIZE(ctx->objs); i++)
+		goalloc_free(ctx->objs[i]);
+}
+
+/* After a flush no CPU caches a span, a tiny block or a page. */
+static void flush_empties_every_cpu_cache(struct kunit *test)
+{
+	void *p = goalloc_alloc(100, GFP_KERNEL), *t = goalloc_alloc_noscan(3, GFP_KERNEL);
+	unsigned int cpu, slot;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	goalloc_flush();
+	for_each_online_cpu(cpu) {
+		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
+
+		for (slot = 0; slot < NUM_CENTRALS; slot++)
+			KUNIT_EXPECT_PTR_EQ(test, c->alloc[slot], &emptymspan);
+		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
+		KUNIT_EXPECT_EQ(test, c->pcache.freemask, 0ULL);
+	}
+	/* the live objects survived the flush */
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 112UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t), 3UL);
+	goalloc_free(p);
+	goalloc_free(t);
+}
+
+static struct kunit_case mcache_cases[] = {
+	KUNIT_CASE(refill_takes_a_span_per_32_objects),
+	KUNIT_CASE(flush_empties_every_cpu_cache),
+	{}
+};
+
+static struct kunit_suite mcache_suite = {
+	.name = "goalloc-mcache",
+	.test_cases = mcache_cases,
+};
+
+/* === mcentral === */
+
+struct three {
+	void *a, *b, *c;
+};
+
+static long alloc_three_4k(void *arg)
+{
+	struct three *t = arg;
+
+	t->a = goalloc_alloc(4096, GFP_KERNEL);
+	t->b = goalloc_alloc(4096, GFP_KERNEL);
+	t->c = goalloc_alloc(4096, GFP_KERNEL);
+	return t->a && t->b && t->c ? 0 : -ENOMEM;
+}
+
+/* full (uncached) -> partial on the first free -> empty on the last. */
+static void span_moves_full_partial_empty(struct kunit *test)
+{
+	struct three t;
+	struct mspan *s;
+
+	goalloc_flush();	/* empty reserves: the empty span stays listed */
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, alloc_three_4k, &t), 0L);
+	s = span_of(t.a);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	/* class 44 has 2 objects per span: a and b fill one span */
+	KUNIT_ASSERT_PTR_EQ(test, span_of(t.b), s);
+	KUNIT_EXPECT_PTR_NE(test, span_of(t.c), s);
+	/* the third allocation handed the full span back to mcentral */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->cpu), MSPAN_NO_CPU);
+	KUNIT_EXPECT_EQ(test, s->on_list, (u8)MC_FULL);
+	goalloc_free(t.a);
+	KUNIT_EXPECT_EQ(test, s->on_list, (u8)MC_PARTIAL);
+	KUNIT_EXPECT_EQ(test, s->nfree, 1U);
+	goalloc_free(t.b);
+	KUNIT_EXPECT_EQ(test, s->on_list, (u8)MC_EMPTY);
+	KUNIT_EXPECT_EQ(test, s->nfree, 2U);
+	goalloc_free(t.c);
+}
+
+static long alloc_one(void *arg)
+{
+	void **p = arg;
+
+	*p = goalloc_alloc(8192, GFP_KERNEL);
+	return *p ? 0 : -ENOMEM;
+}
+
+/* Beyond the reserve, empty spans go back to the heap. */
+static void empty_spans_beyond_reserve_go_to_heap(struct kunit *test)
+{
+	void *p[MCENTRAL_EMPTY_RESERVE + 3];
+	long inuse_before;
+	unsigned int i;
+
+	goalloc_flush();
+	inuse_before = atomic_long_read(&mheap.inuse_spans);
+	/* class 51: one 8 KiB object per span, so each object is a span */
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_ASSERT_EQ(test, run_on_cpu(0, alloc_one, &p[i]), 0L);
+	goalloc_flush();	/* uncache the last one */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans),
+			inuse_before + (long)ARRAY_SIZE(p));
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		goalloc_free(p[i]);
+	KUNIT_EXPECT_EQ(test, mcentral[make_spc(51, false)].nempty, (u32)MCENTRAL_EMPTY_RESERVE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans),
+			inuse_before + MCENTRAL_EMPTY_RESERVE);
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans), inuse_before);
+}
+
+static struct kunit_case mcentral_cases[] = {
+	KUNIT_CASE(span_moves_full_partial_empty),
+	KUNIT_CASE(empty_spans_beyond_reserve_go_to_heap),
+	{}
+};
+
+static struct kunit_suite mcentral_suite = {
+	.name = "goalloc-mcentral",
+	.test_cases = mcentral_cases,
+};
+
+kunit_test_suites(&mcache_suite, &mcentral_suite);

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc-mheap: the page heap's best fit, split, coalescing and giving
+ * whole chunks back to the buddy allocator.
+ */
+#include "goalloc_test.h"
+
+static struct mspan *heap_alloc(struct kunit *test, unsigned int npages)
+{
+	struct mspan *s = mheap_alloc(npages, 1, NUMA_NO_NODE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->npages, npages);
+	KUNIT_EXPECT_EQ(test, (u8)s->state, (u8)MSPAN_INUSE);
+	return s;
+}
+
+#define PG(n)	((unsigned long)(n) * GO_PAGE_SIZE)
+
+/* An empty heap is all this test sees: every earlier test freed its objects. */
+static void heap_starts_empty_after_flush(struct kunit *test)
+{
+	struct goalloc_stats st;
+
+	goalloc_flush();
+	st = stats_now();
+	KUNIT_EXPECT_EQ(test, st.heap_objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.heap_sys, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.arenas, 0ULL);
+}
+
+static void best_fit_split_and_coalesce(struct kunit *test)
+{
+	struct mspan *a, *b, *c, *d, *e, *x, *y;
+	unsigned long base, runs[10], largest, npages;
+	struct goalloc_stats st;
+
+	goalloc_flush();
+	KUNIT_ASSERT_EQ(test, stats_now().heap_sys, 0ULL);
+	a = heap_alloc(test, 1);
+	npages = a->chunk->npages;
+	KUNIT_ASSERT_GE(test, npages, 64UL);
+	base = a->base;
+	/* one free run: each allocation splits it from the front */
+	b = heap_alloc(test, 3);
+	c = heap_alloc(test, 1);
+	d = heap_alloc(test, 5);
+	e = heap_alloc(test, 1);
+	KUNIT_EXPECT_EQ(test, b->base, base + PG(1));
+	KUNIT_EXPECT_EQ(test, c->base, base + PG(4));
+	KUNIT_EXPECT_EQ(test, d->base, base + PG(5));
+	KUNIT_EXPECT_EQ(test, e->base, base + PG(10));
+	mheap_free_span(b);	/* hole of 3 at page 1 */
+	mheap_free_span(d);	/* hole of 5 at page 5 */
+	/* best fit: 3 pages take the 3-page hole, 4 pages the 5-page hole */
+	x = heap_alloc(test, 3);
+	KUNIT_EXPECT_EQ(test, x->base, base + PG(1));
+	y = heap_alloc(test, 4);
+	KUNIT_EXPECT_EQ(test, y->base, base + PG(5));
+	mheap_free_runs(runs, ARRAY_SIZE(runs), &largest);
+	KUNIT_EXPECT_EQ(test, runs[0], 1UL);	/* the 1 page left of the 5-page hole */
+	KUNIT_EXPECT_EQ(test, largest, npages - 11);
+
+	/* free everything in an order that merges left, right and both */
+	mheap_free_span(a);
+	mheap_free_span(c);
+	mheap_free_span(x);	/* merges a and c */
+	mheap_free_span(e);	/* merges the 1-page run and the tail */
+	mheap_free_span(y);	/* merges both sides: the chunk is one run */
+	mheap_free_runs(runs, ARRAY_SIZE(runs), &largest);
+	KUNIT_EXPECT_EQ(test, largest, npages);
+	st = stats_now();
+	KUNIT_EXPECT_EQ(test, st.heap_idle, st.heap_sys);
+	KUNIT_EXPECT_EQ(test, st.spans_inuse, 0ULL);
+}
+
+/* A chunk that is one free run goes back to the buddy allocator. */
+static void free_chunks_go_back_to_buddy(struct kunit *test)
+{
+	struct goalloc_stats before, after;
+	unsigned long chunk_pages;
+	struct mspan *s;
+
+	goalloc_flush();
+	before = stats_now();
+	s = heap_alloc(test, 2);
+	KUNIT_EXPECT_EQ(test, stats_now().arenas, before.arenas + 1);
+	chunk_pages = s->chunk->npages;
+	mheap_free_span(s);
+	KUNIT_EXPECT_EQ(test, mheap_scavenge(ULONG_MAX), chunk_pages);
+	after = stats_now();
+	KUNIT_EXPECT_EQ(test, after.arenas, before.arenas);
+	KUNIT_EXPECT_EQ(test, after.heap_sys, before.heap_sys);
+	KUNIT_EXPECT_GT(test, after.heap_released, before.heap_released);
+}
+
+/* A lookup of any page of an in-use span finds it; free pages find nothing. */
+static void span_lookup_covers_every_page(struct kunit *test)
+{
+	struct mspan *s = heap_alloc(test, 4);
+	unsigned long i, end = s->base + PG(4);
+
+	for (i = s->base; i < end; i += PAGE_SIZE)
+		KUNIT_EXPECT_PTR_EQ(test, mheap_span_of(i), s);
+	KUNIT_EXPECT_PTR_EQ(test, mheap_span_of(end - 1), s);
+	KUNIT_EXPECT_NULL(test, mheap_span_of(end));	/* free run after it */
+	mheap_free_span(s);
+	KUNIT_EXPECT_NULL(test, mheap_span_of(s->base));
+	goalloc_flush();
+}
+
+static struct kunit_case mheap_cases[] = {
+	KUNIT_CASE(heap_starts_empty_after_flush),
+	KUNIT_CASE(best_fit_split_and_coalesce),
+	KUNIT_CASE(free_chunks_go_back_to_buddy),
+	KUNIT_CASE(span_lookup_covers_every_page),
+	{}
+};
+
+static struct kunit_suite mheap_suite = {
+	.name = "goalloc-mheap",
+	.test_cases = mheap_cases,
+};
+
+kunit_test_suites(&mheap_suite);

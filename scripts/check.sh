@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Usage: scripts/check.sh [--only STEP] [--stress-ops N]
+#
+# Every goalloc test, in order (make check):
+#   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
+#   style     checkpatch (--no-tree -f) on every C file and header; sparse
+#   stock     on each stock kernel: load, smoke test through /dev/goalloc, unload
+#   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 and 4 vCPUs:
+#             goalloc.ko + goalloc_test.ko, rmmod, kmemleak scan finds nothing
+# --only STEP runs one step.  Ends with "N passed, N failed": every KUnit
+# case of every run counts, and every other check counts once.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+only="" stress_ops=20000
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) only=$2; shift 2 ;;
+	--stress-ops) stress_ops=$2; shift 2 ;;
+	-h | --help) sed -n 3,12p "$0"; exit 0 ;;
+	*) echo "unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+passed=0 failed=0
+failures=()
+pass() { passed=$((passed + ${2:-1})); printf '[check] PASS %s\n' "$1"; }
+fail() { failed=$((failed + ${2:-1})); failures+=("$1"); printf '[check] FAIL %s\n' "$1"; }
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
+cd "$GOALLOC_TOP"
+scripts/install-deps.sh --quiet
+r61=$(stock61_release)
+r612=$(stock612_release)
+out=$GOALLOC_TOP/build
+mkdir -p "$out"
+
+# Build goalloc (and whatever else Kbuild builds for that kernel) in a copy
+# of the tree per kernel, so that builds for different kernels coexist.
+build_for() { # name kdir [make args...]
+	local name=$1 kdir=$2 dir=$out/$1
+	shift 2
+	mkdir -p "$dir"
+	tar -C "$GOALLOC_TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$dir" -xf -
+	make -C "$kdir" M="$dir" W=1 "$@" modules >"$dir/build.log" 2>&1
+}
+
+# The debug kernel is needed for checkpatch (its source) and kunit.
+debug_kdir=""
+if want style || want kunit; then
+	debug_kdir=$(scripts/build-debug-kernel.sh)
+fi
+
+if want build; then
+	for r in "$r61" "$r612"; do
+		if build_for "stock-$r" "$(kdir_of "$r")" && ! grep -q 'warning:' "$out/stock-$r/build.log"; then
+			pass "build on $r (W=1, no warnings)"
+		else
+			grep -E 'warning:|error:' "$out/stock-$r/build.log" | head -n 20 || true
+			fail "build on $r"
+		fi
+	done
+fi
+
+if want style; then
+	files=$(git ls-files '*.c' '*.h')
+	if perl "$debug_kdir/scripts/checkpatch.pl" --no-tree -f --terse --quiet $files; then
+		pass "checkpatch on $(echo "$files" | wc -w) files"
+	else
+		fail "checkpatch"
+	fi
+	if build_for sparse "$(kdir_of "$r612")" C=1 && ! grep -qE 'warning:|error:' "$out/sparse/build.log"; then
+		pass "sparse (make C=1) on $r612"
+	else
+		grep -E 'warning:|error:' "$out/sparse/build.log" | head -n 20 || true
+		fail "sparse"
+	fi
+fi
+
+if want stock; then
+	for r in "$r61" "$r612"; do
+		if ! [ -f "$out/stock-$r/goalloc.ko" ]; then
+			build_for "stock-$r" "$(kdir_of "$r")" || true
+		fi
+		make -s -C tools >/dev/null
+		if scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/smoke.sh \
+			--smp 2 --timeout 300 --log "$out/stock-$r.console" \
+			"$out/stock-$r/goalloc.ko" tools/goalloc tools/goalloc_test >/dev/null; then
+			pass "stock $r: load, smoke test, unload"
+		else
+			tail -n 30 "$out/stock-$r.console"
+			fail "stock $r: load, smoke test, unload"
+		fi
+	done
+fi
+
+if want kunit; then
+	kunit_py=$debug_kdir/tools/testing/kunit/kunit.py
+	build_for debug "$debug_kdir" || { tail -n 30 "$out/debug/build.log"; fail "build on the debug kernel"; }
+	if [ -f "$out/debug/goalloc_test.ko" ]; then
+		for smp in 2 4; do
+			log=$out/debug-smp$smp.console
+			vm_rc=0
+			GOALLOC_STRESS_OPS=$stress_ops scripts/vm-run.sh --kernel "$debug_kdir/arch/x86/boot/bzImage" \
+				--script scripts/vm/kunit.sh --smp "$smp" --mem 2048 --timeout 1800 \
+				--append "numa=fake=2 goalloc_stress_ops=$stress_ops" --log "$log" \
+				"$out/debug/goalloc.ko" "$out/debug/goalloc_test.ko" >/dev/null || vm_rc=$?
+			summary=$(python3 "$kunit_py" parse "$log" 2>&1 | tee "$out/debug-smp$smp.kunit" |
+				  grep -E 'Ran [0-9]+ tests' | tail -n 1 || true)
+			grep -E '\[(FAILED|CRASHED)\]|Testing complete' "$out/debug-smp$smp.kunit" || true
+			p=$(echo "$summary" | grep -oE 'passed: [0-9]+' | grep -oE '[0-9]+' || echo 0)
+			f=$(echo "$summary" | grep -oE '(failed|crashed): [0-9]+' | grep -oE '[0-9]+' |
+			    paste -sd+ | bc 2>/dev/null || echo 0)
+			s=$(echo "$summary" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+' || echo 0)
+			[ -n "$f" ] || f=0
+			[ "$p" -gt 0 ] && pass "KUnit, $smp vCPUs: $p cases passed" "$p"
+			[ "$f" -gt 0 ] && fail "KUnit, $smp vCPUs: $f cases failed or crashed" "$f"
+			[ "$s" -gt 0 ] && fail "KUnit, $smp vCPUs: $s cases skipped (counted as failed)" "$s"
+			[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && fail "KUnit, $smp vCPUs: no results"
+			if [ $vm_rc -eq 0 ]; then
+				pass "debug kernel, $smp vCPUs: no splat, clean rmmod, kmemleak finds nothing"
+			else
+				grep -aE 'kmemleak|BUG|WARNING|KASAN|Call Trace|GOALLOC' "$log" | head -n 30 || true
+				fail "debug kernel, $smp vCPUs: splat, leak or failed unload (vm-run status $vm_rc)"
+			fi
+		done
+	else
+		fail "goalloc_test.ko was not built for the debug kernel"
+	fi
+fi
+
+for f in "${failures[@]}"; do
+	echo "[check] failed: $f"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

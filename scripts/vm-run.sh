@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Usage: scripts/vm-run.sh --kernel BZIMAGE --script SCRIPT [--smp N] [--mem MIB]
+#                          [--timeout SECONDS] [--append ARGS] [--log FILE]
+#                          [--allow-splat REGEX] [FILE...]
+#
+# Boots BZIMAGE under qemu-system-x86_64 (TCG) with a busybox initramfs that
+# holds FILEs (modules, test programs) in /goalloc, runs SCRIPT there with
+# /bin/sh, streams the serial console, and exits with SCRIPT's exit status.
+# The run fails (status 90) if the console shows a kernel splat: BUG:,
+# WARNING:, KASAN:, lockdep reports, kmemleak leaks, Oops, Call Trace.
+# Lines matching --allow-splat (an extended regex) are not counted.
+# A run that ends without SCRIPT's status (crash, timeout) exits with 91.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() { sed -n 3,14p "$0" >&2; exit 2; }
+
+kernel="" script="" smp=2 mem=1024 timeout_s=600 append="" log="" allow='^$'
+files=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--script) script=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--allow-splat) allow=$2; shift 2 ;;
+	-h | --help) usage ;;
+	-*) echo "unknown option $1" >&2; usage ;;
+	*) files+=("$1"); shift ;;
+	esac
+done
+[ -f "$kernel" ] || { echo "no kernel image: '$kernel'" >&2; usage; }
+[ -f "$script" ] || { echo "no script: '$script'" >&2; usage; }
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
+[ -x /bin/busybox ] || die "busybox-static missing: run scripts/install-deps.sh"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,goalloc,root}
+cp /bin/busybox "$root/bin/busybox"
+for f in "${files[@]}"; do
+	cp "$f" "$root/goalloc/"
+done
+cp "$script" "$root/goalloc/run.sh"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+echo "goalloc-vm: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
+cd /goalloc
+sh -e ./run.sh
+rc=$?
+echo "GOALLOC-VM-EXIT=$rc"
+sync
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+
+[ -n "$log" ] || log=$work/console.log
+accel=(-accel tcg)
+[ -w /dev/kvm ] && accel=(-accel kvm -cpu host)
+set +e
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
+	-smp "$smp" -m "$mem" -nographic -no-reboot \
+	-kernel "$kernel" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $append" \
+	</dev/null 2>&1 | tee "$log"
+qemu_rc=${PIPESTATUS[0]}
+set -e
+
+splats=$(grep -aE 'BUG:|WARNING:|KASAN:|possible circular locking|inconsistent lock state|kmemleak: [0-9]+ new suspected|unreferenced object|Oops|Call Trace' "$log" |
+	grep -avE "$allow" || true)
+rc=$(grep -aoE 'GOALLOC-VM-EXIT=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
+if [ -n "$splats" ]; then
+	printf '[vm-run] kernel splat on the console:\n%s\n' "$splats" >&2
+	exit 90
+fi
+if [ -z "$rc" ]; then
+	echo "[vm-run] the VM ended without the script's status (qemu exit $qemu_rc; timeout ${timeout_s}s)" >&2
+	exit 91
+fi
+exit "$rc"

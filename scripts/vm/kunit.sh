@@ -1,0 +1,21 @@
+# Runs inside the debug kernel (scripts/vm-run.sh): KUnit suites, the
+# user-space tests, a clean unload, then a kmemleak scan that must be empty.
+echo scan >/sys/kernel/debug/kmemleak
+echo clear >/sys/kernel/debug/kmemleak
+insmod ./goalloc.ko
+insmod ./goalloc_test.ko stress_ops="${goalloc_stress_ops:-20000}"
+rmmod goalloc_test
+if [ -x ./goalloc_test ]; then
+	./goalloc_test -f "${goalloc_fuzz_seconds:-10}"
+fi
+rmmod goalloc
+sleep 6
+echo scan >/sys/kernel/debug/kmemleak
+echo scan >/sys/kernel/debug/kmemleak
+leaks=$(cat /sys/kernel/debug/kmemleak)
+if [ -n "$leaks" ]; then
+	echo "$leaks"
+	echo "goalloc: kmemleak found leaks"
+	exit 1
+fi
+echo "goalloc: kmemleak scan clean"

@@ -1,0 +1,11 @@
+# Runs inside the VM (scripts/vm-run.sh): load goalloc, run the user-space
+# tests of /dev/goalloc and the command-line tool, unload cleanly.
+insmod ./goalloc.ko
+./goalloc_test -f "${goalloc_fuzz_seconds:-10}"
+./goalloc alloc 100 1000
+./goalloc stats
+./goalloc classes --json >/dev/null
+./goalloc bench -n 2000 64 4096 65536
+rmmod goalloc
+test ! -e /dev/goalloc
+test ! -e /sys/kernel/debug/goalloc

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc: look at and drive the goalloc allocator from user space.
+ *
+ *   goalloc stats [--json]          totals (debugfs stats)
+ *   goalloc classes [--json]        per size class (debugfs classes)
+ *   goalloc top [-n N] [-d SECS]    refreshing view of the busiest classes
+ *   goalloc alloc SIZE [COUNT] [--noscan]
+ *                                   allocate, show handles and the change in
+ *                                   the statistics, free on exit
+ *   goalloc session                 read "alloc SIZE [noscan]", "free HANDLE",
+ *                                   "stats" lines from stdin on one open file
+ *   goalloc replay FILE             run a trace ("a ID SIZE [noscan]", "f ID")
+ *                                   through the batch ioctl, print ops/s
+ *   goalloc bench [-n N] [SIZE...]  allocation rate from user space by size
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include "../include/uapi/goalloc.h"
+
+#define DEV	"/dev/goalloc"
+#define DEBUGFS	"/sys/kernel/debug/goalloc"
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "goalloc: %s\n", msg);
+	exit(1);
+}
+
+static int open_dev(void)
+{
+	int fd = open(DEV, O_RDWR);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		die(DEV " does not exist: load the module first (insmod goalloc.ko)");
+	if (errno == EACCES)
+		die(DEV " is root-only: run as root, or load goalloc with dev_mode=0666");
+	fprintf(stderr, "goalloc: cannot open " DEV ": %s\n", strerror(errno));
+	exit(1);
+}
+
+static FILE *open_debugfs(const char *name)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s", name);
+	f = fopen(path, "r");
+	if (f)
+		return f;
+	if (access("/sys/kernel/debug/goalloc", F_OK) == 0)
+		fprintf(stderr, "goalloc: cannot read %s: %s\n", path, strerror(errno));
+	else if (access(DEV, F_OK) == 0 || access("/sys/module/goalloc", F_OK) == 0)
+		die("debugfs is not mounted: mount -t debugfs none /sys/kernel/debug");
+	else
+		die("goalloc is not loaded: insmod goalloc.ko");
+	exit(1);
+}
+
+/* Read a whitespace table (first line: column names) into rows of fields. */
+#define MAXCOLS	16
+#define MAXROWS	128
+struct table {
+	int ncols, nrows;
+	char *cols[MAXCOLS];
+	char *cells[MAXROWS][MAXCOLS];
+};
+
+static void read_table(const char *name, struct table *t)
+{
+	FILE *f = open_debugfs(name);
+	char line[512];
+	int first = 1;
+
+	memset(t, 0, sizeof(*t));
+	while (fgets(line, sizeof(line), f) && t->nrows < MAXROWS) {
+		char *tok, *save = NULL;
+		int c = 0;
+
+		for (tok = strtok_r(line, " \t\n", &save); tok && c < MAXCOLS;
+		     tok = strtok_r(NULL, " \t\n", &save), c++) {
+			if (first)
+				t->cols[c] = strdup(tok);
+			else
+				t->cells[t->nrows][c] = strdup(tok);
+		}
+		if (first) {
+			t->ncols = c;
+			first = 0;
+		} else if (c) {
+			t->nrows++;
+		}
+	}
+	fclose(f);
+}
+
+static void print_table(struct table *t, int json, int name_value)
+{
+	int w[MAXCOLS] = { 0 }, r, c;
+
+	if (json && name_value) {
+		printf("{");
+		for (r = 0; r < t->nrows; r++)
+			printf("%s\"%s\": %s", r ? ", " : "", t->cells[r][0], t->cells[r][1]);
+		printf("}\n");
+		return;
+	}
+	if (json) {
+		printf("[");
+		for (r = 0; r < t->nrows; r++) {
+			printf("%s{", r ? ",\n " : "");
+			for (c = 0; c < t->ncols; c++)
+				printf("%s\"%s\": %s", c ? ", " : "", t->cols[c], t->cells[r][c]);
+			printf("}");
+		}
+		printf("]\n");
+		return;
+	}
+	for (c = 0; c < t->ncols; c++) {
+		w[c] = strlen(t->cols[c]);
+		for (r = 0; r < t->nrows; r++)
+			if (t->cells[r][c] && (int)strlen(t->cells[r][c]) > w[c])
+				w[c] = strlen(t->cells[r][c]);
+	}
+	if (!name_value) {
+		for (c = 0; c < t->ncols; c++)
+			printf("%*s%s", w[c], t->cols[c], c + 1 < t->ncols ? "  " : "\n");
+	}
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			printf(name_value && c == 0 ? "%-*s%s" : "%*s%s", w[c],
+			       t->cells[r][c] ? t->cells[r][c] : "-", c + 1 < t->ncols ? "  " : "\n");
+}
+
+static int cmd_stats(int argc, char **argv, const char *file, int name_value)
+{
+	int json = argc > 1 && !strcmp(argv[1], "--json");
+	struct table t;
+
+	read_table(file, &t);
+	print_table(&t, json, name_value);
+	return 0;
+}
+
+static int col(struct table *t, const char *name)
+{
+	int c;
+
+	for (c = 0; c < t->ncols; c++)
+		if (!strcmp(t->cols[c], name))
+			return c;
+	die("debugfs table lacks a column");
+	return -1;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	int iters = -1, delay = 2, i, opt;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "n:d:")) != -1) {
+		if (opt == 'n')
+			iters = atoi(optarg);
+		else if (opt == 'd')
+			delay = atoi(optarg);
+		else
+			die("usage: goalloc top [-n ITERATIONS] [-d SECONDS]");
+	}
+	for (i = 0; iters < 0 || i < iters; i++) {
+		struct table s, c;
+		int r, k, live;
+
+		read_table("stats", &s);
+		read_table("classes", &c);
+		live = col(&c, "live");
+		if (isatty(1))
+			printf("\033[H\033[J");
+		printf("goalloc top (every %d s)\n", delay);
+		for (r = 0; r < s.nrows; r++)
+			printf("%s %s%s", s.cells[r][0], s.cells[r][1], r % 4 == 3 ? "\n" : "   ");
+		printf("\n\n");
+		for (r = 1; r < c.nrows; r++)	/* by live objects, most first */
+			for (k = r; k > 0 && atoll(c.cells[k][live]) > atoll(c.cells[k - 1][live]); k--) {
+				char *tmp[MAXCOLS];
+
+				memcpy(tmp, c.cells[k], sizeof(tmp));
+				memcpy(c.cells[k], c.cells[k - 1], sizeof(tmp));
+				memcpy(c.cells[k - 1], tmp, sizeof(tmp));
+			}
+		if (c.nrows > 20)
+			c.nrows = 20;
+		print_table(&c, 0, 0);
+		fflush(stdout);
+		if (iters < 0 || i + 1 < iters)
+			sleep(delay);
+	}
+	return 0;
+}
+
+static struct goalloc_stats_req dev_stats(int fd)
+{
+	struct goalloc_stats_req r = { .size = sizeof(r) };
+
+	if (ioctl(fd, GOALLOC_IOC_STATS, &r))
+		die("GOALLOC_IOC_STATS failed");
+	return r;
+}
+
+static int alloc_one(int fd, uint64_t bytes, int noscan, uint64_t *handle, uint64_t *usable)
+{
+	struct goalloc_alloc_req r = {
+		.size = sizeof(r), .bytes = bytes, .flags = noscan ? GOALLOC_F_NOSCAN : 0,
+	};
+
+	if (ioctl(fd, GOALLOC_IOC_ALLOC, &r))
+		return -errno;
+	*handle = r.handle;
+	*usable = r.usable;
+	return 0;
+}
+
+static int cmd_alloc(int argc, char **argv)
+{
+	uint64_t size, count = 1, i, h = 0, usable = 0;
+	struct goalloc_stats_req a, b;
+	int fd, noscan = 0, ret;
+
+	if (argc > 1 && !strcmp(argv[argc - 1], "--noscan")) {
+		noscan = 1;
+		argc--;
+	}
+	if (argc < 2)
+		die("usage: goalloc alloc SIZE [COUNT] [--noscan]");
+	size = strtoull(argv[1], NULL, 0);
+	if (argc > 2)
+		count = strtoull(argv[2], NULL, 0);
+	fd = open_dev();
+	a = dev_stats(fd);
+	for (i = 0; i < count; i++) {
+		ret = alloc_one(fd, size, noscan, &h, &usable);
+		if (ret) {
+			fprintf(stderr, "goalloc: allocation %llu of %llu bytes: %s\n",
+				(unsigned long long)i, (unsigned long long)size, strerror(-ret));
+			return 1;
+		}
+		if (i < 8)
+			printf("handle %llu: %llu bytes usable\n", (unsigned long long)h,
+			       (unsigned long long)usable);
+	}
+	b = dev_stats(fd);
+	printf("%llu objects of %llu bytes%s: heap_alloc +%lld, heap_objects +%lld, heap_sys +%lld\n",
+	       (unsigned long long)count, (unsigned long long)size, noscan ? " (noscan)" : "",
+	       (long long)(b.heap_alloc - a.heap_alloc), (long long)(b.heap_objects - a.heap_objects),
+	       (long long)(b.heap_sys - a.heap_sys));
+	close(fd);	/* frees them */
+	return 0;
+}
+
+static int cmd_session(void)
+{
+	int fd = open_dev();
+	char line[256], word[32];
+	unsigned long long a;
+
+	printf("commands: alloc SIZE [noscan] | free HANDLE | stats | quit\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		if (sscanf(line, "alloc %llu", &a) == 1) {
+			uint64_t h = 0, usable = 0;
+			int ret = alloc_one(fd, a, strstr(line, "noscan") != NULL, &h, &usable);
+
+			if (ret)
+				printf("error: %s\n", strerror(-ret));
+			else
+				printf("handle %llu (%llu bytes usable)\n", (unsigned long long)h,
+				       (unsigned long long)usable);
+		} else if (sscanf(line, "free %llu", &a) == 1) {
+			struct goalloc_free_req r = { .size = sizeof(r), .handle = a };
+
+			printf("%s\n", ioctl(fd, GOALLOC_IOC_FREE, &r) ? strerror(errno) : "freed");
+		} else if (sscanf(line, "%31s", word) == 1 && !strcmp(word, "stats")) {
+			struct goalloc_stats_req s = dev_stats(fd);
+
+			printf("heap_alloc %llu heap_objects %llu heap_sys %llu file_objects %llu\n",
+			       (unsigned long long)s.heap_alloc, (unsigned long long)s.heap_objects,
+			       (unsigned long long)s.heap_sys, (unsigned long long)s.file_objects);
+		} else if (sscanf(line, "%31s", word) == 1 && !strcmp(word, "quit")) {
+			break;
+		} else {
+			printf("unknown command\n");
+		}
+		fflush(stdout);
+	}
+	close(fd);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run @n ops through the batch ioctl in chunks.  Returns kernel ns. */
+static uint64_t run_batch(int fd, struct goalloc_batch_op *ops, uint32_t n)
+{
+	struct goalloc_batch_req r = { .size = sizeof(r), .nr = n, .ops = (uintptr_t)ops };
+
+	if (ioctl(fd, GOALLOC_IOC_BATCH, &r)) {
+		fprintf(stderr, "goalloc: batch stopped at op %u: %s\n", r.done, strerror(errno));
+		exit(1);
+	}
+	return r.elapsed_ns;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	struct goalloc_batch_op *ops = NULL;
+	unsigned long long id, size;
+	size_t n = 0, cap = 0, maxid = 0, i;
+	long *alloc_op;
+	char line[256], kind;
+	double t0, t1;
+	uint64_t ns;
+	FILE *f;
+	int fd;
+
+	if (argc < 2)
+		die("usage: goalloc replay FILE (lines: a ID SIZE [noscan] | f ID)");
+	f = fopen(argv[1], "r");
+	if (!f)
+		die("cannot open the trace file");
+	while (fgets(line, sizeof(line), f)) {
+		int k = sscanf(line, " %c %llu %llu", &kind, &id, &size);
+
+		if (k < 2 || line[0] == '#')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			ops = realloc(ops, cap * sizeof(*ops));
+			if (!ops)
+				die("out of memory");
+		}
+		memset(&ops[n], 0, sizeof(ops[n]));
+		if (kind == 'a' && k == 3) {
+			ops[n].op = GOALLOC_OP_ALLOC;
+			ops[n].bytes = size;
+			ops[n].flags = strstr(line, "noscan") ? GOALLOC_F_NOSCAN : 0;
+		} else if (kind == 'f') {
+			ops[n].op = GOALLOC_OP_FREE;
+		} else {
+			die("bad trace line (want: a ID SIZE [noscan] | f ID)");
+		}
+		ops[n].handle = id;	/* trace id for now */
+		if (id > maxid)
+			maxid = id;
+		n++;
+	}
+	fclose(f);
+	/* map trace ids to the op index of their allocation */
+	alloc_op = malloc((maxid + 1) * sizeof(*alloc_op));
+	if (!alloc_op)
+		die("out of memory");
+	for (i = 0; i <= maxid; i++)
+		alloc_op[i] = -1;
+	for (i = 0; i < n; i++) {
+		if (ops[i].op == GOALLOC_OP_ALLOC) {
+			alloc_op[ops[i].handle] = i;
+		} else {
+			id = ops[i].handle;
+			if (alloc_op[id] < 0)
+				die("trace frees an id it never allocated");
+			ops[i].flags = GOALLOC_F_REF;
+			ops[i].handle = alloc_op[id];
+			alloc_op[id] = -1;
+		}
+	}
+	fd = open_dev();
+	t0 = now_s();
+	ns = run_batch(fd, ops, n);
+	t1 = now_s();
+	printf("%zu operations: %.0f ns/op in the kernel, %.0f ops/s wall clock\n", n,
+	       n ? (double)ns / n : 0, n / (t1 - t0));
+	close(fd);
+	free(alloc_op);
+	free(ops);
+	return 0;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	static const uint64_t defaults[] = { 8, 16, 64, 256, 1024, 4096, 32768, 65536, 262144 };
+	uint64_t sizes[32], ns;
+	int nsizes = 0, opt, i, fd;
+	uint32_t n = 10000, j;
+	struct goalloc_batch_op *ops;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "n:")) != -1) {
+		if (opt != 'n')
+			die("usage: goalloc bench [-n COUNT] [SIZE...]");
+		n = atoi(optarg);
+	}
+	for (i = optind; i < argc && nsizes < 32; i++)
+		sizes[nsizes++] = strtoull(argv[i], NULL, 0);
+	if (!nsizes)
+		for (i = 0; i < (int)(sizeof(defaults) / sizeof(defaults[0])); i++)
+			sizes[nsizes++] = defaults[i];
+	ops = calloc(2 * (size_t)n, sizeof(*ops));
+	if (!ops || !n)
+		die("bad count");
+	fd = open_dev();
+	printf("%10s %10s %14s\n", "size", "ns/op", "ops/s");
+	for (i = 0; i < nsizes; i++) {
+		uint32_t count = sizes[i] > 65536 ? (n < 200 ? n : 200) : n;
+
+		for (j = 0; j < count; j++) {
+			ops[j] = (struct goalloc_batch_op){ .op = GOALLOC_OP_ALLOC, .bytes = sizes[i] };
+			ops[count + j] = (struct goalloc_batch_op){
+				.op = GOALLOC_OP_FREE, .flags = GOALLOC_F_REF, .handle = j,
+			};
+		}
+		ns = run_batch(fd, ops, 2 * count);
+		printf("%10llu %10.0f %14.0f\n", (unsigned long long)sizes[i],
+		       (double)ns / (2 * count), 2 * count * 1e9 / ns);
+	}
+	close(fd);
+	free(ops);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: goalloc COMMAND\n"
+		"  stats [--json]            allocator totals\n"
+		"  classes [--json]          per size class\n"
+		"  top [-n N] [-d SECONDS]   refreshing view\n"
+		"  alloc SIZE [COUNT] [--noscan]\n"
+		"  session                   alloc/free/stats commands from stdin\n"
+		"  replay FILE               run an alloc/free trace in the kernel\n"
+		"  bench [-n COUNT] [SIZE...]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	argc--;
+	argv++;
+	if (!strcmp(argv[0], "stats"))
+		return cmd_stats(argc, argv, "stats", 1);
+	if (!strcmp(argv[0], "classes"))
+		return cmd_stats(argc, argv, "classes", 0);
+	if (!strcmp(argv[0], "top"))
+		return cmd_top(argc, argv);
+	if (!strcmp(argv[0], "alloc"))
+		return cmd_alloc(argc, argv);
+	if (!strcmp(argv[0], "free"))
+		die("handles belong to the file that allocated them: use 'goalloc session'");
+	if (!strcmp(argv[0], "session"))
+		return cmd_session();
+	if (!strcmp(argv[0], "replay"))
+		return cmd_replay(argc, argv);
+	if (!strcmp(argv[0], "bench"))
+		return cmd_bench(argc, argv);
+	usage();
+	return 2;
+}

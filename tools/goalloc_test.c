@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc_test: user-space tests of /dev/goalloc, run inside the VM.
+ *
+ * Every ioctl's success path and error paths, contents written and read
+ * back, many threads on one file, close frees all, per-file limits,
+ * root-only permissions, and a randomized ioctl fuzzer after which the
+ * statistics are back at their baseline.  Prints "ok"/"not ok" per test
+ * and a closing "N passed, N failed"; exits non-zero on any failure.
+ *
+ * Usage: goalloc_test [-d /dev/goalloc] [-f FUZZ_SECONDS]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "../include/uapi/goalloc.h"
+
+static const char *dev = "/dev/goalloc";
+static int fuzz_seconds = 10;
+static int passed, failed;
+static char why[256];
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		snprintf(why, sizeof(why), __VA_ARGS__);		\
+		return -1;						\
+	}								\
+} while (0)
+
+/* ioctl returning -errno, so tests compare with -EINVAL etc. */
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static int open_dev(void)
+{
+	int fd = open(dev, O_RDWR);
+
+	if (fd < 0) {
+		fprintf(stderr, "cannot open %s: %s (is goalloc.ko loaded?)\n", dev, strerror(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+static int g_alloc(int fd, uint64_t bytes, uint32_t flags, uint64_t *handle, uint64_t *usable)
+{
+	struct goalloc_alloc_req r = { .size = sizeof(r), .flags = flags, .bytes = bytes };
+	int ret = xioctl(fd, GOALLOC_IOC_ALLOC, &r);
+
+	if (!ret) {
+		*handle = r.handle;
+		if (usable)
+			*usable = r.usable;
+	}
+	return ret;
+}
+
+static int g_free(int fd, uint64_t handle)
+{
+	struct goalloc_free_req r = { .size = sizeof(r), .handle = handle };
+
+	return xioctl(fd, GOALLOC_IOC_FREE, &r);
+}
+
+static int g_rw(int fd, int write, uint64_t handle, uint64_t off, uint64_t len, void *buf)
+{
+	struct goalloc_rw_req r = {
+		.size = sizeof(r), .handle = handle, .offset = off, .len = len,
+		.buf = (uintptr_t)buf,
+	};
+
+	return xioctl(fd, write ? GOALLOC_IOC_WRITE : GOALLOC_IOC_READ, &r);
+}
+
+static struct goalloc_stats_req g_stats(int fd)
+{
+	struct goalloc_stats_req r = { .size = sizeof(r) };
+
+	if (xioctl(fd, GOALLOC_IOC_STATS, &r))
+		memset(&r, 0xff, sizeof(r));
+	return r;
+}
+
+/* Live objects seen from a fresh file (so this file's own hold nothing). */
+static uint64_t live_objects(void)
+{
+	int fd = open_dev();
+	uint64_t n = g_stats(fd).heap_objects;
+
+	close(fd);
+	return n;
+}
+
+/* === tests === */
+
+static int test_alloc_write_read_free(void)
+{
+	static const uint64_t sizes[] = { 1, 7, 15, 16, 100, 4096, 32768, 32769, 1 << 20, 4 << 20 };
+	int fd = open_dev();
+	unsigned int i, flags;
+
+	for (flags = 0; flags < 4; flags++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			uint64_t h, usable, n = sizes[i], j;
+			unsigned char *in = malloc(n), *out = malloc(n);
+
+			CHECK(in && out, "malloc");
+			CHECK(!g_alloc(fd, n, flags, &h, &usable), "alloc %llu flags %u",
+			      (unsigned long long)n, flags);
+			CHECK(h != 0 && usable >= n, "handle %llu usable %llu for %llu",
+			      (unsigned long long)h, (unsigned long long)usable, (unsigned long long)n);
+			/* fresh memory reads as zeroes, with or without GOALLOC_F_ZERO */
+			CHECK(!g_rw(fd, 0, h, 0, n, out), "read");
+			for (j = 0; j < n; j++)
+				CHECK(!out[j], "byte %llu of a fresh object is %u",
+				      (unsigned long long)j, out[j]);
+			for (j = 0; j < n; j++)
+				in[j] = (unsigned char)(j * 13 + n);
+			CHECK(!g_rw(fd, 1, h, 0, n, in), "write");
+			memset(out, 0, n);
+			CHECK(!g_rw(fd, 0, h, 0, n, out), "read back");
+			CHECK(!memcmp(in, out, n), "contents differ for %llu bytes", (unsigned long long)n);
+			if (n > 2) {	/* at an offset */
+				CHECK(!g_rw(fd, 0, h, 1, n - 2, out), "read at offset");
+				CHECK(!memcmp(in + 1, out, n - 2), "offset contents");
+			}
+			CHECK(!g_free(fd, h), "free");
+			free(in);
+			free(out);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static int test_errors(void)
+{
+	int fd = open_dev();
+	struct goalloc_alloc_req a = { .size = sizeof(a), .bytes = 64 };
+	struct goalloc_free_req fr = { .size = sizeof(fr) };
+	struct goalloc_rw_req rw = { .size = sizeof(rw) };
+	struct goalloc_batch_req b = { .size = sizeof(b) };
+	char buf[64], big[sizeof(a) + 8];
+	uint64_t h, usable;
+
+	/* unknown handle */
+	CHECK(g_free(fd, 12345) == -ENOENT, "free of unknown handle");
+	CHECK(g_free(fd, 0) == -ENOENT, "free of handle 0");
+	CHECK(g_free(fd, 1ULL << 40) == -ENOENT, "free of huge handle");
+	CHECK(g_rw(fd, 0, 999, 0, 1, buf) == -ENOENT, "read of unknown handle");
+	/* bad sizes and flags */
+	CHECK(g_alloc(fd, 0, 0, &h, NULL) == -EINVAL, "alloc of 0 bytes");
+	CHECK(g_alloc(fd, (4 << 20) + 1, 0, &h, NULL) == -EINVAL, "alloc over 4 MiB");
+	CHECK(g_alloc(fd, UINT64_MAX, 0, &h, NULL) == -EINVAL, "alloc of 2^64-1");
+	CHECK(g_alloc(fd, 8, 1U << 7, &h, NULL) == -EINVAL, "unknown alloc flag");
+	a.size = sizeof(a) - 8;
+	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, &a) == -EINVAL, "short request size");
+	/* a longer request is fine if its tail is zero, E2BIG if not */
+	memset(big, 0, sizeof(big));
+	a.size = sizeof(big);
+	memcpy(big, &a, sizeof(a));
+	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, big) == 0, "longer request with zero tail");
+	memcpy(&a, big, sizeof(a));
+	CHECK(!g_free(fd, a.handle), "free of longer-request object");
+	big[sizeof(big) - 1] = 1;
+	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, big) == -E2BIG, "longer request with junk tail");
+	fr.reserved = 1;
+	CHECK(xioctl(fd, GOALLOC_IOC_FREE, &fr) == -EINVAL, "free with reserved field");
+	/* bad user pointers */
+	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, (void *)16) == -EFAULT, "alloc request at a bad address");
+	CHECK(xioctl(fd, GOALLOC_IOC_STATS, NULL) == -EFAULT, "stats at NULL");
+	CHECK(!g_alloc(fd, 100, 0, &h, &usable), "alloc 100");
+	CHECK(g_rw(fd, 1, h, 0, 10, (void *)8) == -EFAULT, "write from a bad buffer");
+	CHECK(g_rw(fd, 0, h, 0, 10, (void *)8) == -EFAULT, "read into a bad buffer");
+	/* out of bounds and overflow */
+	CHECK(g_rw(fd, 0, h, 0, usable + 1, buf) == -EINVAL, "read past the end");
+	CHECK(g_rw(fd, 1, h, usable, 1, buf) == -EINVAL, "write at the end");
+	CHECK(g_rw(fd, 0, h, UINT64_MAX, 2, buf) == -EINVAL, "offset + len overflow");
+	CHECK(g_rw(fd, 0, h, 0, 0, buf) == 0, "zero-length read");
+	rw.handle = h;
+	rw.reserved = 1;
+	CHECK(xioctl(fd, GOALLOC_IOC_READ, &rw) == -EINVAL, "rw with reserved field");
+	/* batch: bad op, too many, bad pointer */
+	b.nr = (1U << 20) + 1;
+	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL, "batch too long");
+	b.nr = 1;
+	b.ops = 8;
+	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EFAULT, "batch ops at a bad address");
+	/* unknown ioctl */
+	CHECK(xioctl(fd, _IO('G', 99), NULL) == -ENOTTY, "unknown ioctl");
+	CHECK(xioctl(fd, _IOW('x', 1, int), buf) == -ENOTTY, "foreign ioctl");
+	/* nothing above changed the object */
+	CHECK(g_stats(fd).file_objects == 1, "file holds %llu objects",
+	      (unsigned long long)g_stats(fd).file_objects);
+	CHECK(!g_free(fd, h), "free");
+	CHECK(g_free(fd, h) == -ENOENT, "double free of a handle");
+	close(fd);
+	return 0;
+}
+
+static int test_batch(void)
+{
+	int fd = open_dev();
+	enum { N = 5000 };
+	struct goalloc_batch_op *ops = calloc(2 * N, sizeof(*ops));
+	struct goalloc_batch_req b = { .size = sizeof(b), .nr = 2 * N };
+	uint64_t base = g_stats(fd).heap_objects;
+	int i;
+
+	CHECK(ops, "calloc");
+	for (i = 0; i < N; i++) {
+		ops[i].op = GOALLOC_OP_ALLOC;
+		ops[i].bytes = 1 + (i * 37) % 3000;
+		ops[i].flags = i % 3 ? 0 : GOALLOC_F_NOSCAN;
+		ops[N + i].op = GOALLOC_OP_FREE;
+		ops[N + i].flags = GOALLOC_F_REF;
+		ops[N + i].handle = N - 1 - i;
+	}
+	b.ops = (uintptr_t)ops;
+	CHECK(!xioctl(fd, GOALLOC_IOC_BATCH, &b), "batch: %s", strerror(-b.error));
+	CHECK(b.done == 2 * N && b.error == 0, "batch done %u error %d", b.done, b.error);
+	CHECK(b.elapsed_ns > 0, "batch elapsed 0");
+	for (i = 0; i < N; i++)
+		CHECK(ops[i].handle != 0, "op %d handle", i);
+	CHECK(g_stats(fd).heap_objects == base, "objects after batch");
+	/* a bad op stops the batch and says where */
+	ops[0].op = GOALLOC_OP_ALLOC;
+	ops[0].bytes = 64;
+	ops[1].op = 77;
+	b.nr = 2;
+	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL, "bad op");
+	CHECK(b.done == 1 && b.error == -EINVAL, "done %u error %d", b.done, b.error);
+	CHECK(g_stats(fd).file_objects == 1, "one object from the partial batch");
+	/* REF to a later op is refused */
+	ops[0].op = GOALLOC_OP_FREE;
+	ops[0].flags = GOALLOC_F_REF;
+	ops[0].handle = 0;
+	b.nr = 1;
+	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL, "REF to itself");
+	free(ops);
+	close(fd);
+	return 0;
+}
+
+#define THREADS 8
+static int shared_fd;
+static int thread_errors;
+
+static void *thread_fn(void *arg)
+{
+	unsigned int seed = (uintptr_t)arg, i;
+	unsigned char buf[512], back[512];
+	uint64_t h[32] = { 0 }, usable;
+
+	for (i = 0; i < 3000; i++) {
+		unsigned int k = rand_r(&seed) % 32, n = rand_r(&seed) % 512 + 1;
+
+		if (h[k]) {
+			if (g_rw(shared_fd, 0, h[k], 0, 8, back) ||
+			    memcmp(back, &h[k], 8) || g_free(shared_fd, h[k]))
+				__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
+			h[k] = 0;
+			continue;
+		}
+		if (g_alloc(shared_fd, n, 0, &h[k], &usable) || usable < 8) {
+			__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
+			h[k] = 0;
+			continue;
+		}
+		memcpy(buf, &h[k], 8);	/* each object holds its own handle */
+		if (g_rw(shared_fd, 1, h[k], 0, 8, buf))
+			__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < 32; i++)
+		if (h[i] && g_free(shared_fd, h[i]))
+			__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static int test_threads_share_a_file(void)
+{
+	pthread_t t[THREADS];
+	uint64_t base = live_objects();
+	int i;
+
+	shared_fd = open_dev();
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, thread_fn, (void *)(uintptr_t)(i + 1));
+	for (i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	CHECK(thread_errors == 0, "%d errors in threads", thread_errors);
+	CHECK(g_stats(shared_fd).file_objects == 0, "objects left");
+	close(shared_fd);
+	CHECK(live_objects() == base, "live objects not back to baseline");
+	return 0;
+}
+
+static int test_close_frees_all(void)
+{
+	uint64_t base = live_objects(), h;
+	int fd = open_dev(), i;
+
+	for (i = 0; i < 2000; i++)
+		CHECK(!g_alloc(fd, 1 + i % 70000, i & 1 ? GOALLOC_F_NOSCAN : 0, &h, NULL), "alloc %d", i);
+	CHECK(live_objects() == base + 2000, "live objects while open");
+	close(fd);
+	CHECK(live_objects() == base, "live objects after close");
+	return 0;
+}
+
+static int write_param(const char *name, const char *value)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/module/goalloc/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int test_limits(void)
+{
+	int fd = open_dev(), ret = 0, i;
+	uint64_t h;
+
+	CHECK(!write_param("max_objects", "100"), "set max_objects");
+	for (i = 0; i < 100; i++)
+		CHECK(!g_alloc(fd, 8, 0, &h, NULL), "alloc %d under the limit", i);
+	if (g_alloc(fd, 8, 0, &h, NULL) != -ENOSPC)
+		ret = -1, snprintf(why, sizeof(why), "101st object not ENOSPC");
+	write_param("max_objects", "1048576");
+	close(fd);
+	if (ret)
+		return ret;
+	fd = open_dev();
+	CHECK(!write_param("max_bytes", "1000000"), "set max_bytes");
+	CHECK(!g_alloc(fd, 900000, 0, &h, NULL), "alloc under the byte limit");
+	if (g_alloc(fd, 200000, 0, &h, NULL) != -ENOMEM)
+		ret = -1, snprintf(why, sizeof(why), "over the byte limit not ENOMEM");
+	write_param("max_bytes", "268435456");
+	close(fd);
+	return ret;
+}
+
+static int test_root_only(void)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	CHECK(!stat(dev, &st), "stat %s", dev);
+	CHECK((st.st_mode & 0777) == 0600, "mode %o", st.st_mode & 0777);
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		_exit(open(dev, O_RDWR) < 0 && errno == EACCES ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "fork");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "an unprivileged user could open %s (status %d)", dev, status);
+	return 0;
+}
+
+/* Random ioctls with random arguments for a while; then all is as before. */
+static int test_fuzz(void)
+{
+	struct goalloc_stats_req before, after;
+	uint64_t base = live_objects(), handles[64] = { 0 };
+	unsigned char *buf = malloc(1 << 16);
+	unsigned long long ops = 0;
+	unsigned int seed = 12345;
+	time_t end = time(NULL) + fuzz_seconds;
+	int fd, fd2;
+
+	CHECK(buf, "malloc");
+	CHECK(!write_param("max_bytes", "33554432"), "set max_bytes for the fuzzer");
+	fd = open_dev();
+	before = g_stats(fd);
+	fd2 = open_dev();
+	while (time(NULL) < end) {
+		int i, f = rand_r(&seed) & 1 ? fd : fd2;
+
+		for (i = 0; i < 200; i++, ops++) {
+			unsigned int k = rand_r(&seed) % 64, r = rand_r(&seed);
+			uint64_t h = r & 8 ? handles[k] : (uint64_t)(rand_r(&seed) % 2000);
+			uint64_t off = r & 16 ? (uint64_t)(rand_r(&seed) % 5000) :
+						(uint64_t)rand_r(&seed) << 33;
+			uint64_t len = rand_r(&seed) % (1 << 16);
+			union {
+				struct goalloc_alloc_req a;
+				struct goalloc_rw_req rw;
+				struct goalloc_batch_req b;
+				unsigned char raw[96];
+			} u;
+			struct goalloc_batch_op bops[8];
+			unsigned int j;
+
+			switch (r % 7) {
+			case 0:
+				g_alloc(f, rand_r(&seed) % (r & 32 ? 5000000 : 300) , rand_r(&seed) % 8,
+					&handles[k], NULL);
+				break;
+			case 1:
+				g_free(f, h);
+				break;
+			case 2:
+				g_rw(f, r & 64, h, off, len, r & 128 ? buf : (void *)(uintptr_t)off);
+				break;
+			case 3:
+				for (j = 0; j < 8; j++) {
+					bops[j].op = rand_r(&seed) % 3;
+					bops[j].flags = rand_r(&seed) % 8;
+					bops[j].bytes = rand_r(&seed) % 3000;
+					bops[j].handle = rand_r(&seed) % 16;
+				}
+				memset(&u, 0, sizeof(u));
+				u.b.size = sizeof(u.b);
+				u.b.nr = rand_r(&seed) % 10;
+				u.b.ops = (uintptr_t)bops;
+				xioctl(f, GOALLOC_IOC_BATCH, &u);
+				break;
+			case 4:	/* random bytes as a request of each kind */
+				for (j = 0; j < sizeof(u.raw); j++)
+					u.raw[j] = rand_r(&seed);
+				if (r & 256)
+					u.a.size = sizeof(u.a) + rand_r(&seed) % 16;
+				xioctl(f, _IOC(_IOC_READ | _IOC_WRITE, 'G', rand_r(&seed) % 8,
+					       rand_r(&seed) % 64), &u);
+				xioctl(f, GOALLOC_IOC_ALLOC + (rand_r(&seed) % 6 << _IOC_NRSHIFT), &u);
+				break;
+			case 5:
+				g_stats(f);
+				break;
+			case 6:	/* reopen: closing frees everything of that file */
+				if (r & 512) {
+					close(fd2);
+					fd2 = open_dev();
+				}
+				break;
+			}
+		}
+	}
+	close(fd2);
+	after = g_stats(fd);
+	close(fd);
+	free(buf);
+	write_param("max_bytes", "268435456");
+	printf("# fuzz: %llu operations in %d s\n", ops, fuzz_seconds);
+	CHECK(live_objects() == base, "live objects %llu, baseline %llu",
+	      (unsigned long long)live_objects(), (unsigned long long)base);
+	CHECK(after.invalid_frees == before.invalid_frees, "the fuzzer caused %llu invalid frees",
+	      (unsigned long long)(after.invalid_frees - before.invalid_frees));
+	return 0;
+}
+
+static void run(const char *name, int (*fn)(void))
+{
+	why[0] = 0;
+	if (fn() == 0) {
+		passed++;
+		printf("ok %d %s\n", passed + failed, name);
+	} else {
+		failed++;
+		printf("not ok %d %s: %s\n", passed + failed, name, why);
+	}
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "d:f:")) != -1) {
+		if (opt == 'd')
+			dev = optarg;
+		else if (opt == 'f')
+			fuzz_seconds = atoi(optarg);
+		else {
+			fprintf(stderr, "usage: %s [-d DEVICE] [-f FUZZ_SECONDS]\n", argv[0]);
+			return 2;
+		}
+	}
+	run("alloc_write_read_free", test_alloc_write_read_free);
+	run("errors_change_nothing", test_errors);
+	run("batch", test_batch);
+	run("threads_share_a_file", test_threads_share_a_file);
+	run("close_frees_all", test_close_frees_all);
+	run("per_file_limits", test_limits);
+	run("root_only", test_root_only);
+	run("fuzz", test_fuzz);
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
