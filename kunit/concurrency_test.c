@@ -138,7 +138,7 @@ static long irq_race(void *arg)
 	hrtimer_init(&x->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	x->timer.function = irq_alloc_free;
 	hrtimer_start(&x->timer, ns_to_ktime(200 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
-	for (n = 0; n < 3000 || x->allocs < 200; n++) {
+	for (n = 0; n < 500 || x->allocs < 200; n++) {
 		for (i = 0; i < ARRAY_SIZE(p); i++) {
 			p[i] = i & 1 ? goalloc_alloc_noscan(i + 1, GFP_KERNEL) :
 				       goalloc_alloc(16 << i, GFP_KERNEL);
@@ -180,7 +180,7 @@ static void hardirq_allocs_race_process_context(struct kunit *test)
 }
 
 static struct kunit_case irq_cases[] = {
-	KUNIT_CASE(hardirq_allocs_race_process_context),
+	KUNIT_CASE_SLOW(hardirq_allocs_race_process_context),
 	{}
 };
 

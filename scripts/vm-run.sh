@@ -65,7 +65,7 @@ sh -e ./run.sh
 rc=$?
 echo "GOALLOC-VM-EXIT=$rc"
 sync
-poweroff -f
+reboot -f  # with -no-reboot, QEMU exits
 EOF
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
@@ -77,7 +77,7 @@ set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
 	-smp "$smp" -m "$mem" -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $append" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $append" \
 	</dev/null 2>&1 | tee "$log"
 qemu_rc=${PIPESTATUS[0]}
 set -e
