@@ -74,7 +74,7 @@ static u64 run_pair(const struct allocator *a, size_t size, unsigned int n)
 
 		if (unlikely(!p))
 			return U64_MAX;
-		*(volatile char *)p = 1;
+		WRITE_ONCE(*(char *)p, 1);	/* touch it, as a user would */
 		a->free(p);
 	}
 	return (ktime_get_ns() - t0) / n;
@@ -148,9 +148,11 @@ static int producer(void *arg)
 			c->failed = true;
 			p = ZERO_SIZE_PTR;
 		}
+		/* acquire: the consumer is done with the slot we overwrite */
 		while (c->head - smp_load_acquire(&c->tail) >= RING)
 			cpu_relax();
 		c->ring[c->head % RING] = p;
+		/* release: the slot is written before the consumer sees it */
 		smp_store_release(&c->head, c->head + 1);
 	}
 	if (atomic_dec_and_test(&c->running))
@@ -166,9 +168,11 @@ static int consumer(void *arg)
 	for (i = 0; i < c->n; i++) {
 		void *p;
 
+		/* acquire: pairs with the producer's release of head */
 		while (smp_load_acquire(&c->head) == c->tail)
 			cpu_relax();
 		p = c->ring[c->tail % RING];
+		/* release: the slot is read before the producer may reuse it */
 		smp_store_release(&c->tail, c->tail + 1);
 		if (p != ZERO_SIZE_PTR)
 			c->a->free(p);
@@ -251,7 +255,7 @@ static const struct row rows[] = {
 static int __init goalloc_bench_init(void)
 {
 	u64 g[MAX_REPS], k[MAX_REPS], gm, km;
-	unsigned int r, i, n = min(reps, (unsigned int)MAX_REPS);
+	unsigned int r, i, n = min_t(unsigned int, reps, MAX_REPS);
 
 	pr_info("goalloc-bench: %u reps x %u ops, init_on_alloc=%d, %u CPUs\n", n, iters,
 		want_init_on_alloc(GFP_KERNEL), num_online_cpus());

@@ -1,30 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel-version differences, in one place.  Force-included by Kbuild into
- * every goalloc object so that the core carries no version checks.
+ * Kernel-version differences, in one place, as feature tests.  Force-included
+ * by Kbuild into every goalloc object so that the core carries no checks.
  * Supported: Debian 12's 6.1 and 6.12 kernels.
  */
 #ifndef GOALLOC_COMPAT_H
 #define GOALLOC_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/mmzone.h>
 #include <linux/shrinker.h>
 
-/* Largest buddy order alloc_pages() accepts (inclusive). */
+/*
+ * Largest buddy order alloc_pages() accepts (inclusive): MAX_PAGE_ORDER
+ * since 6.8; before 6.4 MAX_ORDER was one past it (6.4 to 6.7, where it was
+ * inclusive, are not supported).
+ */
 #ifdef MAX_PAGE_ORDER
 #define GOALLOC_MAX_BUDDY_ORDER	MAX_PAGE_ORDER
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define GOALLOC_MAX_BUDDY_ORDER	MAX_ORDER
 #else
 #define GOALLOC_MAX_BUDDY_ORDER	(MAX_ORDER - 1)
 #endif
 
 /*
- * Shrinkers: 6.7 made them dynamically allocated (shrinker_alloc()).
- * goalloc_shrinker_create() returns a registered shrinker or NULL.
+ * Shrinkers: 6.7 made them dynamically allocated (shrinker_alloc(), and
+ * the SHRINKER_ALLOCATED flag came with it).  goalloc_shrinker_create()
+ * returns a registered shrinker or NULL.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef SHRINKER_ALLOCATED
 static inline struct shrinker *
 goalloc_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
 			unsigned long (*scan)(struct shrinker *, struct shrink_control *))

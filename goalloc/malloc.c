@@ -109,14 +109,14 @@ void goalloc_report_invalid_free(const void *p, const struct mspan *s, const cha
 {
 	goalloc_stat_inc(GS_INVALID_FREE);
 	if (atomic_read(&goalloc_expected_invalid_frees)) {
-		pr_info("expected invalid free of %px: %s\n", p, what);
+		pr_info("expected invalid free of %p: %s\n", p, what);
 		return;
 	}
 	if (s)
-		WARN_ONCE(1, "goalloc: invalid free of %px: %s (span %px, %u pages, object size %u)\n",
+		WARN_ONCE(1, "goalloc: invalid free of %p: %s (span %p, %u pages, object size %u)\n",
 			  p, what, (void *)s->base, s->npages, s->elemsize);
 	else
-		WARN_ONCE(1, "goalloc: invalid free of %px: %s\n", p, what);
+		WARN_ONCE(1, "goalloc: invalid free of %p: %s\n", p, what);
 }
 
 /* === Allocation === */

@@ -308,6 +308,8 @@ DECLARE_PER_CPU(struct mcache, mcaches);
 
 extern struct mspan emptymspan;
 
+struct mcache *mcache_of(unsigned int cpu);
+
 unsigned long mcache_refill(struct mcache *c, unsigned int slot);
 void *mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
 void mcache_flush(struct mcache *c);

@@ -21,10 +21,14 @@
 struct mspan emptymspan = { .cpu = MSPAN_NO_CPU };
 EXPORT_SYMBOL_IF_KUNIT(emptymspan);
 
-DEFINE_PER_CPU(struct mcache, mcaches) = {
-	.lock = INIT_LOCAL_LOCK(lock),
-};
-EXPORT_SYMBOL_IF_KUNIT(mcaches);
+DEFINE_PER_CPU(struct mcache, mcaches);
+
+/* CPU @cpu's mcache (for the KUnit suites). */
+struct mcache *mcache_of(unsigned int cpu)
+{
+	return per_cpu_ptr(&mcaches, cpu);
+}
+EXPORT_SYMBOL_IF_KUNIT(mcache_of);
 
 static enum cpuhp_state mcache_hp_state;
 
@@ -193,6 +197,7 @@ int mcache_init(void)
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
+		local_lock_init(&c->lock);
 		for (slot = 0; slot < NUM_CENTRALS; slot++)
 			c->alloc[slot] = &emptymspan;
 	}

@@ -232,9 +232,15 @@ struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages)
 		return NULL;
 	lead = (ALIGN(r->base, align) - r->base) >> GO_PAGE_SHIFT;
 	tail = r->npages - lead - npages;
-	if ((lead && !(pre = fixalloc_span())) || (tail && !(post = fixalloc_span()))) {
+	if (lead)
+		pre = fixalloc_span();
+	if (tail)
+		post = fixalloc_span();
+	if ((lead && !pre) || (tail && !post)) {
 		if (pre)
 			fixalloc_free_span(pre);
+		if (post)
+			fixalloc_free_span(post);
 		return NULL;
 	}
 	free_remove(r);
@@ -535,7 +541,7 @@ void mheap_exit(void)
 
 	mheap_scavenge(ULONG_MAX);
 	list_for_each_entry(ch, &mheap.chunks, list)
-		WARN_ONCE(1, "goalloc: chunk %px has %u of %u pages in use at unload\n",
+		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
 			  (void *)ch->base, ch->npages - ch->free_pages, ch->npages);
 	rcu_barrier();
 	xa_destroy(&mheap.index);

@@ -94,7 +94,7 @@ bool mspan_refill_cache(struct mspan *s)
 			return true;
 		}
 	}
-	WARN_ONCE(1, "goalloc: span %px nfree=%u but freebits empty\n", (void *)s->base, s->nfree);
+	WARN_ONCE(1, "goalloc: span %p nfree=%u but freebits empty\n", (void *)s->base, s->nfree);
 	s->nfree = 0;
 	return false;
 }

@@ -283,7 +283,7 @@ static void tiny_block_freed_only_when_empty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t.b), 2UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t.c), 4UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t.d), 8UL);
-	memset(t.a, 1, 1);
+	*t.a = 1;
 	memset(t.b, 2, 2);
 	memset(t.c, 3, 4);
 	memset(t.d, 4, 8);
@@ -325,8 +325,8 @@ static void expect_caught(struct kunit *test, u64 *invalid, const void *p)
 	expect_invalid_frees_begin();
 	goalloc_free(p);
 	expect_invalid_frees_end();
-	KUNIT_EXPECT_EQ_MSG(test, stats_now().invalid_frees, ++*invalid, "free(%px)", p);
-	KUNIT_EXPECT_EQ_MSG(test, stats_now().heap_objects, live, "free(%px)", p);
+	KUNIT_EXPECT_EQ_MSG(test, stats_now().invalid_frees, ++*invalid, "free(%p)", p);
+	KUNIT_EXPECT_EQ_MSG(test, stats_now().heap_objects, live, "free(%p)", p);
 }
 
 static void double_free_caught(struct kunit *test)

@@ -221,7 +221,7 @@ static void offline_cpu_cache_is_flushed(struct kunit *test)
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs 2 CPUs");
 	cpu = cpumask_last(cpu_online_mask);
-	c = per_cpu_ptr(&mcaches, cpu);
+	c = mcache_of(cpu);
 	KUNIT_ASSERT_EQ(test, run_on_cpu(cpu, hp_alloc, h), 0L);
 	for (slot = 0; slot < NUM_CENTRALS; slot++)
 		cached += c->alloc[slot] != &emptymspan;

@@ -37,7 +37,7 @@ static inline unsigned long cpu_stat_sum(enum goalloc_cpu_stat item)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		v += READ_ONCE(per_cpu_ptr(&mcaches, cpu)->stat[item]);
+		v += READ_ONCE(mcache_of(cpu)->stat[item]);
 	return v;
 }
 

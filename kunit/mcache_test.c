@@ -16,7 +16,7 @@ struct refill_ctx {
 static long refill_on_cpu(void *arg)
 {
 	struct refill_ctx *ctx = arg;
-	struct mcache *c = this_cpu_ptr(&mcaches);
+	struct mcache *c = mcache_of(smp_processor_id());
 	unsigned int cls = size_to_class(OBJ_SIZE), i;
 	unsigned long before = READ_ONCE(c->class_refills[cls]);
 	struct mspan *s;
@@ -58,7 +58,7 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	goalloc_flush();
 	for_each_online_cpu(cpu) {
-		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
+		struct mcache *c = mcache_of(cpu);
 
 		for (slot = 0; slot < NUM_CENTRALS; slot++)
 			KUNIT_EXPECT_PTR_EQ(test, c->alloc[slot], &emptymspan);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "../include/uapi/goalloc.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEV	"/dev/goalloc"
 #define DEBUGFS	"/sys/kernel/debug/goalloc"
 
@@ -273,6 +274,8 @@ static int cmd_session(void)
 
 	printf("commands: alloc SIZE [noscan] | free HANDLE | stats | quit\n");
 	while (fgets(line, sizeof(line), stdin)) {
+		if (sscanf(line, "%31s", word) == 1 && !strcmp(word, "quit"))
+			break;
 		if (sscanf(line, "alloc %llu", &a) == 1) {
 			uint64_t h = 0, usable = 0;
 			int ret = alloc_one(fd, a, strstr(line, "noscan") != NULL, &h, &usable);
@@ -292,8 +295,6 @@ static int cmd_session(void)
 			printf("heap_alloc %llu heap_objects %llu heap_sys %llu file_objects %llu\n",
 			       (unsigned long long)s.heap_alloc, (unsigned long long)s.heap_objects,
 			       (unsigned long long)s.heap_sys, (unsigned long long)s.file_objects);
-		} else if (sscanf(line, "%31s", word) == 1 && !strcmp(word, "quit")) {
-			break;
 		} else {
 			printf("unknown command\n");
 		}
@@ -414,7 +415,7 @@ static int cmd_bench(int argc, char **argv)
 	for (i = optind; i < argc && nsizes < 32; i++)
 		sizes[nsizes++] = strtoull(argv[i], NULL, 0);
 	if (!nsizes)
-		for (i = 0; i < (int)(sizeof(defaults) / sizeof(defaults[0])); i++)
+		for (i = 0; i < (int)ARRAY_SIZE(defaults); i++)
 			sizes[nsizes++] = defaults[i];
 	ops = calloc(2 * (size_t)n, sizeof(*ops));
 	if (!ops || !n)
@@ -439,7 +440,7 @@ static int cmd_bench(int argc, char **argv)
 	return 0;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: goalloc COMMAND\n"
@@ -456,7 +457,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		usage();
+		print_usage();
 	argc--;
 	argv++;
 	if (!strcmp(argv[0], "stats"))
@@ -475,6 +476,6 @@ int main(int argc, char **argv)
 		return cmd_replay(argc, argv);
 	if (!strcmp(argv[0], "bench"))
 		return cmd_bench(argc, argv);
-	usage();
+	print_usage();
 	return 2;
 }

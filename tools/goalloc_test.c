@@ -11,6 +11,7 @@
  * Usage: goalloc_test [-d /dev/goalloc] [-f FUZZ_SECONDS]
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -30,12 +31,18 @@ static int fuzz_seconds = 10;
 static int passed, failed;
 static char why[256];
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		snprintf(why, sizeof(why), __VA_ARGS__);		\
-		return -1;						\
-	}								\
-} while (0)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Record why a test failed; returns -1 for "return fail(...)". */
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 /* ioctl returning -errno, so tests compare with -EINVAL etc. */
 static int xioctl(int fd, unsigned long cmd, void *arg)
@@ -48,7 +55,8 @@ static int open_dev(void)
 	int fd = open(dev, O_RDWR);
 
 	if (fd < 0) {
-		fprintf(stderr, "cannot open %s: %s (is goalloc.ko loaded?)\n", dev, strerror(errno));
+		fprintf(stderr, "cannot open %s: %s (is goalloc.ko loaded?)\n", dev,
+			strerror(errno));
 		exit(2);
 	}
 	return fd;
@@ -112,31 +120,43 @@ static int test_alloc_write_read_free(void)
 	unsigned int i, flags;
 
 	for (flags = 0; flags < 4; flags++) {
-		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 			uint64_t h, usable, n = sizes[i], j;
 			unsigned char *in = malloc(n), *out = malloc(n);
 
-			CHECK(in && out, "malloc");
-			CHECK(!g_alloc(fd, n, flags, &h, &usable), "alloc %llu flags %u",
-			      (unsigned long long)n, flags);
-			CHECK(h != 0 && usable >= n, "handle %llu usable %llu for %llu",
-			      (unsigned long long)h, (unsigned long long)usable, (unsigned long long)n);
+			if (!(in && out))
+				return fail("malloc");
+			if (g_alloc(fd, n, flags, &h, &usable))
+				return fail("alloc %llu flags %u", (unsigned long long)n, flags);
+			if (!(h != 0 && usable >= n))
+				return fail("handle %llu usable %llu for %llu",
+					    (unsigned long long)h, (unsigned long long)usable,
+					    (unsigned long long)n);
 			/* fresh memory reads as zeroes, with or without GOALLOC_F_ZERO */
-			CHECK(!g_rw(fd, 0, h, 0, n, out), "read");
+			if (g_rw(fd, 0, h, 0, n, out))
+				return fail("read");
 			for (j = 0; j < n; j++)
-				CHECK(!out[j], "byte %llu of a fresh object is %u",
-				      (unsigned long long)j, out[j]);
+				if (out[j])
+					return fail("byte %llu of a fresh object is %u",
+						    (unsigned long long)j, out[j]);
 			for (j = 0; j < n; j++)
 				in[j] = (unsigned char)(j * 13 + n);
-			CHECK(!g_rw(fd, 1, h, 0, n, in), "write");
+			if (g_rw(fd, 1, h, 0, n, in))
+				return fail("write");
 			memset(out, 0, n);
-			CHECK(!g_rw(fd, 0, h, 0, n, out), "read back");
-			CHECK(!memcmp(in, out, n), "contents differ for %llu bytes", (unsigned long long)n);
+			if (g_rw(fd, 0, h, 0, n, out))
+				return fail("read back");
+			if (memcmp(in, out, n))
+				return fail("contents differ for %llu bytes",
+					    (unsigned long long)n);
 			if (n > 2) {	/* at an offset */
-				CHECK(!g_rw(fd, 0, h, 1, n - 2, out), "read at offset");
-				CHECK(!memcmp(in + 1, out, n - 2), "offset contents");
+				if (g_rw(fd, 0, h, 1, n - 2, out))
+					return fail("read at offset");
+				if (memcmp(in + 1, out, n - 2))
+					return fail("offset contents");
 			}
-			CHECK(!g_free(fd, h), "free");
+			if (g_free(fd, h))
+				return fail("free");
 			free(in);
 			free(out);
 		}
@@ -156,56 +176,86 @@ static int test_errors(void)
 	uint64_t h, usable;
 
 	/* unknown handle */
-	CHECK(g_free(fd, 12345) == -ENOENT, "free of unknown handle");
-	CHECK(g_free(fd, 0) == -ENOENT, "free of handle 0");
-	CHECK(g_free(fd, 1ULL << 40) == -ENOENT, "free of huge handle");
-	CHECK(g_rw(fd, 0, 999, 0, 1, buf) == -ENOENT, "read of unknown handle");
+	if (!(g_free(fd, 12345) == -ENOENT))
+		return fail("free of unknown handle");
+	if (!(g_free(fd, 0) == -ENOENT))
+		return fail("free of handle 0");
+	if (!(g_free(fd, 1ULL << 40) == -ENOENT))
+		return fail("free of huge handle");
+	if (!(g_rw(fd, 0, 999, 0, 1, buf) == -ENOENT))
+		return fail("read of unknown handle");
 	/* bad sizes and flags */
-	CHECK(g_alloc(fd, 0, 0, &h, NULL) == -EINVAL, "alloc of 0 bytes");
-	CHECK(g_alloc(fd, (4 << 20) + 1, 0, &h, NULL) == -EINVAL, "alloc over 4 MiB");
-	CHECK(g_alloc(fd, UINT64_MAX, 0, &h, NULL) == -EINVAL, "alloc of 2^64-1");
-	CHECK(g_alloc(fd, 8, 1U << 7, &h, NULL) == -EINVAL, "unknown alloc flag");
+	if (!(g_alloc(fd, 0, 0, &h, NULL) == -EINVAL))
+		return fail("alloc of 0 bytes");
+	if (!(g_alloc(fd, (4 << 20) + 1, 0, &h, NULL) == -EINVAL))
+		return fail("alloc over 4 MiB");
+	if (!(g_alloc(fd, UINT64_MAX, 0, &h, NULL) == -EINVAL))
+		return fail("alloc of 2^64-1");
+	if (!(g_alloc(fd, 8, 1U << 7, &h, NULL) == -EINVAL))
+		return fail("unknown alloc flag");
 	a.size = sizeof(a) - 8;
-	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, &a) == -EINVAL, "short request size");
+	if (!(xioctl(fd, GOALLOC_IOC_ALLOC, &a) == -EINVAL))
+		return fail("short request size");
 	/* a longer request is fine if its tail is zero, E2BIG if not */
 	memset(big, 0, sizeof(big));
 	a.size = sizeof(big);
 	memcpy(big, &a, sizeof(a));
-	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, big) == 0, "longer request with zero tail");
+	if (!(xioctl(fd, GOALLOC_IOC_ALLOC, big) == 0))
+		return fail("longer request with zero tail");
 	memcpy(&a, big, sizeof(a));
-	CHECK(!g_free(fd, a.handle), "free of longer-request object");
+	if (g_free(fd, a.handle))
+		return fail("free of longer-request object");
 	big[sizeof(big) - 1] = 1;
-	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, big) == -E2BIG, "longer request with junk tail");
+	if (!(xioctl(fd, GOALLOC_IOC_ALLOC, big) == -E2BIG))
+		return fail("longer request with junk tail");
 	fr.reserved = 1;
-	CHECK(xioctl(fd, GOALLOC_IOC_FREE, &fr) == -EINVAL, "free with reserved field");
+	if (!(xioctl(fd, GOALLOC_IOC_FREE, &fr) == -EINVAL))
+		return fail("free with reserved field");
 	/* bad user pointers */
-	CHECK(xioctl(fd, GOALLOC_IOC_ALLOC, (void *)16) == -EFAULT, "alloc request at a bad address");
-	CHECK(xioctl(fd, GOALLOC_IOC_STATS, NULL) == -EFAULT, "stats at NULL");
-	CHECK(!g_alloc(fd, 100, 0, &h, &usable), "alloc 100");
-	CHECK(g_rw(fd, 1, h, 0, 10, (void *)8) == -EFAULT, "write from a bad buffer");
-	CHECK(g_rw(fd, 0, h, 0, 10, (void *)8) == -EFAULT, "read into a bad buffer");
+	if (!(xioctl(fd, GOALLOC_IOC_ALLOC, (void *)16) == -EFAULT))
+		return fail("alloc request at a bad address");
+	if (!(xioctl(fd, GOALLOC_IOC_STATS, NULL) == -EFAULT))
+		return fail("stats at NULL");
+	if (g_alloc(fd, 100, 0, &h, &usable))
+		return fail("alloc 100");
+	if (!(g_rw(fd, 1, h, 0, 10, (void *)8) == -EFAULT))
+		return fail("write from a bad buffer");
+	if (!(g_rw(fd, 0, h, 0, 10, (void *)8) == -EFAULT))
+		return fail("read into a bad buffer");
 	/* out of bounds and overflow */
-	CHECK(g_rw(fd, 0, h, 0, usable + 1, buf) == -EINVAL, "read past the end");
-	CHECK(g_rw(fd, 1, h, usable, 1, buf) == -EINVAL, "write at the end");
-	CHECK(g_rw(fd, 0, h, UINT64_MAX, 2, buf) == -EINVAL, "offset + len overflow");
-	CHECK(g_rw(fd, 0, h, 0, 0, buf) == 0, "zero-length read");
+	if (!(g_rw(fd, 0, h, 0, usable + 1, buf) == -EINVAL))
+		return fail("read past the end");
+	if (!(g_rw(fd, 1, h, usable, 1, buf) == -EINVAL))
+		return fail("write at the end");
+	if (!(g_rw(fd, 0, h, UINT64_MAX, 2, buf) == -EINVAL))
+		return fail("offset + len overflow");
+	if (!(g_rw(fd, 0, h, 0, 0, buf) == 0))
+		return fail("zero-length read");
 	rw.handle = h;
 	rw.reserved = 1;
-	CHECK(xioctl(fd, GOALLOC_IOC_READ, &rw) == -EINVAL, "rw with reserved field");
+	if (!(xioctl(fd, GOALLOC_IOC_READ, &rw) == -EINVAL))
+		return fail("rw with reserved field");
 	/* batch: bad op, too many, bad pointer */
 	b.nr = (1U << 20) + 1;
-	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL, "batch too long");
+	if (!(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL))
+		return fail("batch too long");
 	b.nr = 1;
 	b.ops = 8;
-	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EFAULT, "batch ops at a bad address");
+	if (!(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EFAULT))
+		return fail("batch ops at a bad address");
 	/* unknown ioctl */
-	CHECK(xioctl(fd, _IO('G', 99), NULL) == -ENOTTY, "unknown ioctl");
-	CHECK(xioctl(fd, _IOW('x', 1, int), buf) == -ENOTTY, "foreign ioctl");
+	if (!(xioctl(fd, _IO('G', 99), NULL) == -ENOTTY))
+		return fail("unknown ioctl");
+	if (!(xioctl(fd, _IOW('x', 1, int), buf) == -ENOTTY))
+		return fail("foreign ioctl");
 	/* nothing above changed the object */
-	CHECK(g_stats(fd).file_objects == 1, "file holds %llu objects",
-	      (unsigned long long)g_stats(fd).file_objects);
-	CHECK(!g_free(fd, h), "free");
-	CHECK(g_free(fd, h) == -ENOENT, "double free of a handle");
+	if (!(g_stats(fd).file_objects == 1))
+		return fail("file holds %llu objects",
+			    (unsigned long long)g_stats(fd).file_objects);
+	if (g_free(fd, h))
+		return fail("free");
+	if (!(g_free(fd, h) == -ENOENT))
+		return fail("double free of a handle");
 	close(fd);
 	return 0;
 }
@@ -219,7 +269,8 @@ static int test_batch(void)
 	uint64_t base = g_stats(fd).heap_objects;
 	int i;
 
-	CHECK(ops, "calloc");
+	if (!(ops))
+		return fail("calloc");
 	for (i = 0; i < N; i++) {
 		ops[i].op = GOALLOC_OP_ALLOC;
 		ops[i].bytes = 1 + (i * 37) % 3000;
@@ -229,26 +280,35 @@ static int test_batch(void)
 		ops[N + i].handle = N - 1 - i;
 	}
 	b.ops = (uintptr_t)ops;
-	CHECK(!xioctl(fd, GOALLOC_IOC_BATCH, &b), "batch: %s", strerror(-b.error));
-	CHECK(b.done == 2 * N && b.error == 0, "batch done %u error %d", b.done, b.error);
-	CHECK(b.elapsed_ns > 0, "batch elapsed 0");
+	if (xioctl(fd, GOALLOC_IOC_BATCH, &b))
+		return fail("batch: %s", strerror(-b.error));
+	if (!(b.done == 2 * N && b.error == 0))
+		return fail("batch done %u error %d", b.done, b.error);
+	if (!(b.elapsed_ns > 0))
+		return fail("batch elapsed 0");
 	for (i = 0; i < N; i++)
-		CHECK(ops[i].handle != 0, "op %d handle", i);
-	CHECK(g_stats(fd).heap_objects == base, "objects after batch");
+		if (!(ops[i].handle != 0))
+			return fail("op %d handle", i);
+	if (!(g_stats(fd).heap_objects == base))
+		return fail("objects after batch");
 	/* a bad op stops the batch and says where */
 	ops[0].op = GOALLOC_OP_ALLOC;
 	ops[0].bytes = 64;
 	ops[1].op = 77;
 	b.nr = 2;
-	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL, "bad op");
-	CHECK(b.done == 1 && b.error == -EINVAL, "done %u error %d", b.done, b.error);
-	CHECK(g_stats(fd).file_objects == 1, "one object from the partial batch");
+	if (!(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL))
+		return fail("bad op");
+	if (!(b.done == 1 && b.error == -EINVAL))
+		return fail("done %u error %d", b.done, b.error);
+	if (!(g_stats(fd).file_objects == 1))
+		return fail("one object from the partial batch");
 	/* REF to a later op is refused */
 	ops[0].op = GOALLOC_OP_FREE;
 	ops[0].flags = GOALLOC_F_REF;
 	ops[0].handle = 0;
 	b.nr = 1;
-	CHECK(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL, "REF to itself");
+	if (!(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL))
+		return fail("REF to itself");
 	free(ops);
 	close(fd);
 	return 0;
@@ -300,10 +360,13 @@ static int test_threads_share_a_file(void)
 		pthread_create(&t[i], NULL, thread_fn, (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
-	CHECK(thread_errors == 0, "%d errors in threads", thread_errors);
-	CHECK(g_stats(shared_fd).file_objects == 0, "objects left");
+	if (!(thread_errors == 0))
+		return fail("%d errors in threads", thread_errors);
+	if (!(g_stats(shared_fd).file_objects == 0))
+		return fail("objects left");
 	close(shared_fd);
-	CHECK(live_objects() == base, "live objects not back to baseline");
+	if (!(live_objects() == base))
+		return fail("live objects not back to baseline");
 	return 0;
 }
 
@@ -313,10 +376,13 @@ static int test_close_frees_all(void)
 	int fd = open_dev(), i;
 
 	for (i = 0; i < 2000; i++)
-		CHECK(!g_alloc(fd, 1 + i % 70000, i & 1 ? GOALLOC_F_NOSCAN : 0, &h, NULL), "alloc %d", i);
-	CHECK(live_objects() == base + 2000, "live objects while open");
+		if (g_alloc(fd, 1 + i % 70000, i & 1 ? GOALLOC_F_NOSCAN : 0, &h, NULL))
+			return fail("alloc %d", i);
+	if (!(live_objects() == base + 2000))
+		return fail("live objects while open");
 	close(fd);
-	CHECK(live_objects() == base, "live objects after close");
+	if (!(live_objects() == base))
+		return fail("live objects after close");
 	return 0;
 }
 
@@ -339,9 +405,11 @@ static int test_limits(void)
 	int fd = open_dev(), ret = 0, i;
 	uint64_t h;
 
-	CHECK(!write_param("max_objects", "100"), "set max_objects");
+	if (write_param("max_objects", "100"))
+		return fail("set max_objects");
 	for (i = 0; i < 100; i++)
-		CHECK(!g_alloc(fd, 8, 0, &h, NULL), "alloc %d under the limit", i);
+		if (g_alloc(fd, 8, 0, &h, NULL))
+			return fail("alloc %d under the limit", i);
 	if (g_alloc(fd, 8, 0, &h, NULL) != -ENOSPC)
 		ret = -1, snprintf(why, sizeof(why), "101st object not ENOSPC");
 	write_param("max_objects", "1048576");
@@ -349,8 +417,10 @@ static int test_limits(void)
 	if (ret)
 		return ret;
 	fd = open_dev();
-	CHECK(!write_param("max_bytes", "1000000"), "set max_bytes");
-	CHECK(!g_alloc(fd, 900000, 0, &h, NULL), "alloc under the byte limit");
+	if (write_param("max_bytes", "1000000"))
+		return fail("set max_bytes");
+	if (g_alloc(fd, 900000, 0, &h, NULL))
+		return fail("alloc under the byte limit");
 	if (g_alloc(fd, 200000, 0, &h, NULL) != -ENOMEM)
 		ret = -1, snprintf(why, sizeof(why), "over the byte limit not ENOMEM");
 	write_param("max_bytes", "268435456");
@@ -364,17 +434,20 @@ static int test_root_only(void)
 	pid_t pid;
 	int status;
 
-	CHECK(!stat(dev, &st), "stat %s", dev);
-	CHECK((st.st_mode & 0777) == 0600, "mode %o", st.st_mode & 0777);
+	if (stat(dev, &st))
+		return fail("stat %s", dev);
+	if (!((st.st_mode & 0777) == 0600))
+		return fail("mode %o", st.st_mode & 0777);
 	pid = fork();
 	if (pid == 0) {
 		if (setgid(65534) || setuid(65534))
 			_exit(3);
 		_exit(open(dev, O_RDWR) < 0 && errno == EACCES ? 0 : 1);
 	}
-	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "fork");
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "an unprivileged user could open %s (status %d)", dev, status);
+	if (!(pid > 0 && waitpid(pid, &status, 0) == pid))
+		return fail("fork");
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		return fail("an unprivileged user could open %s (status %d)", dev, status);
 	return 0;
 }
 
@@ -389,8 +462,10 @@ static int test_fuzz(void)
 	time_t end = time(NULL) + fuzz_seconds;
 	int fd, fd2;
 
-	CHECK(buf, "malloc");
-	CHECK(!write_param("max_bytes", "33554432"), "set max_bytes for the fuzzer");
+	if (!(buf))
+		return fail("malloc");
+	if (write_param("max_bytes", "33554432"))
+		return fail("set max_bytes for the fuzzer");
 	fd = open_dev();
 	before = g_stats(fd);
 	fd2 = open_dev();
@@ -414,14 +489,15 @@ static int test_fuzz(void)
 
 			switch (r % 7) {
 			case 0:
-				g_alloc(f, rand_r(&seed) % (r & 32 ? 5000000 : 300) , rand_r(&seed) % 8,
-					&handles[k], NULL);
+				g_alloc(f, rand_r(&seed) % (r & 32 ? 5000000 : 300),
+					rand_r(&seed) % 8, &handles[k], NULL);
 				break;
 			case 1:
 				g_free(f, h);
 				break;
 			case 2:
-				g_rw(f, r & 64, h, off, len, r & 128 ? buf : (void *)(uintptr_t)off);
+				g_rw(f, r & 64, h, off, len,
+				     r & 128 ? buf : (void *)(uintptr_t)off);
 				break;
 			case 3:
 				for (j = 0; j < 8; j++) {
@@ -443,7 +519,8 @@ static int test_fuzz(void)
 					u.a.size = sizeof(u.a) + rand_r(&seed) % 16;
 				xioctl(f, _IOC(_IOC_READ | _IOC_WRITE, 'G', rand_r(&seed) % 8,
 					       rand_r(&seed) % 64), &u);
-				xioctl(f, GOALLOC_IOC_ALLOC + (rand_r(&seed) % 6 << _IOC_NRSHIFT), &u);
+				xioctl(f, GOALLOC_IOC_ALLOC + (rand_r(&seed) % 6 << _IOC_NRSHIFT),
+				       &u);
 				break;
 			case 5:
 				g_stats(f);
@@ -463,10 +540,12 @@ static int test_fuzz(void)
 	free(buf);
 	write_param("max_bytes", "268435456");
 	printf("# fuzz: %llu operations in %d s\n", ops, fuzz_seconds);
-	CHECK(live_objects() == base, "live objects %llu, baseline %llu",
-	      (unsigned long long)live_objects(), (unsigned long long)base);
-	CHECK(after.invalid_frees == before.invalid_frees, "the fuzzer caused %llu invalid frees",
-	      (unsigned long long)(after.invalid_frees - before.invalid_frees));
+	if (!(live_objects() == base))
+		return fail("live objects %llu, baseline %llu", (unsigned long long)live_objects(),
+			    (unsigned long long)base);
+	if (!(after.invalid_frees == before.invalid_frees))
+		return fail("the fuzzer caused %llu invalid frees",
+			    (unsigned long long)(after.invalid_frees - before.invalid_frees));
 	return 0;
 }
 

@@ -61,9 +61,11 @@ struct goalloc_batch_op {
 	__u32 op;		/* GOALLOC_OP_ALLOC or GOALLOC_OP_FREE */
 	__u32 flags;		/* ALLOC: NOSCAN, ZERO.  FREE: REF */
 	__u64 bytes;		/* ALLOC: bytes wanted */
-	__u64 handle;		/* ALLOC out: handle.  FREE in: handle, or with
-				 * GOALLOC_F_REF the index of an earlier ALLOC op
-				 * of this batch whose object to free */
+	/*
+	 * ALLOC out: the new handle.  FREE in: a handle, or with GOALLOC_F_REF
+	 * the index of an earlier ALLOC op of this batch whose object to free.
+	 */
+	__u64 handle;
 };
 
 /*
