@@ -7,13 +7,13 @@
  *   struct mspan      ~330 B  a run of Go pages: one span class, or free.
  *                             nelems == nfree + popcount(alloc_cache)
  *                                       + live objects + pending remote frees
- *   struct mchunk     48 B +  one buddy allocation (Go's arena); spans[]
- *                     8 B/pg  maps each Go page to its mspan.
+ *   struct mchunk     4 KiB   one buddy allocation (Go's arena); spans[]
+ *                             maps each Go page to its mspan.
  *   struct mcache     ~1.2 KiB per CPU: one current span per span class,
  *                             the tiny block, the page cache, counters.
  *   struct mcentral   64 B    per span class, cache-line aligned: partial,
  *                             full and empty span lists under one lock.
- *   struct mheap      one     free runs by length, chunks, the chunk index.
+ *   struct mheap      one     free runs by length, chunks.
  */
 #ifndef GOALLOC_MALLOC_H
 #define GOALLOC_MALLOC_H
@@ -24,7 +24,6 @@
 #include <linux/spinlock.h>
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
-#include <linux/xarray.h>
 #include <linux/bitops.h>
 #include <linux/atomic.h>
 #include <linux/cache.h>
@@ -188,10 +187,10 @@ struct mchunk {
 	u32 npages;			/* Go pages */
 	u32 free_pages;			/* Go pages in free runs; heap lock */
 	u8 order;			/* buddy order */
+	u32 slot;			/* index in chunk_slots[], tag of its pages */
 	int node;			/* NUMA node of the pages */
 	struct list_head list;		/* mheap.chunks; heap lock */
-	struct rcu_head rcu;		/* freed after readers of the index */
-	struct mspan *spans[];		/* per Go page; heap lock to write */
+	struct mspan *spans[];		/* per Go page (room for the largest chunk); heap lock */
 };
 
 struct mheap {
@@ -206,7 +205,6 @@ struct mheap {
 	unsigned long released_pages;	/* Go pages returned to the buddy allocator, total */
 	atomic_long_t inuse_spans;	/* spans in state MSPAN_INUSE (not locked) */
 	unsigned long grow_failures;	/* buddy allocations that failed */
-	struct xarray index;		/* Go page frame number -> mchunk; RCU readers */
 };
 
 extern struct mheap mheap;

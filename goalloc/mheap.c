@@ -14,7 +14,6 @@
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/rcupdate.h>
 #include <linux/kernel.h>
 #include <kunit/visibility.h>
 #include "malloc.h"
@@ -22,30 +21,34 @@
 struct mheap mheap;
 EXPORT_SYMBOL_IF_KUNIT(mheap);
 
-/* === Chunk index: Go page frame -> chunk, read under RCU === */
+/*
+ * === Chunk index ===
+ *
+ * Every page of a chunk carries a tag in page->private (the pages are ours:
+ * allocated by us, not compound, not in any cache): a magic number and the
+ * chunk's slot in chunk_slots[].  A lookup reads the tag of the address's
+ * struct page, then the slot, and believes neither until the address lies
+ * inside the chunk the slot names, so a foreign page whose private field
+ * happens to look like a tag is still rejected.  Two loads and two compares,
+ * where a radix tree walk cost more than the rest of a free.  A slot's
+ * struct mchunk, once allocated, is kept until unload (a chunk given back
+ * leaves it for the next), so a lookup racing with a chunk's release reads
+ * stale numbers, never freed memory, and needs no RCU.
+ */
+#define PAGE_TAG_MAGIC	0x60a110cUL
+#define CHUNK_SLOTS	8192		/* at most 32 GiB in 4 MiB chunks */
+#define CHUNK_MAX_PAGES	(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))
 
-static unsigned long go_pfn(unsigned long addr)
+static struct mchunk *chunk_slots[CHUNK_SLOTS];		/* heap lock to write */
+static DECLARE_BITMAP(chunk_slots_used, CHUNK_SLOTS);	/* heap lock */
+
+static void chunk_tag_pages(struct mchunk *ch, unsigned long tag)
 {
-	return (addr - PAGE_OFFSET) >> GO_PAGE_SHIFT;
-}
+	struct page *page = virt_to_page((void *)ch->base);
+	unsigned long i;
 
-static int chunk_index_set(struct mchunk *ch, struct mchunk *entry, gfp_t gfp)
-{
-	unsigned long first = go_pfn(ch->base), i = 0;
-	XA_STATE(xas, &mheap.index, first);
-	unsigned long flags;
-
-	do {
-		xas_lock_irqsave(&xas, flags);
-		for (; i < ch->npages; i++) {
-			xas_set(&xas, first + i);
-			xas_store(&xas, entry);
-			if (xas_error(&xas))
-				break;
-		}
-		xas_unlock_irqrestore(&xas, flags);
-	} while (xas_nomem(&xas, gfp));
-	return xas_error(&xas);
+	for (i = 0; i < (1UL << ch->order); i++)
+		set_page_private(page + i, tag);
 }
 
 /*
@@ -55,20 +58,22 @@ static int chunk_index_set(struct mchunk *ch, struct mchunk *entry, gfp_t gfp)
  */
 struct mspan *mheap_span_of(unsigned long addr)
 {
-	struct mchunk *ch;
 	struct mspan *s = NULL;
+	unsigned long tag;
+	struct mchunk *ch;
 
-	if (addr < PAGE_OFFSET)
+	if (unlikely(!virt_addr_valid((void *)addr)))
 		return NULL;
-	rcu_read_lock();
-	ch = xa_load(&mheap.index, go_pfn(addr));
-	if (ch && addr - ch->base < ((unsigned long)ch->npages << GO_PAGE_SHIFT)) {
+	tag = READ_ONCE(virt_to_page((void *)addr)->private);
+	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_SLOTS))
+		return NULL;
+	ch = READ_ONCE(chunk_slots[(u32)tag]);
+	if (likely(ch && addr - READ_ONCE(ch->base) <
+		   (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT)) {
 		s = READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
-		if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >=
-			  ((unsigned long)s->npages << GO_PAGE_SHIFT)))
+		if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s)))
 			s = NULL;
 	}
-	rcu_read_unlock();
 	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_span_of);
@@ -280,7 +285,7 @@ void mheap_free_span_locked(struct mspan *s)
 	s->tiny = 0;
 	if (first > 0) {
 		n = ch->spans[first - 1];
-		if (n && n->state == MSPAN_FREE && n->base + ((unsigned long)n->npages << GO_PAGE_SHIFT) == s->base) {
+		if (n && n->state == MSPAN_FREE && n->chunk == ch && n->base + mspan_bytes(n) == s->base) {
 			free_remove(n);
 			n->npages += s->npages;
 			fixalloc_free_span(s);
@@ -289,8 +294,7 @@ void mheap_free_span_locked(struct mspan *s)
 	}
 	if (last + 1 < ch->npages) {
 		n = ch->spans[last + 1];
-		if (n && n->state == MSPAN_FREE &&
-		    n->base == s->base + ((unsigned long)s->npages << GO_PAGE_SHIFT)) {
+		if (n && n->state == MSPAN_FREE && n->chunk == ch && n->base == s->base + mspan_bytes(s)) {
 			free_remove(n);
 			s->npages += n->npages;
 			fixalloc_free_span(n);
@@ -321,7 +325,8 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order;
 	gfp_t pgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
 	struct page *page = NULL;
-	struct mchunk *ch;
+	struct mchunk *ch, *spare;
+	unsigned int slot;
 	struct mspan *s;
 	unsigned long flags;
 
@@ -338,34 +343,49 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 		goto fail;
 
 	npages = 1U << (order - GO_PAGE_ORDER);
-	ch = kzalloc(struct_size(ch, spans, npages), pgfp);
-	if (!ch)
-		goto fail_pages;
-	ch->base = (unsigned long)page_address(page);
-	ch->npages = npages;
-	ch->order = order;
-	ch->node = page_to_nid(page);
-	if (fixalloc_reserve(1, pgfp) || chunk_index_set(ch, ch, pgfp))
-		goto fail_index;
+	/* metadata for the slot, in case the slot we get has none yet */
+	spare = kzalloc(struct_size(spare, spans, CHUNK_MAX_PAGES), pgfp);
+	if (fixalloc_reserve(1, pgfp))
+		goto fail_meta;
 	s = fixalloc_span();
 	if (!s)
-		goto fail_index;
+		goto fail_meta;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	slot = find_first_zero_bit(chunk_slots_used, CHUNK_SLOTS);
+	ch = slot < CHUNK_SLOTS ? chunk_slots[slot] : NULL;
+	if (!ch && slot < CHUNK_SLOTS && spare) {
+		ch = spare;
+		spare = NULL;
+		ch->slot = slot;
+		WRITE_ONCE(chunk_slots[slot], ch);
+	}
+	if (!ch) {
+		spin_unlock_irqrestore(&mheap.lock, flags);
+		fixalloc_free_span(s);
+		goto fail_meta;
+	}
+	__set_bit(slot, chunk_slots_used);
+	memset(ch->spans, 0, CHUNK_MAX_PAGES * sizeof(ch->spans[0]));
+	WRITE_ONCE(ch->base, (unsigned long)page_address(page));
+	ch->order = order;
+	ch->node = page_to_nid(page);
+	ch->free_pages = 0;
+	WRITE_ONCE(ch->npages, npages);
+	chunk_tag_pages(ch, PAGE_TAG_MAGIC << 32 | slot);
 	s->chunk = ch;
 	s->base = ch->base;
 	s->npages = npages;
-
-	spin_lock_irqsave(&mheap.lock, flags);
 	list_add(&ch->list, &mheap.chunks);
 	mheap.nchunks++;
 	mheap.sys_pages += npages;
 	free_insert(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
+	kfree(spare);
 	return 0;
 
-fail_index:
-	chunk_index_set(ch, NULL, pgfp);
-	kfree(ch);
-fail_pages:
+fail_meta:
+	kfree(spare);
 	__free_pages(page, order);
 fail:
 	spin_lock_irqsave(&mheap.lock, flags);
@@ -438,11 +458,6 @@ unsigned int mheap_alloc_pcache(unsigned int min, unsigned long *base, struct mc
 
 /* === Giving memory back (Go's scavenger) === */
 
-static void chunk_free_rcu(struct rcu_head *head)
-{
-	kfree(container_of(head, struct mchunk, rcu));
-}
-
 /*
  * Release chunks that are entirely free, up to @max_pages Go pages (or all
  * with ULONG_MAX).  Process context.  Returns the Go pages released.
@@ -472,11 +487,17 @@ unsigned long mheap_scavenge(unsigned long max_pages)
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
 	list_for_each_entry_safe(ch, tmp, &dead, list) {
-		list_del(&ch->list);
-		chunk_index_set(ch, NULL, GFP_KERNEL);
+		chunk_tag_pages(ch, 0);
 		__free_pages(virt_to_page((void *)ch->base), ch->order);
-		call_rcu(&ch->rcu, chunk_free_rcu);
 	}
+	/* only now may a grow take the slots (and their mchunk) again */
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry_safe(ch, tmp, &dead, list) {
+		list_del(&ch->list);
+		WRITE_ONCE(ch->npages, 0);
+		__clear_bit(ch->slot, chunk_slots_used);
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
 	return released;
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge);
@@ -530,7 +551,6 @@ int mheap_init(void)
 	bitmap_zero(mheap.free_nonempty, HEAP_FREE_LISTS);
 	mheap.free_large = RB_ROOT;
 	INIT_LIST_HEAD(&mheap.chunks);
-	xa_init_flags(&mheap.index, XA_FLAGS_LOCK_IRQ);
 	return 0;
 }
 
@@ -538,11 +558,16 @@ int mheap_init(void)
 void mheap_exit(void)
 {
 	struct mchunk *ch;
+	unsigned int i;
 
 	mheap_scavenge(ULONG_MAX);
 	list_for_each_entry(ch, &mheap.chunks, list)
 		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
 			  (void *)ch->base, ch->npages - ch->free_pages, ch->npages);
-	rcu_barrier();
-	xa_destroy(&mheap.index);
+	for (i = 0; i < CHUNK_SLOTS; i++) {
+		if (chunk_slots[i] && !test_bit(i, chunk_slots_used)) {
+			kfree(chunk_slots[i]);
+			chunk_slots[i] = NULL;
+		}
+	}
 }
