@@ -97,14 +97,6 @@ static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usa
 	return p;
 }
 
-/* Called once the object at @p is known to be live, before it is freed. */
-void goalloc_free_hook(void *p, size_t size)
-{
-	kmemleak_free(p);
-	if (want_init_on_free())
-		memset(p, 0, size);
-}
-
 void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what)
 {
 	goalloc_stat_inc(GS_INVALID_FREE);
@@ -300,14 +292,20 @@ void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long 
 		goalloc_report_invalid_free((void *)addr, s, "double free");
 }
 
-void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size)
+/* The free fast path: interrupts off only while this CPU's span is touched. */
+static __always_inline void free_small(struct mspan *s, unsigned long addr, unsigned int idx,
+				       size_t hook_size)
 {
 	unsigned long flags;
 	bool done;
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	if (likely(READ_ONCE(s->cpu) == smp_processor_id())) {
-		done = free_local(this_cpu_ptr(&mcaches), s, idx, addr, hook_size);
+		struct mcache *c = this_cpu_ptr(&mcaches);
+
+		done = free_local(c, s, idx, addr, hook_size);
+		if (!s->tiny)
+			c->free_hint = s;
 		local_unlock_irqrestore(&mcaches.lock, flags);
 		if (unlikely(!done))
 			goalloc_report_invalid_free((void *)addr, s, "double free");
@@ -315,6 +313,11 @@ void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, s
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	mcentral_free_remote(s, idx, addr, hook_size);
+}
+
+void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size)
+{
+	free_small(s, addr, idx, hook_size);
 }
 
 static noinline void free_large(struct mspan *s, unsigned long addr)
@@ -369,12 +372,36 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
  */
 void goalloc_free(const void *p)
 {
-	unsigned long addr = (unsigned long)p;
+	unsigned long addr = (unsigned long)p, flags;
 	unsigned int idx = 0;
+	struct mcache *c;
 	struct mspan *s;
+	bool done;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
+	/*
+	 * The fast path: @p lies in the span this CPU last freed into.  The
+	 * hint is believed only while this CPU caches that span, which only
+	 * this CPU can change, and never for tiny spans (tiny objects are not
+	 * slots).  About 20 instructions; no lookup, no lock.
+	 */
+	local_lock_irqsave(&mcaches.lock, flags);
+	c = this_cpu_ptr(&mcaches);
+	s = c->free_hint;
+	if (likely(READ_ONCE(s->cpu) == smp_processor_id() && !s->tiny &&
+		   addr - s->base < mspan_bytes(s))) {
+		idx = mspan_obj_index(s, addr);
+		if (likely(idx < s->nelems && mspan_obj_addr(s, idx) == addr)) {
+			done = free_local(c, s, idx, addr, s->elemsize);
+			local_unlock_irqrestore(&mcaches.lock, flags);
+			if (unlikely(!done))
+				goalloc_report_invalid_free(p, s, "double free");
+			return;
+		}
+	}
+	local_unlock_irqrestore(&mcaches.lock, flags);
+
 	s = object_span(addr, &idx);
 	if (unlikely(!s))
 		return;
@@ -383,7 +410,7 @@ void goalloc_free(const void *p)
 	else if (s->tiny)
 		tiny_free(s, addr);
 	else
-		goalloc_free_small(s, addr, idx, s->elemsize);
+		free_small(s, addr, idx, s->elemsize);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 

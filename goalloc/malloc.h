@@ -29,6 +29,9 @@
 #include <linux/cache.h>
 #include <linux/gfp.h>
 #include <linux/bug.h>
+#include <linux/mm.h>
+#include <linux/kmemleak.h>
+#include <linux/string.h>
 
 #include "../include/goalloc.h"
 
@@ -176,7 +179,14 @@ static inline unsigned long mspan_bytes(const struct mspan *s)
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
 bool mspan_refill_cache(struct mspan *s);
-bool mspan_obj_is_free(const struct mspan *s, unsigned int idx);
+
+/* Whether slot @idx is free in freebits or alloc_cache (owner's view). */
+static __always_inline bool mspan_obj_is_free(const struct mspan *s, unsigned int idx)
+{
+	if (test_bit(idx, s->freebits))
+		return true;
+	return idx / 64 == s->cache_word && (s->alloc_cache & BIT_ULL(idx % 64));
+}
 unsigned int mspan_merge_remote(struct mspan *s);
 void mspan_uncache_bits(struct mspan *s);
 
@@ -215,7 +225,37 @@ struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int nod
 struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages);
 void mheap_free_span(struct mspan *s);
 void mheap_free_span_locked(struct mspan *s);
-struct mspan *mheap_span_of(unsigned long addr);
+
+/* Chunk index (mheap.c): page->private tags name a slot of chunk_slots[]. */
+#define PAGE_TAG_MAGIC	0x60a110cUL
+#define CHUNK_SLOTS	8192		/* at most 32 GiB in 4 MiB chunks */
+extern struct mchunk *chunk_slots[CHUNK_SLOTS];
+
+/*
+ * The in-use span that @addr lies in, or NULL when @addr is not inside
+ * memory goalloc handed out (a foreign pointer, a free run, a page cache).
+ * Lock-free: for a live object the span cannot change under the caller.
+ */
+static __always_inline struct mspan *mheap_span_of(unsigned long addr)
+{
+	struct mspan *s = NULL;
+	unsigned long tag;
+	struct mchunk *ch;
+
+	if (unlikely(!virt_addr_valid((void *)addr)))
+		return NULL;
+	tag = READ_ONCE(virt_to_page((void *)addr)->private);
+	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_SLOTS))
+		return NULL;
+	ch = READ_ONCE(chunk_slots[(u32)tag]);
+	if (likely(ch && addr - READ_ONCE(ch->base) <
+		   (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT)) {
+		s = READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
+		if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s)))
+			s = NULL;
+	}
+	return s;
+}
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry);
 unsigned int mheap_alloc_pcache(unsigned int min, unsigned long *base, struct mchunk **chunk);
@@ -294,6 +334,7 @@ struct mcache {
 	unsigned int tinyoffset;	/* next free byte in it; hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
+	struct mspan *free_hint;	/* span of the last local free; hot */
 	struct pcache pcache;		/* Go pages for span refills */
 	/* Counters, summed on read (stats.c). */
 	unsigned long stat[GS_NR_CPU_STATS];
@@ -346,7 +387,14 @@ void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, s
 void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long addr,
 			       unsigned int idx, size_t hook_size);
 void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what);
-void goalloc_free_hook(void *p, size_t size);
+
+/* Called once the object at @p is known to be live, before it is freed. */
+static __always_inline void goalloc_free_hook(void *p, size_t size)
+{
+	kmemleak_free(p);
+	if (want_init_on_free())
+		memset(p, 0, size);
+}
 
 extern atomic_t goalloc_expected_invalid_frees;
 

@@ -198,6 +198,7 @@ int mcache_init(void)
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
 		local_lock_init(&c->lock);
+		c->free_hint = &emptymspan;
 		for (slot = 0; slot < NUM_CENTRALS; slot++)
 			c->alloc[slot] = &emptymspan;
 	}

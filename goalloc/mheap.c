@@ -30,16 +30,16 @@ EXPORT_SYMBOL_IF_KUNIT(mheap);
  * struct page, then the slot, and believes neither until the address lies
  * inside the chunk the slot names, so a foreign page whose private field
  * happens to look like a tag is still rejected.  Two loads and two compares,
- * where a radix tree walk cost more than the rest of a free.  A slot's
+ * where a radix tree walk cost more than the rest of a free (the lookup,
+ * mheap_span_of(), is inline in malloc.h).  A slot's
  * struct mchunk, once allocated, is kept until unload (a chunk given back
  * leaves it for the next), so a lookup racing with a chunk's release reads
  * stale numbers, never freed memory, and needs no RCU.
  */
-#define PAGE_TAG_MAGIC	0x60a110cUL
-#define CHUNK_SLOTS	8192		/* at most 32 GiB in 4 MiB chunks */
 #define CHUNK_MAX_PAGES	(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))
 
-static struct mchunk *chunk_slots[CHUNK_SLOTS];		/* heap lock to write */
+struct mchunk *chunk_slots[CHUNK_SLOTS];		/* heap lock to write */
+EXPORT_SYMBOL_IF_KUNIT(chunk_slots);
 static DECLARE_BITMAP(chunk_slots_used, CHUNK_SLOTS);	/* heap lock */
 
 static void chunk_tag_pages(struct mchunk *ch, unsigned long tag)
@@ -51,32 +51,6 @@ static void chunk_tag_pages(struct mchunk *ch, unsigned long tag)
 		set_page_private(page + i, tag);
 }
 
-/*
- * The in-use span that @addr lies in, or NULL when @addr is not inside
- * memory goalloc handed out (a foreign pointer, a free run, a page cache).
- * Lock-free: for a live object the span cannot change under the caller.
- */
-struct mspan *mheap_span_of(unsigned long addr)
-{
-	struct mspan *s = NULL;
-	unsigned long tag;
-	struct mchunk *ch;
-
-	if (unlikely(!virt_addr_valid((void *)addr)))
-		return NULL;
-	tag = READ_ONCE(virt_to_page((void *)addr)->private);
-	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_SLOTS))
-		return NULL;
-	ch = READ_ONCE(chunk_slots[(u32)tag]);
-	if (likely(ch && addr - READ_ONCE(ch->base) <
-		   (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT)) {
-		s = READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
-		if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s)))
-			s = NULL;
-	}
-	return s;
-}
-EXPORT_SYMBOL_IF_KUNIT(mheap_span_of);
 
 /* === Free runs === */
 

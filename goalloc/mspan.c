@@ -113,12 +113,3 @@ void mspan_uncache_bits(struct mspan *s)
 	s->alloc_cache = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_uncache_bits);
-
-/* Whether slot @idx is free in freebits or alloc_cache (owner's view). */
-bool mspan_obj_is_free(const struct mspan *s, unsigned int idx)
-{
-	if (test_bit(idx, s->freebits))
-		return true;
-	return idx / 64 == s->cache_word && (s->alloc_cache & BIT_ULL(idx % 64));
-}
-EXPORT_SYMBOL_IF_KUNIT(mspan_obj_is_free);
