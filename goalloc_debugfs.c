@@ -7,10 +7,13 @@
  *   heap     chunks, free page runs by length, the largest free run
  *   cpus     per CPU: cached spans and objects, path counters
  *   flush    write anything: flush CPU caches, give free memory back
+ *   fail_grow  fault injection: make heap growth fail (kernels with
+ *            CONFIG_FAULT_INJECTION_DEBUG_FS)
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/cpumask.h>
+#include <linux/fault-inject.h>
 #include "goalloc/malloc.h"
 #include "goalloc_mod.h"
 
@@ -129,6 +132,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
 	debugfs_create_file("cpus", 0444, goalloc_dir, NULL, &cpus_fops);
 	debugfs_create_file("flush", 0200, goalloc_dir, NULL, &flush_fops);
+	goalloc_fault_debugfs("fail_grow", goalloc_dir, &mheap_fail_grow);
 }
 
 void goalloc_debugfs_exit(void)

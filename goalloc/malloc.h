@@ -218,6 +218,7 @@ struct mheap {
 };
 
 extern struct mheap mheap;
+extern struct fault_attr mheap_fail_grow;
 
 int mheap_init(void);
 void mheap_exit(void);

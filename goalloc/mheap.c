@@ -21,6 +21,10 @@
 struct mheap mheap;
 EXPORT_SYMBOL_IF_KUNIT(mheap);
 
+/* debugfs goalloc/fail_grow: make growing the heap fail (fault injection). */
+DECLARE_FAULT_ATTR(mheap_fail_grow);
+EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
+
 /*
  * === Chunk index ===
  *
@@ -306,6 +310,8 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 
 	if (need > CHUNK_MAX_ORDER)
 		return -E2BIG;
+	if (goalloc_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT))
+		goto fail;
 	for (order = CHUNK_MAX_ORDER; order > need; order--) {
 		page = alloc_pages_node(node, pgfp | __GFP_NORETRY, order);
 		if (page)

@@ -3,7 +3,8 @@
  * goalloc-remote: objects freed by a CPU other than the one that allocated.
  * goalloc-irq: hard-irq allocations racing process context on one CPU.
  * goalloc-hotplug: an offlined CPU's cache is flushed.
- * goalloc-stress: every CPU allocating, freeing and swapping objects.
+ * goalloc-stress: every CPU allocating, freeing and swapping objects, also
+ * while a CPU goes offline and online under them.
  */
 #include <linux/cpu.h>
 #include <linux/hrtimer.h>
@@ -394,12 +395,17 @@ static int stress_thread_fn(void *arg)
 	return 0;
 }
 
-static void every_cpu_random_ops_keep_contents(struct kunit *test)
+/*
+ * One thread per online CPU doing random operations.  Bound to their CPUs,
+ * or, with @hotplug, free to migrate while the last CPU goes offline and
+ * online again and again until they finish.
+ */
+static void run_stress(struct kunit *test, bool hotplug)
 {
 	struct stress_shared *sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
-	struct stress_thread *t;
-	unsigned int cpu, i, n = 0;
+	unsigned int cpu, i, n = 0, cycles = 0, last = cpumask_last(cpu_online_mask);
 	u64 live = stats_now().heap_objects, invalid = stats_now().invalid_frees;
+	struct stress_thread *t;
 
 	KUNIT_ASSERT_NOT_NULL(test, sh);
 	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
@@ -420,15 +426,26 @@ static void every_cpu_random_ops_keep_contents(struct kunit *test)
 				complete(&sh->done);
 			continue;
 		}
-		kthread_bind(k, cpu);
+		if (!hotplug)
+			kthread_bind(k, cpu);
 		wake_up_process(k);
 		n++;
 	}
 	cpus_read_unlock();
+	while (hotplug && !try_wait_for_completion(&sh->done)) {
+		KUNIT_EXPECT_EQ(test, remove_cpu(last), 0);
+		msleep(20);
+		KUNIT_EXPECT_EQ(test, add_cpu(last), 0);
+		msleep(20);
+		cycles++;
+	}
 	wait_for_completion(&sh->done);
 	for (i = 0; i < STRESS_SWAP; i++)
 		obj_check_free(sh, &sh->swap[i]);
-	kunit_info(test, "%u CPUs, %ld operations", n, atomic_long_read(&sh->ops));
+	kunit_info(test, "%u threads, %ld operations, %u hotplug cycles", n,
+		   atomic_long_read(&sh->ops), cycles);
+	if (hotplug)
+		KUNIT_EXPECT_GT(test, cycles, 0U);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->ops), (long)n * stress_ops);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->bad), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->failures), 0L);
@@ -438,8 +455,21 @@ static void every_cpu_random_ops_keep_contents(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, 0ULL);
 }
 
+static void every_cpu_random_ops_keep_contents(struct kunit *test)
+{
+	run_stress(test, false);
+}
+
+static void hotplug_under_load_loses_nothing(struct kunit *test)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 CPUs");
+	run_stress(test, true);
+}
+
 static struct kunit_case stress_cases[] = {
 	KUNIT_CASE_SLOW(every_cpu_random_ops_keep_contents),
+	KUNIT_CASE_SLOW(hotplug_under_load_loses_nothing),
 	{}
 };
 

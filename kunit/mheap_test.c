@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc-mheap: the page heap's best fit, split, coalescing and giving
- * whole chunks back to the buddy allocator.
+ * goalloc-mheap: the page heap's best fit, split, coalescing, giving whole
+ * chunks back to the buddy allocator, and failing cleanly when it cannot
+ * grow (fault injection).
  */
 #include "goalloc_test.h"
 
@@ -109,11 +110,90 @@ static void span_lookup_covers_every_page(struct kunit *test)
 	goalloc_flush();
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+static void inject_grow_failures(unsigned long percent)
+{
+	mheap_fail_grow.verbose = 0;	/* no stack dumps: they read as splats */
+	mheap_fail_grow.probability = percent;
+	atomic_set(&mheap_fail_grow.times, percent ? -1 : 0);
+}
+
+/* When the heap cannot grow, every call fails cleanly and nothing leaks. */
+static void injected_grow_failures_fail_cleanly(struct kunit *test)
+{
+	struct goalloc_stats before, after;
+	void *bulk[4], *p, *q;
+
+	goalloc_flush();
+	before = stats_now();
+	KUNIT_ASSERT_EQ(test, before.heap_sys, 0ULL);	/* so every call must grow */
+	inject_grow_failures(100);
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc_noscan(3, GFP_ATOMIC));
+	KUNIT_EXPECT_NULL(test, goalloc_zalloc(20000, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(100000, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_realloc(NULL, 500, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, goalloc_alloc_bulk(128, GFP_KERNEL, ARRAY_SIZE(bulk), bulk), 0);
+	inject_grow_failures(0);
+	after = stats_now();
+	KUNIT_EXPECT_EQ(test, after.mallocs, before.mallocs);
+	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, after.heap_sys, 0ULL);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees);
+	/* and allocation recovers when injection stops */
+	p = goalloc_alloc(64, GFP_KERNEL);
+	q = goalloc_alloc(100000, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	goalloc_free(p);
+	goalloc_free(q);
+}
+
+/* Some growths fail: what is returned is sound, what is freed is freed. */
+static void sometimes_failing_growth_loses_nothing(struct kunit *test)
+{
+	unsigned int n = 600, i, failed = 0;
+	void **p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	u64 live = stats_now().heap_objects;
+	size_t bad = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	inject_grow_failures(30);
+	for (i = 0; i < n; i++) {
+		size_t size = i % 7 ? 16 << (i % 11) : 40000 + i * 100;
+
+		p[i] = goalloc_alloc(size, GFP_KERNEL);
+		if (!p[i]) {
+			failed++;
+			continue;
+		}
+		fill_pattern(p[i], size, i);
+	}
+	inject_grow_failures(0);
+	KUNIT_EXPECT_GT(test, failed, 0U);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live + n - failed);
+	for (i = 0; i < n; i++) {
+		if (!p[i])
+			continue;
+		bad += check_pattern(p[i], i % 7 ? 16 << (i % 11) : 40000 + i * 100, i);
+		goalloc_free(p[i]);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live);
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, 0ULL);
+}
+#endif
+
 static struct kunit_case mheap_cases[] = {
 	KUNIT_CASE(heap_starts_empty_after_flush),
 	KUNIT_CASE(best_fit_split_and_coalesce),
 	KUNIT_CASE(free_chunks_go_back_to_buddy),
 	KUNIT_CASE(span_lookup_covers_every_page),
+#ifdef CONFIG_FAULT_INJECTION
+	KUNIT_CASE(injected_grow_failures_fail_cleanly),
+	KUNIT_CASE(sometimes_failing_growth_loses_nothing),
+#endif
 	{}
 };
 

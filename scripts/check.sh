@@ -5,7 +5,8 @@
 # Every goalloc test, in order (make check):
 #   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
 #   style     checkpatch (--no-tree -f) on every C file and header; sparse
-#   stock     on each stock kernel: load, smoke test through /dev/goalloc, unload
+#   stock     on each stock kernel: load, smoke test through /dev/goalloc, unload;
+#             on 6.12 in 256 MiB: memory pressure makes the shrinker give back
 #   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 and 4 vCPUs:
 #             goalloc.ko + goalloc_test.ko, rmmod, kmemleak scan finds nothing
 # --only STEP runs one step.  Ends with "N passed, N failed": every KUnit
@@ -94,6 +95,14 @@ if want stock; then
 			fail "stock $r: load, smoke test, unload"
 		fi
 	done
+	if scripts/vm-run.sh --kernel "$(vmlinuz_of "$r612")" --script scripts/vm/pressure.sh \
+		--smp 2 --mem 256 --timeout 300 --log "$out/pressure.console" \
+		"$out/stock-$r612/goalloc.ko" tools/goalloc >/dev/null; then
+		pass "stock $r612, 256 MiB: memory pressure gives idle memory back (shrinker)"
+	else
+		tail -n 20 "$out/pressure.console"
+		fail "stock $r612: memory pressure"
+	fi
 fi
 
 if want kunit; then
