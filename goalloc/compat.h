@@ -79,18 +79,28 @@ static inline void goalloc_shrinker_destroy(struct shrinker *s)
 /* Fault injection, when the kernel has it (Debian's stock kernels do not). */
 #include <linux/fault-inject.h>
 #ifdef CONFIG_FAULT_INJECTION
-#define goalloc_should_fail(attr, size)	should_fail(attr, size)
+static inline bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
+{
+	return should_fail(attr, size);
+}
 #else
-#define goalloc_should_fail(attr, size)	false
 #ifndef DECLARE_FAULT_ATTR	/* 6.1 declares nothing without it */
 struct fault_attr { };
 #define DECLARE_FAULT_ATTR(name) struct fault_attr name = {}
 #endif
+static inline bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
+{
+	return false;
+}
 #endif
+
+struct dentry;
+static inline void goalloc_fault_debugfs(const char *name, struct dentry *dir,
+					 struct fault_attr *attr)
+{
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
-#define goalloc_fault_debugfs(name, dir, attr)	fault_create_debugfs_attr(name, dir, attr)
-#else
-#define goalloc_fault_debugfs(name, dir, attr)	do { } while (0)
+	fault_create_debugfs_attr(name, dir, attr);
 #endif
+}
 
 #endif /* GOALLOC_COMPAT_H */
