@@ -86,13 +86,21 @@ if want stock; then
 			build_for "stock-$r" "$(kdir_of "$r")" || true
 		fi
 		make -s -C tools >/dev/null
+		# the client module, built the way another module would be
+		client=$out/client-$r
+		mkdir -p "$client"
+		cp examples/client/* "$client/"
+		make -C "$(kdir_of "$r")" M="$client" GOALLOC="$GOALLOC_TOP" W=1 \
+			KBUILD_EXTRA_SYMBOLS="$out/stock-$r/Module.symvers" modules >"$client/build.log" 2>&1 ||
+			tail -n 20 "$client/build.log"
 		if scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/smoke.sh \
 			--smp 2 --timeout 300 --log "$out/stock-$r.console" \
-			"$out/stock-$r/goalloc.ko" tools/goalloc tools/goalloc_test >/dev/null; then
-			pass "stock $r: load, smoke test, unload"
+			"$out/stock-$r/goalloc.ko" "$client/goalloc_client.ko" \
+			tools/goalloc tools/goalloc_test >/dev/null; then
+			pass "stock $r: load, client module, /dev/goalloc tests, unload"
 		else
 			tail -n 30 "$out/stock-$r.console"
-			fail "stock $r: load, smoke test, unload"
+			fail "stock $r: load, client module, /dev/goalloc tests, unload"
 		fi
 	done
 	if scripts/vm-run.sh --kernel "$(vmlinuz_of "$r612")" --script scripts/vm/pressure.sh \

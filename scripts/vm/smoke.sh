@@ -1,6 +1,9 @@
 # Runs inside the VM (scripts/vm-run.sh): load goalloc, run the user-space
 # tests of /dev/goalloc and the command-line tool, unload cleanly.
 insmod ./goalloc.ko
+# a module built only against include/goalloc.h and goalloc's Module.symvers
+insmod ./goalloc_client.ko
+rmmod goalloc_client
 ./goalloc_test -f "${goalloc_fuzz_seconds:-10}"
 ./goalloc alloc 100 1000
 ./goalloc stats
