@@ -17,6 +17,7 @@
 #include <linux/xarray.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
+#include <kunit/visibility.h>
 #include <uapi/goalloc.h>
 #include "goalloc/malloc.h"
 #include "goalloc_mod.h"
@@ -312,22 +313,23 @@ static long goalloc_dev_ioctl(struct file *file, unsigned int cmd, unsigned long
 	return ret;
 }
 
-static int goalloc_dev_open(struct inode *inode, struct file *file)
+/* === The handle table of one open file (also used by KUnit) === */
+
+struct goalloc_file *goalloc_file_open(void)
 {
 	struct goalloc_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
 
 	if (!f)
-		return -ENOMEM;
+		return NULL;
 	mutex_init(&f->lock);
 	xa_init_flags(&f->handles, XA_FLAGS_ALLOC1);
-	file->private_data = f;
-	return 0;
+	return f;
 }
+EXPORT_SYMBOL_IF_KUNIT(goalloc_file_open);
 
-/* Closing the file frees every object it still holds. */
-static int goalloc_dev_release(struct inode *inode, struct file *file)
+/* Closing frees every object the file still holds. */
+void goalloc_file_close(struct goalloc_file *f)
 {
-	struct goalloc_file *f = file->private_data;
 	struct goalloc_uobj *o;
 	unsigned long id;
 
@@ -338,6 +340,40 @@ static int goalloc_dev_release(struct inode *inode, struct file *file)
 	xa_destroy(&f->handles);
 	mutex_destroy(&f->lock);
 	kfree(f);
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_file_close);
+
+int goalloc_file_alloc(struct goalloc_file *f, u64 bytes, u32 flags, u64 *handle, u64 *usable)
+{
+	int ret;
+
+	mutex_lock(&f->lock);
+	ret = uobj_alloc(f, bytes, flags, handle, usable);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_file_alloc);
+
+int goalloc_file_free(struct goalloc_file *f, u64 handle)
+{
+	int ret;
+
+	mutex_lock(&f->lock);
+	ret = uobj_free(f, handle);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(goalloc_file_free);
+
+static int goalloc_dev_open(struct inode *inode, struct file *file)
+{
+	file->private_data = goalloc_file_open();
+	return file->private_data ? 0 : -ENOMEM;
+}
+
+static int goalloc_dev_release(struct inode *inode, struct file *file)
+{
+	goalloc_file_close(file->private_data);
 	return 0;
 }
 

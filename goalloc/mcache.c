@@ -181,11 +181,25 @@ void mcache_flush_all(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
 
+/*
+ * Flush the cache of @cpu, which is offline, from this CPU.  The dead
+ * CPU's tiny block or spans may meet spans this CPU caches (a block lies in
+ * a span that this CPU took over), so this CPU's mcache lock is held too.
+ */
+static void mcache_flush_offline(unsigned int cpu)
+{
+	unsigned long flags;
+
+	fixalloc_reserve(PCACHE_PAGES / 2, GFP_KERNEL | __GFP_NOFAIL);
+	local_lock_irqsave(&mcaches.lock, flags);
+	mcache_flush(per_cpu_ptr(&mcaches, cpu));
+	local_unlock_irqrestore(&mcaches.lock, flags);
+}
+
 /* CPU hotplug: after @cpu died, give its cache back (Go: procresize). */
 static int mcache_cpu_dead(unsigned int cpu)
 {
-	fixalloc_reserve(PCACHE_PAGES / 2, GFP_KERNEL | __GFP_NOFAIL);
-	mcache_flush(per_cpu_ptr(&mcaches, cpu));
+	mcache_flush_offline(cpu);
 	return 0;
 }
 
@@ -217,10 +231,9 @@ void mcache_exit(void)
 
 	cpuhp_remove_state_nocalls(mcache_hp_state);
 	mcache_flush_all();
-	fixalloc_reserve(PCACHE_PAGES / 2 * num_possible_cpus(), GFP_KERNEL | __GFP_NOFAIL);
 	cpus_read_lock();
 	for_each_possible_cpu(cpu)
 		if (!cpu_online(cpu))
-			mcache_flush(per_cpu_ptr(&mcaches, cpu));
+			mcache_flush_offline(cpu);
 	cpus_read_unlock();
 }

@@ -3,8 +3,7 @@
  * goalloc-remote: objects freed by a CPU other than the one that allocated.
  * goalloc-irq: hard-irq allocations racing process context on one CPU.
  * goalloc-hotplug: an offlined CPU's cache is flushed.
- * goalloc-stress: every CPU allocating, freeing and swapping objects, also
- * while a CPU goes offline and online under them.
+ * goalloc-stress: every CPU allocating, freeing and swapping objects.
  */
 #include <linux/cpu.h>
 #include <linux/hrtimer.h>
@@ -259,7 +258,7 @@ static struct kunit_suite hotplug_suite = {
 
 static unsigned int stress_ops = 20000;
 module_param(stress_ops, uint, 0444);
-MODULE_PARM_DESC(stress_ops, "operations per CPU in goalloc-stress (an eighth under hotplug)");
+MODULE_PARM_DESC(stress_ops, "operations per CPU in goalloc-stress");
 
 #define STRESS_LOCAL	128
 #define STRESS_SWAP	64
@@ -396,25 +395,20 @@ static int stress_thread_fn(void *arg)
 	return 0;
 }
 
-/*
- * One thread per online CPU doing random operations.  Bound to their CPUs,
- * or, with @hotplug, free to migrate while the last CPU goes offline and
- * online again and again until they finish.
- */
-static void run_stress(struct kunit *test, bool hotplug)
+/* One thread per online CPU, bound to it, doing random operations. */
+static void every_cpu_random_ops_keep_contents(struct kunit *test)
 {
 	struct stress_shared *sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
-	unsigned int cpu, i, n = 0, cycles = 0, last = cpumask_last(cpu_online_mask);
 	u64 live = stats_now().heap_objects, invalid = stats_now().invalid_frees;
 	struct stress_thread *t;
+	unsigned int cpu, i, n = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, sh);
 	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	spin_lock_init(&sh->lock);
 	init_completion(&sh->done);
-	/* a CPU going on and off line makes everything slow: do less */
-	sh->ops_per_thread = hotplug ? stress_ops / 8 : stress_ops;
+	sh->ops_per_thread = stress_ops;
 	cpus_read_lock();
 	atomic_set(&sh->running, num_online_cpus());
 	for_each_online_cpu(cpu) {
@@ -429,26 +423,15 @@ static void run_stress(struct kunit *test, bool hotplug)
 				complete(&sh->done);
 			continue;
 		}
-		if (!hotplug)
-			kthread_bind(k, cpu);
+		kthread_bind(k, cpu);
 		wake_up_process(k);
 		n++;
 	}
 	cpus_read_unlock();
-	while (hotplug && !try_wait_for_completion(&sh->done)) {
-		KUNIT_EXPECT_EQ(test, remove_cpu(last), 0);
-		msleep(20);
-		KUNIT_EXPECT_EQ(test, add_cpu(last), 0);
-		msleep(200);	/* let the threads use the CPU too */
-		cycles++;
-	}
 	wait_for_completion(&sh->done);
 	for (i = 0; i < STRESS_SWAP; i++)
 		obj_check_free(sh, &sh->swap[i]);
-	kunit_info(test, "%u threads, %ld operations, %u hotplug cycles", n,
-		   atomic_long_read(&sh->ops), cycles);
-	if (hotplug)
-		KUNIT_EXPECT_GT(test, cycles, 0U);
+	kunit_info(test, "%u threads, %ld operations", n, atomic_long_read(&sh->ops));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->ops), (long)n * sh->ops_per_thread);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->bad), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->failures), 0L);
@@ -458,21 +441,8 @@ static void run_stress(struct kunit *test, bool hotplug)
 	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, 0ULL);
 }
 
-static void every_cpu_random_ops_keep_contents(struct kunit *test)
-{
-	run_stress(test, false);
-}
-
-static void hotplug_under_load_loses_nothing(struct kunit *test)
-{
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 CPUs");
-	run_stress(test, true);
-}
-
 static struct kunit_case stress_cases[] = {
 	KUNIT_CASE_SLOW(every_cpu_random_ops_keep_contents),
-	KUNIT_CASE_SLOW(hotplug_under_load_loses_nothing),
 	{}
 };
 
