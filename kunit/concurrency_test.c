@@ -9,7 +9,6 @@
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/prandom.h>
-#include <linux/delay.h>
 #include <linux/completion.h>
 #include "goalloc_test.h"
 

@@ -111,11 +111,13 @@ static void span_lookup_covers_every_page(struct kunit *test)
 }
 
 #ifdef CONFIG_FAULT_INJECTION
-static void inject_grow_failures(unsigned long percent)
+/* Fail every @interval-th heap growth from now on (0: stop failing). */
+static void inject_grow_failures(unsigned long interval)
 {
 	mheap_fail_grow.verbose = 0;	/* no stack dumps: they read as splats */
-	mheap_fail_grow.probability = percent;
-	atomic_set(&mheap_fail_grow.times, percent ? -1 : 0);
+	mheap_fail_grow.probability = interval ? 100 : 0;
+	mheap_fail_grow.interval = interval ?: 1;
+	atomic_set(&mheap_fail_grow.times, interval ? -1 : 0);
 }
 
 /* When the heap cannot grow, every call fails cleanly and nothing leaks. */
@@ -127,7 +129,7 @@ static void injected_grow_failures_fail_cleanly(struct kunit *test)
 	goalloc_flush();
 	before = stats_now();
 	KUNIT_ASSERT_EQ(test, before.heap_sys, 0ULL);	/* so every call must grow */
-	inject_grow_failures(100);
+	inject_grow_failures(1);
 	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, goalloc_alloc_noscan(3, GFP_ATOMIC));
 	KUNIT_EXPECT_NULL(test, goalloc_zalloc(20000, GFP_KERNEL));
@@ -149,7 +151,10 @@ static void injected_grow_failures_fail_cleanly(struct kunit *test)
 	goalloc_free(q);
 }
 
-/* Some growths fail: what is returned is sound, what is freed is freed. */
+/*
+ * Every second growth fails (8 MB of objects need several): what is
+ * returned is sound, what is freed is freed.
+ */
 static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 {
 	unsigned int n = 600, i, failed = 0;
@@ -158,7 +163,8 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 	size_t bad = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	inject_grow_failures(30);
+	goalloc_flush();
+	inject_grow_failures(2);
 	for (i = 0; i < n; i++) {
 		size_t size = i % 7 ? 16 << (i % 11) : 40000 + i * 100;
 
