@@ -23,9 +23,7 @@ cd "$GOALLOC_TOP"
 scripts/install-deps.sh --quiet
 r=$(stock612_release)
 dir=build/bench-$r
-mkdir -p "$dir"
-tar --exclude=./build --exclude=./.git -cf - . | tar -C "$dir" -xf -
-make -s -C "$(kdir_of "$r")" M="$PWD/$dir" W=1 modules
+build_in_copy "bench-$r" "$(kdir_of "$r")" -s
 make -s -C tools
 scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/bench.sh --smp "$smp" \
 	--timeout 1800 --append "goalloc_bench_args=reps=$reps,iters=$iters" \

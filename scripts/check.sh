@@ -37,14 +37,10 @@ r612=$(stock612_release)
 out=$GOALLOC_TOP/build
 mkdir -p "$out"
 
-# Build goalloc (and whatever else Kbuild builds for that kernel) in a copy
-# of the tree per kernel, so that builds for different kernels coexist.
+# build_in_copy (lib.sh), with the output in build/NAME/build.log.
 build_for() { # name kdir [make args...]
-	local name=$1 kdir=$2 dir=$out/$1
-	shift 2
-	mkdir -p "$dir"
-	tar -C "$GOALLOC_TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$dir" -xf -
-	make -C "$kdir" M="$dir" W=1 "$@" modules >"$dir/build.log" 2>&1
+	mkdir -p "$out/$1"
+	build_in_copy "$@" >"$out/$1/build.log" 2>&1
 }
 
 # The debug kernel is needed for checkpatch (its source) and kunit.

@@ -24,3 +24,14 @@ kdir_of() { echo "/usr/src/linux-headers-$1"; }
 
 # Where the bootable image of release $1 is kept (extracted from its .deb).
 vmlinuz_of() { echo "$GOALLOC_CACHE/images/$1/boot/vmlinuz-$1"; }
+
+# Build the modules in a copy of the tree, build/$1, for the kernel build
+# directory $2 (so builds for different kernels coexist); more arguments go
+# to make.
+build_in_copy() {
+	local dir=$GOALLOC_TOP/build/$1 kdir=$2
+	shift 2
+	mkdir -p "$dir"
+	tar -C "$GOALLOC_TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$dir" -xf -
+	make -C "$kdir" M="$dir" W=1 "$@" modules
+}

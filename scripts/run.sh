@@ -14,10 +14,8 @@ cd "$GOALLOC_TOP"
 scripts/install-deps.sh --quiet
 r=$(stock612_release)
 dir=build/run-$r
-mkdir -p "$dir"
-tar --exclude=./build --exclude=./.git -cf - . | tar -C "$dir" -xf -
 log "building goalloc.ko for $r and tools/goalloc"
-make -s -C "$(kdir_of "$r")" M="$PWD/$dir" W=1 modules
+build_in_copy "run-$r" "$(kdir_of "$r")" -s
 make -s -C tools
 log "booting $r in QEMU (the console follows)"
 scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/demo.sh --smp 2 \
