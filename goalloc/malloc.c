@@ -113,11 +113,6 @@ void goalloc_report_invalid_free(const void *p, const struct mspan *s, const cha
 
 /* === Allocation === */
 
-static __always_inline unsigned int slot_sizeclass(unsigned int slot)
-{
-	return slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot);
-}
-
 /* The fast path: about 15 instructions between the interrupt flag ops. */
 static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, int node)
 {
@@ -353,8 +348,7 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 	}
 	if (!s->spc || s->tiny)
 		return s;
-	*idx = mspan_obj_index(s, addr);
-	if (unlikely(*idx >= s->nelems || mspan_obj_addr(s, *idx) != addr)) {
+	if (unlikely(!mspan_obj_start(s, addr, idx))) {
 		goalloc_report_invalid_free((void *)addr, s, "pointer inside an object");
 		return NULL;
 	}
@@ -391,8 +385,7 @@ void goalloc_free(const void *p)
 	s = c->free_hint;
 	if (likely(READ_ONCE(s->cpu) == smp_processor_id() && !s->tiny &&
 		   addr - s->base < mspan_bytes(s))) {
-		idx = mspan_obj_index(s, addr);
-		if (likely(idx < s->nelems && mspan_obj_addr(s, idx) == addr)) {
+		if (likely(mspan_obj_start(s, addr, &idx))) {
 			done = free_local(c, s, idx, addr, s->elemsize);
 			local_unlock_irqrestore(&mcaches.lock, flags);
 			if (unlikely(!done))
@@ -437,10 +430,7 @@ size_t goalloc_usable_size(const void *p)
 		return addr == s->base ? mspan_bytes(s) : 0;
 	if (s->tiny)
 		return tiny_usable_size(s, addr);
-	idx = mspan_obj_index(s, addr);
-	if (idx >= s->nelems || mspan_obj_addr(s, idx) != addr)
-		return 0;
-	return s->elemsize;
+	return mspan_obj_start(s, addr, &idx) ? s->elemsize : 0;
 }
 EXPORT_SYMBOL_GPL(goalloc_usable_size);
 
@@ -572,12 +562,9 @@ void goalloc_free_bulk(size_t nr, void **p)
 	for (i = 0; i < nr; i++) {
 		addr = (unsigned long)p[i];
 		s = ZERO_OR_NULL_PTR(p[i]) ? NULL : mheap_span_of(addr);
-		if (s && s->spc && !s->tiny && s->cpu == smp_processor_id()) {
-			idx = mspan_obj_index(s, addr);
-			if (idx < s->nelems && mspan_obj_addr(s, idx) == addr &&
-			    free_local(c, s, idx, addr, s->elemsize))
-				continue;
-		}
+		if (s && s->spc && !s->tiny && s->cpu == smp_processor_id() &&
+		    mspan_obj_start(s, addr, &idx) && free_local(c, s, idx, addr, s->elemsize))
+			continue;
 		local_unlock_irqrestore(&mcaches.lock, flags);
 		goalloc_free(p[i]);
 		local_lock_irqsave(&mcaches.lock, flags);

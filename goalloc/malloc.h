@@ -83,6 +83,12 @@ static inline bool spc_noscan(unsigned int spc)
 	return spc & 1;
 }
 
+/* Size class of an mcache slot / mcentral: a span class, or TINY_SLOT. */
+static inline unsigned int slot_sizeclass(unsigned int slot)
+{
+	return slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot);
+}
+
 /* === Size classes (sizeclasses.c) === */
 
 extern const u16 class_to_size[NUM_SIZE_CLASSES];
@@ -154,6 +160,14 @@ static __always_inline unsigned long mspan_obj_addr(const struct mspan *s, unsig
 	return s->base + (unsigned long)idx * s->elemsize;
 }
 
+/* Whether @addr (inside @s) starts one of its objects; its index in *@idx. */
+static __always_inline bool mspan_obj_start(const struct mspan *s, unsigned long addr,
+					    unsigned int *idx)
+{
+	*idx = mspan_obj_index(s, addr);
+	return *idx < s->nelems && mspan_obj_addr(s, *idx) == addr;
+}
+
 /*
  * Fast path, interrupts off, @s cached by this CPU: take the lowest free
  * slot from alloc_cache.  About 6 instructions: test, ctz, clear, mul, add.
@@ -223,7 +237,6 @@ extern struct fault_attr mheap_fail_grow;
 int mheap_init(void);
 void mheap_exit(void);
 struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp);
-struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages);
 void mheap_free_span(struct mspan *s);
 void mheap_free_span_locked(struct mspan *s);
 
@@ -352,7 +365,6 @@ struct mcache *mcache_of(unsigned int cpu);
 
 unsigned long mcache_refill(struct mcache *c, unsigned int slot);
 void *mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
-void mcache_flush(struct mcache *c);
 void mcache_flush_all(void);
 int mcache_init(void);
 void mcache_exit(void);

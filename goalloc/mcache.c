@@ -60,7 +60,7 @@ unsigned long mcache_refill(struct mcache *c, unsigned int slot)
 		c->alloc[slot] = &emptymspan;
 		mcentral_uncache_span(s);
 	}
-	c->class_refills[slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot)]++;
+	c->class_refills[slot_sizeclass(slot)]++;
 
 	s = mcentral_cache_span(slot, cpu);
 	if (s)
@@ -143,7 +143,7 @@ static int __mcache_flush(struct mcache *c)
 	return pcache_flush(&c->pcache);
 }
 
-void mcache_flush(struct mcache *c)
+static void mcache_flush(struct mcache *c)
 {
 	WARN_ON_ONCE(__mcache_flush(c));
 }

@@ -183,7 +183,7 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 /* Pages and alignment of a span of @slot. */
 void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *align)
 {
-	unsigned int c = slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot);
+	unsigned int c = slot_sizeclass(slot);
 	unsigned int size = class_to_size[c];
 
 	*npages = class_to_allocnpages[c];

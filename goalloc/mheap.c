@@ -203,7 +203,7 @@ static struct mspan *free_longest(void)
  * free runs.  Called with the heap lock held; never sleeps, never grows.
  * Returns an in-use span with every page's spans[] entry set, or NULL.
  */
-struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages)
+static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages)
 {
 	unsigned long align = (unsigned long)align_pages << GO_PAGE_SHIFT;
 	struct mspan *r, *pre = NULL, *post = NULL;

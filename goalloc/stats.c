@@ -70,7 +70,7 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 	for (slot = 0; slot < NUM_CENTRALS; slot++) {
 		struct mcentral *mc = &mcentral[slot];
 
-		if ((slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot)) != sizeclass)
+		if (slot_sizeclass(slot) != sizeclass)
 			continue;
 		spin_lock_irqsave(&mc->lock, flags);
 		cs->partial += mc->npartial + mc->nempty;
