@@ -27,12 +27,10 @@ static unsigned long goalloc_shrink_scan(struct shrinker *sh, struct shrink_cont
 
 static int __init goalloc_init(void)
 {
+	struct goalloc_stats st;
 	int ret;
 
-	sizeclasses_init();
-	mheap_init();
-	mcentral_init();
-	ret = mcache_init();
+	ret = malloc_init();
 	if (ret)
 		return ret;
 	goalloc_shrinker = goalloc_shrinker_create(goalloc_shrink_count, goalloc_shrink_scan);
@@ -43,9 +41,7 @@ static int __init goalloc_init(void)
 	if (ret) {
 		goalloc_debugfs_exit();
 		goalloc_shrinker_destroy(goalloc_shrinker);
-		mcache_exit();
-		mheap_exit();
-		fixalloc_exit();
+		malloc_exit(&st);
 		return ret;
 	}
 	pr_info("goalloc " GOALLOC_VERSION " loaded: %u size classes, objects up to %lu bytes\n",
@@ -60,13 +56,7 @@ static void __exit goalloc_exit(void)
 	goalloc_dev_exit();
 	goalloc_debugfs_exit();
 	goalloc_shrinker_destroy(goalloc_shrinker);
-	mcache_exit();
-	mcentral_release_empty(0);
-	goalloc_get_stats(&st);
-	WARN_ONCE(st.heap_objects, "goalloc: %llu objects (%llu bytes) still live at unload\n",
-		  st.heap_objects, st.heap_alloc);
-	mheap_exit();
-	fixalloc_exit();
+	malloc_exit(&st);
 	pr_info("goalloc unloaded: %llu allocations, %llu bytes given back\n",
 		st.mallocs, st.heap_released + st.heap_sys);
 }

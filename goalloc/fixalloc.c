@@ -9,8 +9,6 @@
  * never sleeps and never allocates: fixalloc_reserve() is called first, with
  * the caller's GFP flags and no lock held, to make sure enough are free.
  */
-#include <linux/mm.h>
-#include <linux/kmemleak.h>
 #include "malloc.h"
 
 #define FIXALLOC_BLOCK_ORDER	1	/* order <= 1 may use __GFP_NOFAIL */
@@ -43,12 +41,11 @@ int fixalloc_reserve(unsigned int n, gfp_t gfp)
 	while (READ_ONCE(fixalloc.nfree) < n) {
 		struct fixalloc_block *b;
 		struct mspan *s;
-		struct page *page;
 
-		page = alloc_pages(gfp & ~__GFP_ZERO, FIXALLOC_BLOCK_ORDER);
-		if (!page)
+		b = (void *)platform_alloc_pages(NUMA_NO_NODE, gfp & ~__GFP_ZERO,
+						 FIXALLOC_BLOCK_ORDER);
+		if (!b)
 			return -ENOMEM;
-		b = page_address(page);
 		/* Scanned for pointers, never reported: descriptors point to tiny masks. */
 		kmemleak_alloc(b, PAGE_SIZE << FIXALLOC_BLOCK_ORDER, 0, gfp);
 		s = (struct mspan *)(b + 1);
@@ -113,7 +110,7 @@ void fixalloc_exit(void)
 	list_for_each_entry_safe(b, tmp, &fixalloc.blocks, list) {
 		list_del(&b->list);
 		kmemleak_free(b);
-		free_pages((unsigned long)b, FIXALLOC_BLOCK_ORDER);
+		platform_free_pages((unsigned long)b, FIXALLOC_BLOCK_ORDER);
 	}
 	INIT_LIST_HEAD(&fixalloc.free);
 	fixalloc.nfree = 0;

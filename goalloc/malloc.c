@@ -71,13 +71,6 @@
  * hard-irq context with GFP_ATOMIC.  Growing the heap (alloc_pages, kmalloc
  * of chunk metadata) happens with no goalloc lock held.
  */
-#include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/mm.h>
-#include <linux/sched/mm.h>
-#include <linux/kmemleak.h>
-#include <linux/string.h>
-#include <kunit/visibility.h>
 #include "malloc.h"
 
 /* While non-zero, bad frees are logged, not WARNed (tests that cause them). */
@@ -588,3 +581,29 @@ void goalloc_flush(void)
 	mheap_scavenge(ULONG_MAX);
 }
 EXPORT_SYMBOL_GPL(goalloc_flush);
+
+/* === Bringing the levels up and down (Go's mallocinit) === */
+
+/* Ready every level.  Returns 0 or an errno. */
+int malloc_init(void)
+{
+	sizeclasses_init();
+	mheap_init();
+	mcentral_init();
+	return mcache_init();
+}
+
+/*
+ * Take every level down, after the last allocation: flush the caches, give
+ * every page back, and leave the final statistics in @st.
+ */
+void malloc_exit(struct goalloc_stats *st)
+{
+	mcache_exit();
+	mcentral_release_empty(0);
+	goalloc_get_stats(st);
+	WARN_ONCE(st->heap_objects, "goalloc: %llu objects (%llu bytes) still live at unload\n",
+		  st->heap_objects, st->heap_alloc);
+	mheap_exit();
+	fixalloc_exit();
+}

@@ -18,20 +18,7 @@
 #ifndef GOALLOC_MALLOC_H
 #define GOALLOC_MALLOC_H
 
-#include <linux/types.h>
-#include <linux/list.h>
-#include <linux/rbtree.h>
-#include <linux/spinlock.h>
-#include <linux/local_lock.h>
-#include <linux/percpu.h>
-#include <linux/bitops.h>
-#include <linux/atomic.h>
-#include <linux/cache.h>
-#include <linux/gfp.h>
-#include <linux/bug.h>
-#include <linux/mm.h>
-#include <linux/kmemleak.h>
-#include <linux/string.h>
+#include "platform.h"
 
 #include "../include/goalloc.h"
 
@@ -256,9 +243,7 @@ static __always_inline struct mspan *mheap_span_of(unsigned long addr)
 	unsigned long tag;
 	struct mchunk *ch;
 
-	if (unlikely(!virt_addr_valid((void *)addr)))
-		return NULL;
-	tag = READ_ONCE(virt_to_page((void *)addr)->private);
+	tag = platform_page_tag(addr);
 	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_SLOTS))
 		return NULL;
 	ch = READ_ONCE(chunk_slots[(u32)tag]);
@@ -410,5 +395,8 @@ static __always_inline void goalloc_free_hook(void *p, size_t size)
 }
 
 extern atomic_t goalloc_expected_invalid_frees;
+
+int malloc_init(void);
+void malloc_exit(struct goalloc_stats *st);
 
 #endif /* GOALLOC_MALLOC_H */

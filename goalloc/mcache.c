@@ -9,12 +9,6 @@
  * heap may sleep to grow) from the heap; and flushing a CPU's caches when
  * it goes offline, when asked to, and at unload.
  */
-#include <linux/cpu.h>
-#include <linux/cpuhotplug.h>
-#include <linux/workqueue.h>
-#include <linux/mutex.h>
-#include <kunit/visibility.h>
-#include <kunit/visibility.h>
 #include "malloc.h"
 
 /* Go's emptymspan: the slot of a class with no span; alloc_cache is 0. */
@@ -29,8 +23,6 @@ struct mcache *mcache_of(unsigned int cpu)
 	return per_cpu_ptr(&mcaches, cpu);
 }
 EXPORT_SYMBOL_IF_KUNIT(mcache_of);
-
-static enum cpuhp_state mcache_hp_state;
 
 /* Install @s as this CPU's span for @slot and take an object from it. */
 static unsigned long mcache_install(struct mcache *c, unsigned int slot, struct mspan *s)
@@ -148,7 +140,8 @@ static void mcache_flush(struct mcache *c)
 	WARN_ON_ONCE(__mcache_flush(c));
 }
 
-static void mcache_flush_work(struct work_struct *work)
+/* Flush this CPU's cache (platform_each_cpu() runs it on each CPU). */
+static void mcache_flush_this_cpu(void)
 {
 	unsigned long flags;
 
@@ -158,26 +151,10 @@ static void mcache_flush_work(struct work_struct *work)
 	local_unlock_irqrestore(&mcaches.lock, flags);
 }
 
-static DEFINE_PER_CPU(struct work_struct, mcache_flush_works);
-static DEFINE_MUTEX(mcache_flush_mutex);
-
 /* Flush every online CPU's cache, each on its own CPU.  Process context. */
 void mcache_flush_all(void)
 {
-	unsigned int cpu;
-
-	mutex_lock(&mcache_flush_mutex);
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		struct work_struct *w = per_cpu_ptr(&mcache_flush_works, cpu);
-
-		INIT_WORK(w, mcache_flush_work);
-		queue_work_on(cpu, system_wq, w);
-	}
-	for_each_online_cpu(cpu)
-		flush_work(per_cpu_ptr(&mcache_flush_works, cpu));
-	cpus_read_unlock();
-	mutex_unlock(&mcache_flush_mutex);
+	platform_each_cpu(mcache_flush_this_cpu, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
 
@@ -206,7 +183,6 @@ static int mcache_cpu_dead(unsigned int cpu)
 int mcache_init(void)
 {
 	unsigned int cpu, slot;
-	int ret;
 
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
@@ -216,24 +192,12 @@ int mcache_init(void)
 		for (slot = 0; slot < NUM_CENTRALS; slot++)
 			c->alloc[slot] = &emptymspan;
 	}
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead",
-					NULL, mcache_cpu_dead);
-	if (ret < 0)
-		return ret;
-	mcache_hp_state = ret;
-	return 0;
+	return platform_cpu_dead_register(mcache_cpu_dead);
 }
 
 /* Unload: no allocation runs any more; flush every possible CPU. */
 void mcache_exit(void)
 {
-	unsigned int cpu;
-
-	cpuhp_remove_state_nocalls(mcache_hp_state);
-	mcache_flush_all();
-	cpus_read_lock();
-	for_each_possible_cpu(cpu)
-		if (!cpu_online(cpu))
-			mcache_flush_offline(cpu);
-	cpus_read_unlock();
+	platform_cpu_dead_unregister();
+	platform_each_cpu(mcache_flush_this_cpu, mcache_flush_offline);
 }

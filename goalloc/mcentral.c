@@ -8,8 +8,6 @@
  * that breathes in and out does not go to the heap every time).  Every
  * critical section is O(1): no list is ever walked under the lock.
  */
-#include <linux/slab.h>
-#include <kunit/visibility.h>
 #include "malloc.h"
 
 struct mcentral mcentral[NUM_CENTRALS];

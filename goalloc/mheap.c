@@ -12,10 +12,6 @@
  * spans[] always name its descriptor.  A chunk that is one free run can go
  * back to the buddy allocator (the scavenger, the shrinker, unload).
  */
-#include <linux/mm.h>
-#include <linux/slab.h>
-#include <linux/kernel.h>
-#include <kunit/visibility.h>
 #include "malloc.h"
 
 struct mheap mheap;
@@ -45,15 +41,6 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
 struct mchunk *chunk_slots[CHUNK_SLOTS];		/* heap lock to write */
 EXPORT_SYMBOL_IF_KUNIT(chunk_slots);
 static DECLARE_BITMAP(chunk_slots_used, CHUNK_SLOTS);	/* heap lock */
-
-static void chunk_tag_pages(struct mchunk *ch, unsigned long tag)
-{
-	struct page *page = virt_to_page((void *)ch->base);
-	unsigned long i;
-
-	for (i = 0; i < (1UL << ch->order); i++)
-		set_page_private(page + i, tag);
-}
 
 
 /* === Free runs === */
@@ -302,7 +289,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 {
 	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order;
 	gfp_t pgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
-	struct page *page = NULL;
+	unsigned long base = 0;
 	struct mchunk *ch, *spare;
 	unsigned int slot;
 	struct mspan *s;
@@ -313,13 +300,13 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	if (goalloc_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT))
 		goto fail;
 	for (order = CHUNK_MAX_ORDER; order > need; order--) {
-		page = alloc_pages_node(node, pgfp | __GFP_NORETRY, order);
-		if (page)
+		base = platform_alloc_pages(node, pgfp | __GFP_NORETRY, order);
+		if (base)
 			break;
 	}
-	if (!page)
-		page = alloc_pages_node(node, gfp & ~(__GFP_ZERO | __GFP_COMP), order);
-	if (!page)
+	if (!base)
+		base = platform_alloc_pages(node, gfp & ~(__GFP_ZERO | __GFP_COMP), order);
+	if (!base)
 		goto fail;
 
 	npages = 1U << (order - GO_PAGE_ORDER);
@@ -347,12 +334,12 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	}
 	__set_bit(slot, chunk_slots_used);
 	memset(ch->spans, 0, CHUNK_MAX_PAGES * sizeof(ch->spans[0]));
-	WRITE_ONCE(ch->base, (unsigned long)page_address(page));
+	WRITE_ONCE(ch->base, base);
 	ch->order = order;
-	ch->node = page_to_nid(page);
+	ch->node = platform_page_node(base);
 	ch->free_pages = 0;
 	WRITE_ONCE(ch->npages, npages);
-	chunk_tag_pages(ch, PAGE_TAG_MAGIC << 32 | slot);
+	platform_set_page_tags(ch->base, ch->order, PAGE_TAG_MAGIC << 32 | slot);
 	s->chunk = ch;
 	s->base = ch->base;
 	s->npages = npages;
@@ -366,7 +353,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 
 fail_meta:
 	kfree(spare);
-	__free_pages(page, order);
+	platform_free_pages(base, order);
 fail:
 	spin_lock_irqsave(&mheap.lock, flags);
 	mheap.grow_failures++;
@@ -467,8 +454,8 @@ unsigned long mheap_scavenge(unsigned long max_pages)
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
 	list_for_each_entry_safe(ch, tmp, &dead, list) {
-		chunk_tag_pages(ch, 0);
-		__free_pages(virt_to_page((void *)ch->base), ch->order);
+		platform_set_page_tags(ch->base, ch->order, 0);
+		platform_free_pages(ch->base, ch->order);
 	}
 	/* only now may a grow take the slots (and their mchunk) again */
 	spin_lock_irqsave(&mheap.lock, flags);

@@ -14,7 +14,6 @@
  * freebits word.  The functions here run with the span's owner's exclusion held: the
  * caching CPU with interrupts off, or the mcentral lock when uncached.
  */
-#include <kunit/visibility.h>
 #include "malloc.h"
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)

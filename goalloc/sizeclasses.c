@@ -7,7 +7,6 @@
  * checks it against).  size_to_class8/128 are built from it at load, the way
  * Go's mksizeclasses.go builds them at generation time.
  */
-#include <kunit/visibility.h>
 #include "malloc.h"
 
 /* Object size of each class; class 0 is "large". */

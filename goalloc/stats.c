@@ -6,8 +6,6 @@
  * A snapshot taken while other CPUs allocate is a consistent sum of each
  * counter, not of all counters at one instant.
  */
-#include <linux/percpu.h>
-#include <linux/export.h>
 #include "malloc.h"
 
 const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The platform under the core: the kernel.  See malloc.c for the overview.
+ *
+ * The core (goalloc/) is written against a small subset of the kernel API:
+ * lists, rbtrees, bitops, atomics, spinlocks, local locks, per-CPU
+ * variables, WARN_ONCE, GFP flags.  Everything below that, which only the
+ * kernel has (struct page, the buddy allocator, kmemleak, init_on_alloc,
+ * CPU hotplug, workqueues), is reached through the platform_* calls here.
+ *
+ * tools/testing/goalloc builds the same core sources in user space: its own
+ * platform.h, force-included with -include, defines GOALLOC_PLATFORM_H and
+ * provides that subset and the platform_* calls over mmap and pthreads, so
+ * this file is then skipped.
+ */
+#ifndef GOALLOC_PLATFORM_H
+#define GOALLOC_PLATFORM_H
+
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
+#include <linux/bitops.h>
+#include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/gfp.h>
+#include <linux/bug.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sched/mm.h>
+#include <linux/kmemleak.h>
+#include <linux/string.h>
+#include <linux/export.h>
+#include <kunit/visibility.h>
+
+/* === Pages === */
+
+/* 2^@order contiguous pages from the buddy allocator: their address, or 0. */
+static inline unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages_node(node, gfp, order);
+
+	return page ? (unsigned long)page_address(page) : 0;
+}
+
+static inline void platform_free_pages(unsigned long addr, unsigned int order)
+{
+	free_pages(addr, order);
+}
+
+/* NUMA node of the page at @addr. */
+static inline int platform_page_node(unsigned long addr)
+{
+	return page_to_nid(virt_to_page((void *)addr));
+}
+
+/*
+ * Page tags: one word per page, in page->private of pages goalloc took from
+ * the buddy allocator (not compound, in no other cache).  mheap uses them to
+ * find the chunk of an address in O(1).
+ */
+static inline void platform_set_page_tags(unsigned long addr, unsigned int order,
+					  unsigned long tag)
+{
+	struct page *page = virt_to_page((void *)addr);
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++)
+		set_page_private(page + i, tag);
+}
+
+/* The tag of the page at @addr: any value for pages not goalloc's. */
+static __always_inline unsigned long platform_page_tag(unsigned long addr)
+{
+	if (unlikely(!virt_addr_valid((void *)addr)))
+		return 0;
+	return READ_ONCE(virt_to_page((void *)addr)->private);
+}
+
+/* === CPUs === */
+
+/*
+ * Run @fn on every online CPU, in process context there, and wait; then
+ * run @offline(cpu) on this CPU for every possible CPU that is offline
+ * (@offline may be NULL).  CPUs stay as they are meanwhile.  May sleep.
+ */
+void platform_each_cpu(void (*fn)(void), void (*offline)(unsigned int cpu));
+
+/* Call @dead(cpu) after a CPU went offline.  Returns 0 or an errno. */
+int platform_cpu_dead_register(int (*dead)(unsigned int cpu));
+void platform_cpu_dead_unregister(void);
+
+#endif /* GOALLOC_PLATFORM_H */
