@@ -58,7 +58,7 @@ static void __exit goalloc_exit(void)
 	goalloc_shrinker_destroy(goalloc_shrinker);
 	malloc_exit(&st);
 	pr_info("goalloc unloaded: %llu allocations, %llu bytes given back\n",
-		st.mallocs, st.heap_released + st.heap_sys);
+		st.mallocs, st.heap_released);
 }
 
 module_init(goalloc_init);

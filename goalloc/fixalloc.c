@@ -55,8 +55,8 @@ int fixalloc_reserve(unsigned int n, gfp_t gfp)
 			s[i].state = MSPAN_DEAD;
 			list_add(&s[i].list, &fixalloc.free);
 		}
-		fixalloc.nfree += FIXALLOC_PER_BLOCK;
-		fixalloc.nblocks++;
+		WRITE_ONCE(fixalloc.nfree, fixalloc.nfree + FIXALLOC_PER_BLOCK);
+		WRITE_ONCE(fixalloc.nblocks, fixalloc.nblocks + 1);
 		spin_unlock_irqrestore(&fixalloc.lock, flags);
 	}
 	return 0;
@@ -72,7 +72,7 @@ struct mspan *fixalloc_span(void)
 	s = list_first_entry_or_null(&fixalloc.free, struct mspan, list);
 	if (s) {
 		list_del(&s->list);
-		fixalloc.nfree--;
+		WRITE_ONCE(fixalloc.nfree, fixalloc.nfree - 1);
 	}
 	spin_unlock_irqrestore(&fixalloc.lock, flags);
 	if (s) {
@@ -90,7 +90,7 @@ void fixalloc_free_span(struct mspan *s)
 	WRITE_ONCE(s->state, MSPAN_DEAD);
 	spin_lock_irqsave(&fixalloc.lock, flags);
 	list_add(&s->list, &fixalloc.free);
-	fixalloc.nfree++;
+	WRITE_ONCE(fixalloc.nfree, fixalloc.nfree + 1);
 	spin_unlock_irqrestore(&fixalloc.lock, flags);
 }
 

@@ -333,7 +333,7 @@ struct mcache {
 	unsigned int tinyoffset;	/* next free byte in it; hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
-	struct mspan *free_hint;	/* span of the last local free; hot */
+	struct mspan *free_hint;	/* cached span of the last local free; hot */
 	struct pcache pcache;		/* Go pages for span refills */
 	/* Counters, summed on read (stats.c). */
 	unsigned long stat[GS_NR_CPU_STATS];

@@ -24,6 +24,20 @@ struct mcache *mcache_of(unsigned int cpu)
 }
 EXPORT_SYMBOL_IF_KUNIT(mcache_of);
 
+/*
+ * Stop caching the span of @slot: back to mcentral.  The free hint never
+ * names a span this CPU does not cache (see goalloc_free()).
+ */
+static void mcache_uncache(struct mcache *c, unsigned int slot)
+{
+	struct mspan *s = c->alloc[slot];
+
+	c->alloc[slot] = &emptymspan;
+	if (c->free_hint == s)
+		c->free_hint = &emptymspan;
+	mcentral_uncache_span(s);
+}
+
 /* Install @s as this CPU's span for @slot and take an object from it. */
 static unsigned long mcache_install(struct mcache *c, unsigned int slot, struct mspan *s)
 {
@@ -49,8 +63,7 @@ unsigned long mcache_refill(struct mcache *c, unsigned int slot)
 	if (s != &emptymspan) {
 		if (mspan_refill_cache(s))
 			return mspan_next_free_fast(s);
-		c->alloc[slot] = &emptymspan;
-		mcentral_uncache_span(s);
+		mcache_uncache(c, slot);
 	}
 	c->class_refills[slot_sizeclass(slot)]++;
 
@@ -103,10 +116,8 @@ void *mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
 		/* An interrupt or the CPU we moved to has a span already. */
 		mcentral_put_fresh(s);
 	} else {
-		if (cur != &emptymspan) {
-			c->alloc[slot] = &emptymspan;
-			mcentral_uncache_span(cur);
-		}
+		if (cur != &emptymspan)
+			mcache_uncache(c, slot);
 		mcentral_cache_fresh(s, smp_processor_id());
 		obj = mcache_install(c, slot, s);
 	}
@@ -124,14 +135,9 @@ static int __mcache_flush(struct mcache *c)
 	unsigned int slot;
 
 	tiny_retire(c);
-	for (slot = 0; slot < NUM_CENTRALS; slot++) {
-		struct mspan *s = c->alloc[slot];
-
-		if (s == &emptymspan)
-			continue;
-		c->alloc[slot] = &emptymspan;
-		mcentral_uncache_span(s);
-	}
+	for (slot = 0; slot < NUM_CENTRALS; slot++)
+		if (c->alloc[slot] != &emptymspan)
+			mcache_uncache(c, slot);
 	return pcache_flush(&c->pcache);
 }
 

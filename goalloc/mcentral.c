@@ -226,7 +226,12 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 		goalloc_report_invalid_free((void *)addr, s, "span no longer in use");
 		return;
 	}
-	if (unlikely(mspan_obj_is_free(s, idx) || test_bit(idx, s->remotebits))) {
+	/*
+	 * If a CPU caches @s, its bits change under us; a live slot's bit is
+	 * set in neither freebits nor alloc_cache whatever it does, so a set
+	 * bit is a double free (and mspan_merge_remote() checks again).
+	 */
+	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits))) {
 		spin_unlock_irqrestore(&mc->lock, flags);
 		goalloc_report_invalid_free((void *)addr, s, "double free");
 		return;
@@ -236,6 +241,11 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 	this_cpu_inc(mcaches.class_frees[spc_sizeclass(s->spc)]);
 	goalloc_stat_inc(GS_FREE_REMOTE);
 	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU) {
+		/*
+		 * The owner merges the bit without our lock: the caller's last
+		 * accesses to the object must be done before it can reuse it.
+		 */
+		smp_mb__before_atomic();
 		set_bit(idx, s->remotebits);
 	} else {
 		__set_bit(idx, s->freebits);

@@ -229,10 +229,22 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
 	}
 	r->npages = npages;
 	r->state = MSPAN_INUSE;
-	r->cpu = MSPAN_NO_CPU;
+	WRITE_ONCE(r->cpu, MSPAN_NO_CPU);
 	mheap_set_span_pages(r->chunk, r->base, npages, r);
 	atomic_long_inc(&mheap.inuse_spans);
 	return r;
+}
+
+/*
+ * Whether @n, a neighbour found through chunk->spans[], is a free run.  A
+ * page cache carves spans without the heap lock, so a neighbour may be a
+ * descriptor that another CPU is filling in; but only the heap, under its
+ * lock, makes a descriptor MSPAN_FREE or changes a free one, so the racy
+ * read can only say "not free" wrongly about what is not free anyway.
+ */
+static bool mspan_free_run(const struct mspan *n)
+{
+	return data_race(n->state) == MSPAN_FREE;
 }
 
 /* Return an in-use span's pages as a free run, merging free neighbours. */
@@ -249,8 +261,8 @@ void mheap_free_span_locked(struct mspan *s)
 	s->spc = 0;
 	s->tiny = 0;
 	if (first > 0) {
-		n = ch->spans[first - 1];
-		if (n && n->state == MSPAN_FREE && n->chunk == ch && n->base + mspan_bytes(n) == s->base) {
+		n = READ_ONCE(ch->spans[first - 1]);
+		if (n && mspan_free_run(n) && n->chunk == ch && n->base + mspan_bytes(n) == s->base) {
 			free_remove(n);
 			n->npages += s->npages;
 			fixalloc_free_span(s);
@@ -258,8 +270,8 @@ void mheap_free_span_locked(struct mspan *s)
 		}
 	}
 	if (last + 1 < ch->npages) {
-		n = ch->spans[last + 1];
-		if (n && n->state == MSPAN_FREE && n->chunk == ch && n->base == s->base + mspan_bytes(s)) {
+		n = READ_ONCE(ch->spans[last + 1]);
+		if (n && mspan_free_run(n) && n->chunk == ch && n->base == s->base + mspan_bytes(s)) {
 			free_remove(n);
 			s->npages += n->npages;
 			fixalloc_free_span(n);

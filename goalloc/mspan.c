@@ -26,7 +26,7 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 	s->elemsize = class_to_size[c];
 	s->nelems = n;
 	s->divmagic = class_to_divmagic[c];
-	s->cpu = MSPAN_NO_CPU;
+	WRITE_ONCE(s->cpu, MSPAN_NO_CPU);
 	s->alloc_cache = 0;
 	s->cache_word = 0;
 	s->nfree = n;

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The platform under the core in user space.  See platform.h.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sched.h>
+#include "platform.h"
+
+/* === CPUs and per-CPU variables === */
+
+__thread int gl_cpu = -1;
+__thread int gl_irqs_off;
+bool gl_cpu_online[NR_CPUS] = { [0 ... NR_CPUS - 1] = true };
+unsigned long gl_percpu_offset[NR_CPUS];
+static char *percpu_copies[NR_CPUS];
+static int next_cpu;
+
+static pthread_mutex_t cpu_run[NR_CPUS] = {
+	[0 ... NR_CPUS - 1] = PTHREAD_MUTEX_INITIALIZER
+};
+
+/* Threads take CPUs round robin; tests pin with gl_set_cpu(). */
+int gl_assign_cpu(void)
+{
+	int cpu;
+
+	do {
+		cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % NR_CPUS;
+	} while (!cpu_online(cpu));
+	gl_set_cpu(cpu);
+	return cpu;
+}
+
+void gl_set_cpu(int cpu)
+{
+	gl_assert(!gl_irqs_off, "no migration with interrupts off");
+	if (cpu == gl_cpu)
+		return;
+	if (gl_cpu >= 0)
+		pthread_mutex_unlock(&cpu_run[gl_cpu]);
+	if (cpu >= 0)
+		pthread_mutex_lock(&cpu_run[cpu]);
+	gl_cpu = cpu;
+}
+
+void gl_cpu_yield(void)
+{
+	gl_assert(!gl_irqs_off, "no preemption with interrupts off");
+	if (gl_cpu >= 0) {
+		pthread_mutex_unlock(&cpu_run[gl_cpu]);
+		sched_yield();
+		pthread_mutex_lock(&cpu_run[gl_cpu]);
+	}
+}
+
+unsigned int num_online_cpus(void)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_online_cpu(cpu)
+		n++;
+	return n;
+}
+
+extern char __start_gl_percpu[], __stop_gl_percpu[];
+
+/* Before main(): one copy of the per-CPU section per CPU (CPU 0's included). */
+__attribute__((constructor)) static void percpu_setup(void)
+{
+	size_t size = __stop_gl_percpu - __start_gl_percpu;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < NR_CPUS; cpu++) {
+		char *copy = aligned_alloc(64, ALIGN(size, 64) ?: 64);
+
+		if (!copy)
+			abort();
+		memcpy(copy, __start_gl_percpu, size);
+		percpu_copies[cpu] = copy;
+		gl_percpu_offset[cpu] = copy - __start_gl_percpu;
+	}
+}
+
+void platform_each_cpu(void (*fn)(void), void (*offline)(unsigned int cpu))
+{
+	int self = smp_processor_id();
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		gl_set_cpu(cpu);
+		fn();
+	}
+	gl_set_cpu(self);
+	if (offline)
+		for_each_possible_cpu(cpu)
+			if (!cpu_online(cpu))
+				offline(cpu);
+}
+
+static int (*cpu_dead_cb)(unsigned int cpu);
+
+int platform_cpu_dead_register(int (*dead)(unsigned int cpu))
+{
+	cpu_dead_cb = dead;
+	return 0;
+}
+
+void platform_cpu_dead_unregister(void)
+{
+	cpu_dead_cb = NULL;
+}
+
+void gl_cpu_offline(unsigned int cpu)
+{
+	WRITE_ONCE(gl_cpu_online[cpu], false);
+	if (cpu_dead_cb)
+		cpu_dead_cb(cpu);
+}
+
+void gl_cpu_online_again(unsigned int cpu)
+{
+	WRITE_ONCE(gl_cpu_online[cpu], true);
+}
+
+/* === Locks === */
+
+void gl_spin_wait(spinlock_t *l)
+{
+	unsigned int spins = 0;
+
+	do {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			if (++spins % 64 == 0)
+				sched_yield();
+			else
+				__builtin_ia32_pause();
+		}
+	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
+}
+
+void gl_assert_fail(const char *what, const char *file, int line)
+{
+	fprintf(stderr, "%s:%d: platform assertion failed: %s\n", file, line, what);
+	abort();
+}
+
+/* === Pages and tags === */
+
+unsigned long *gl_tag_regions[GL_TAG_REGIONS];
+static spinlock_t tag_lock;
+
+/* mmap with the natural alignment of a buddy block of @order. */
+unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order)
+{
+	size_t size = PAGE_SIZE << order;
+	unsigned long base, head, tail;
+	void *p;
+
+	might_alloc(gfp);
+	p = mmap(NULL, size * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	base = ALIGN((unsigned long)p, size);
+	head = base - (unsigned long)p;
+	tail = size - head;
+	if (head)
+		munmap(p, head);
+	if (tail)
+		munmap((void *)(base + size), tail);
+	return base;
+}
+
+void platform_free_pages(unsigned long addr, unsigned int order)
+{
+	munmap((void *)addr, PAGE_SIZE << order);
+}
+
+void platform_set_page_tags(unsigned long addr, unsigned int order, unsigned long tag)
+{
+	unsigned long i, a, r;
+	unsigned long *region;
+
+	for (i = 0; i < (1UL << order); i++) {
+		a = addr + i * PAGE_SIZE;
+		r = a >> GL_TAG_REGION_SHIFT;
+		region = __atomic_load_n(&gl_tag_regions[r], __ATOMIC_ACQUIRE);
+		if (!region) {
+			spin_lock(&tag_lock);
+			region = gl_tag_regions[r];
+			if (!region) {
+				region = calloc(1UL << (GL_TAG_REGION_SHIFT - PAGE_SHIFT),
+						sizeof(long));
+				if (!region)
+					abort();
+				__atomic_store_n(&gl_tag_regions[r], region, __ATOMIC_RELEASE);
+			}
+			spin_unlock(&tag_lock);
+		}
+		WRITE_ONCE(region[(a & ((1UL << GL_TAG_REGION_SHIFT) - 1)) >> PAGE_SHIFT], tag);
+	}
+}
+
+/* === Bit searches === */
+
+unsigned long find_next_bit(const unsigned long *addr, unsigned long size, unsigned long off)
+{
+	unsigned long w;
+
+	while (off < size) {
+		w = READ_ONCE(addr[BIT_WORD(off)]) >> (off % BITS_PER_LONG);
+		if (w)
+			return min(size, off + __ffs(w));
+		off = ALIGN(off + 1, BITS_PER_LONG);
+	}
+	return size;
+}
+
+unsigned long find_next_zero_bit(const unsigned long *addr, unsigned long size,
+				 unsigned long off)
+{
+	unsigned long w;
+
+	while (off < size) {
+		w = ~READ_ONCE(addr[BIT_WORD(off)]) >> (off % BITS_PER_LONG);
+		if (w)
+			return min(size, off + __ffs(w));
+		off = ALIGN(off + 1, BITS_PER_LONG);
+	}
+	return size;
+}
+
+unsigned long find_last_bit(const unsigned long *addr, unsigned long size)
+{
+	unsigned long i = size;
+
+	while (i--)
+		if (test_bit(i, addr))
+			return i;
+	return size;
+}
+
+/* === Red-black trees (CLRS, with parent pointers; the kernel's API) === */
+
+static void rb_rotate(struct rb_root *root, struct rb_node *x, bool left)
+{
+	struct rb_node *y = left ? x->rb_right : x->rb_left;
+
+	if (left) {
+		x->rb_right = y->rb_left;
+		if (y->rb_left)
+			y->rb_left->rb_parent = x;
+	} else {
+		x->rb_left = y->rb_right;
+		if (y->rb_right)
+			y->rb_right->rb_parent = x;
+	}
+	y->rb_parent = x->rb_parent;
+	if (!x->rb_parent)
+		root->rb_node = y;
+	else if (x == x->rb_parent->rb_left)
+		x->rb_parent->rb_left = y;
+	else
+		x->rb_parent->rb_right = y;
+	if (left)
+		y->rb_left = x;
+	else
+		y->rb_right = x;
+	x->rb_parent = y;
+}
+
+void rb_insert_color(struct rb_node *z, struct rb_root *root)
+{
+	while (z->rb_parent && z->rb_parent->red) {
+		struct rb_node *p = z->rb_parent, *g = p->rb_parent;
+		bool pleft = p == g->rb_left;
+		struct rb_node *u = pleft ? g->rb_right : g->rb_left;
+
+		if (u && u->red) {
+			p->red = 0;
+			u->red = 0;
+			g->red = 1;
+			z = g;
+			continue;
+		}
+		if (z == (pleft ? p->rb_right : p->rb_left)) {
+			z = p;
+			rb_rotate(root, z, pleft);
+			p = z->rb_parent;
+		}
+		p->red = 0;
+		g->red = 1;
+		rb_rotate(root, g, !pleft);
+	}
+	root->rb_node->red = 0;
+}
+
+static void rb_transplant(struct rb_root *root, struct rb_node *u, struct rb_node *v)
+{
+	if (!u->rb_parent)
+		root->rb_node = v;
+	else if (u == u->rb_parent->rb_left)
+		u->rb_parent->rb_left = v;
+	else
+		u->rb_parent->rb_right = v;
+	if (v)
+		v->rb_parent = u->rb_parent;
+}
+
+static struct rb_node *rb_min(struct rb_node *n)
+{
+	while (n->rb_left)
+		n = n->rb_left;
+	return n;
+}
+
+static struct rb_node *rb_max(struct rb_node *n)
+{
+	while (n->rb_right)
+		n = n->rb_right;
+	return n;
+}
+
+void rb_erase(struct rb_node *z, struct rb_root *root)
+{
+	struct rb_node *y = z, *x, *xp;
+	int yred = y->red;
+
+	if (!z->rb_left) {
+		x = z->rb_right;
+		xp = z->rb_parent;
+		rb_transplant(root, z, z->rb_right);
+	} else if (!z->rb_right) {
+		x = z->rb_left;
+		xp = z->rb_parent;
+		rb_transplant(root, z, z->rb_left);
+	} else {
+		y = rb_min(z->rb_right);
+		yred = y->red;
+		x = y->rb_right;
+		if (y->rb_parent == z) {
+			xp = y;
+		} else {
+			xp = y->rb_parent;
+			rb_transplant(root, y, y->rb_right);
+			y->rb_right = z->rb_right;
+			y->rb_right->rb_parent = y;
+		}
+		rb_transplant(root, z, y);
+		y->rb_left = z->rb_left;
+		y->rb_left->rb_parent = y;
+		y->red = z->red;
+	}
+	if (yred)
+		return;
+	/* fix a black deficit at x (which may be NULL, child of xp) */
+	while (x != root->rb_node && (!x || !x->red)) {
+		bool xleft = x ? x == xp->rb_left : xp->rb_left == NULL;
+		struct rb_node *w = xleft ? xp->rb_right : xp->rb_left;
+
+		if (w->red) {
+			w->red = 0;
+			xp->red = 1;
+			rb_rotate(root, xp, xleft);
+			w = xleft ? xp->rb_right : xp->rb_left;
+		}
+		if ((!w->rb_left || !w->rb_left->red) && (!w->rb_right || !w->rb_right->red)) {
+			w->red = 1;
+			x = xp;
+			xp = x->rb_parent;
+			continue;
+		}
+		if (xleft ? (!w->rb_right || !w->rb_right->red) : (!w->rb_left || !w->rb_left->red)) {
+			(xleft ? w->rb_left : w->rb_right)->red = 0;
+			w->red = 1;
+			rb_rotate(root, w, !xleft);
+			w = xleft ? xp->rb_right : xp->rb_left;
+		}
+		w->red = xp->red;
+		xp->red = 0;
+		(xleft ? w->rb_right : w->rb_left)->red = 0;
+		rb_rotate(root, xp, xleft);
+		x = root->rb_node;
+		break;
+	}
+	if (x)
+		x->red = 0;
+}
+
+struct rb_node *rb_first(const struct rb_root *root)
+{
+	return root->rb_node ? rb_min(root->rb_node) : NULL;
+}
+
+struct rb_node *rb_last(const struct rb_root *root)
+{
+	return root->rb_node ? rb_max(root->rb_node) : NULL;
+}
+
+struct rb_node *rb_next(const struct rb_node *n)
+{
+	const struct rb_node *p;
+
+	if (n->rb_right)
+		return rb_min(n->rb_right);
+	for (p = n->rb_parent; p && n == p->rb_right; n = p, p = p->rb_parent)
+		;
+	return (struct rb_node *)p;
+}
+
+struct rb_node *rb_prev(const struct rb_node *n)
+{
+	const struct rb_node *p;
+
+	if (n->rb_left)
+		return rb_max(n->rb_left);
+	for (p = n->rb_parent; p && n == p->rb_left; n = p, p = p->rb_parent)
+		;
+	return (struct rb_node *)p;
+}
+
+/* === Warnings, options, fault injection === */
+
+atomic_t gl_warnings;
+int gl_verbose;
+bool gl_init_on_alloc, gl_init_on_free;
+
+void gl_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
+{
+	unsigned long n;
+
+	if (!atomic_read(&attr->times) || !attr->probability)
+		return false;
+	n = __atomic_add_fetch(&attr->count, 1, __ATOMIC_RELAXED);
+	if (attr->interval > 1 && n % attr->interval)
+		return false;
+	if (attr->probability < 100 && (unsigned long)(rand() % 100) >= attr->probability)
+		return false;
+	if (atomic_read(&attr->times) != -1)
+		atomic_dec(&attr->times);
+	return true;
+}
