@@ -86,7 +86,7 @@ EXPORT_SYMBOL_GPL(goalloc_get_class_stats);
  */
 void goalloc_get_stats(struct goalloc_stats *st)
 {
-	unsigned long class_objs = 0, class_bytes = 0, flags;
+	unsigned long class_bytes = 0, flags;
 	unsigned long large_pages, block_allocs, block_frees;
 	struct goalloc_class_stats cs;
 	unsigned int c;
@@ -96,7 +96,6 @@ void goalloc_get_stats(struct goalloc_stats *st)
 		goalloc_get_class_stats(c, &cs);
 		st->mallocs += cs.allocs;
 		st->frees += cs.frees;
-		class_objs += cs.live;
 		class_bytes += cs.live * cs.size;
 	}
 	/* Tiny blocks count as class-2 objects above; count tiny objects instead. */

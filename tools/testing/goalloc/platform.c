@@ -12,13 +12,13 @@
 
 __thread int gl_cpu = -1;
 __thread int gl_irqs_off;
-bool gl_cpu_online[NR_CPUS] = { [0 ... NR_CPUS - 1] = true };
-unsigned long gl_percpu_offset[NR_CPUS];
-static char *percpu_copies[NR_CPUS];
+bool gl_cpu_online[GL_NR_CPUS] = { [0 ... GL_NR_CPUS - 1] = true };
+unsigned long gl_percpu_offset[GL_NR_CPUS];
+static char *percpu_copies[GL_NR_CPUS];
 static int next_cpu;
 
-static pthread_mutex_t cpu_run[NR_CPUS] = {
-	[0 ... NR_CPUS - 1] = PTHREAD_MUTEX_INITIALIZER
+static pthread_mutex_t cpu_run[GL_NR_CPUS] = {
+	[0 ... GL_NR_CPUS - 1] = PTHREAD_MUTEX_INITIALIZER
 };
 
 /* Threads take CPUs round robin; tests pin with gl_set_cpu(). */
@@ -27,7 +27,7 @@ int gl_assign_cpu(void)
 	int cpu;
 
 	do {
-		cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % NR_CPUS;
+		cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % GL_NR_CPUS;
 	} while (!cpu_online(cpu));
 	gl_set_cpu(cpu);
 	return cpu;
@@ -72,7 +72,7 @@ __attribute__((constructor)) static void percpu_setup(void)
 	size_t size = __stop_gl_percpu - __start_gl_percpu;
 	unsigned int cpu;
 
-	for (cpu = 0; cpu < NR_CPUS; cpu++) {
+	for (cpu = 0; cpu < GL_NR_CPUS; cpu++) {
 		char *copy = aligned_alloc(64, ALIGN(size, 64) ?: 64);
 
 		if (!copy)

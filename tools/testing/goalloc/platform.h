@@ -360,8 +360,9 @@ struct rb_node *rb_prev(const struct rb_node *node);
 
 /* === CPUs and per-CPU variables === */
 
-#define NR_CPUS			16
-#define nr_cpu_ids		NR_CPUS
+#define GL_NR_CPUS		16
+#define NR_CPUS			GL_NR_CPUS
+#define nr_cpu_ids		GL_NR_CPUS
 
 /*
  * A thread runs "on" a CPU while it holds that CPU's run lock, so no two
@@ -381,13 +382,13 @@ static __always_inline int smp_processor_id(void)
 }
 #define raw_smp_processor_id()	smp_processor_id()
 
-extern bool gl_cpu_online[NR_CPUS];
+extern bool gl_cpu_online[GL_NR_CPUS];
 #define cpu_online(cpu)		READ_ONCE(gl_cpu_online[cpu])
-#define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < NR_CPUS; (cpu)++)
+#define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < GL_NR_CPUS; (cpu)++)
 #define for_each_online_cpu(cpu) \
-	for ((cpu) = 0; (cpu) < NR_CPUS; (cpu)++) if (cpu_online(cpu))
+	for ((cpu) = 0; (cpu) < GL_NR_CPUS; (cpu)++) if (cpu_online(cpu))
 unsigned int num_online_cpus(void);
-#define num_possible_cpus()	NR_CPUS
+#define num_possible_cpus()	GL_NR_CPUS
 
 /*
  * Per-CPU variables live in section gl_percpu; platform.c copies it once
@@ -397,7 +398,7 @@ unsigned int num_online_cpus(void);
 #define DEFINE_PER_CPU(type, name) \
 	__attribute__((section("gl_percpu"), aligned(64))) __typeof__(type) name
 #define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name
-extern unsigned long gl_percpu_offset[NR_CPUS];
+extern unsigned long gl_percpu_offset[GL_NR_CPUS];
 /* As the kernel's RELOC_HIDE: the compiler must not track the variable. */
 #define RELOC_HIDE(ptr, off) ({ unsigned long __p = (unsigned long)(ptr);	\
 	__asm__ ("" : "=r"(__p) : "0"(__p));					\

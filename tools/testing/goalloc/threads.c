@@ -182,7 +182,7 @@ static void *hotplugger(void *arg)
 		o.p = goalloc_alloc(o.size, GFP_KERNEL);
 		if (o.p)
 			fill(&o);
-		next = WORKERS + (cpu - WORKERS + 1) % (NR_CPUS - WORKERS);
+		next = WORKERS + (cpu - WORKERS + 1) % (num_possible_cpus() - WORKERS);
 		gl_set_cpu(next);		/* the object now frees remotely */
 		gl_cpu_offline(cpu);
 		gl_cpu_online_again(cpu);
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		ops_per_thread = strtoul(argv[1], NULL, 0);
-	gl_set_cpu(NR_CPUS - 1);
+	gl_set_cpu(num_possible_cpus() - 1);
 	if (malloc_init())
 		return 1;
 	gl_set_cpu(-1);			/* off every CPU while others run */
@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 	pthread_create(&t[WORKERS], NULL, hotplugger, NULL);
 	for (i = 0; i <= WORKERS; i++)
 		pthread_join(t[i], NULL);
-	gl_set_cpu(NR_CPUS - 1);
+	gl_set_cpu(num_possible_cpus() - 1);
 	for (i = 0; i < WORKERS; i++)
 		while (ring_get(&rings[i], &o))
 			check_and_free(&o);

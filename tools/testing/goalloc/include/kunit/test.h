@@ -148,7 +148,7 @@ static inline void *memchr_inv(const void *p, int c, size_t n)
 #define cpu_online_mask		NULL
 static inline unsigned int cpumask_next(int n, const void *mask)
 {
-	while (++n < NR_CPUS && !cpu_online(n))
+	while (++n < GL_NR_CPUS && !cpu_online(n))
 		;
 	return n;
 }
