@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Usage: scripts/check.sh [--only STEP] [--stress-ops N]
+# Usage: scripts/check.sh [--only STEP] [--stress-ops N] [--fuzz-seconds N]
 #
 # Every goalloc test, in order (make check):
 #   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
 #   style     checkpatch (--no-tree -f) on every C file and header; sparse
+#   user      the core built in user space (tools/testing/goalloc): the
+#             portable KUnit suites under ASan+UBSan, a threaded soak under
+#             ASan and under TSan, a bounded libFuzzer run (60 s)
 #   stock     on each stock kernel: load, smoke test through /dev/goalloc, unload;
 #             on 6.12 in 256 MiB: memory pressure makes the shrinker give back
 #   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 and 4 vCPUs:
@@ -14,12 +17,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-only="" stress_ops=20000
+only="" stress_ops=20000 fuzz_seconds=60
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) only=$2; shift 2 ;;
 	--stress-ops) stress_ops=$2; shift 2 ;;
-	-h | --help) sed -n 3,12p "$0"; exit 0 ;;
+	--fuzz-seconds) fuzz_seconds=$2; shift 2 ;;
+	-h | --help) sed -n 3,15p "$0"; exit 0 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -77,6 +81,39 @@ if want style; then
 	else
 		grep -E 'warning:|error:' "$out/sparse/build.log" | head -n 20 || true
 		fail "sparse"
+	fi
+fi
+
+if want user; then
+	u=$out/user
+	make -C tools/testing/goalloc O="$u" "$u/kunit-asan" "$u/threads-asan" "$u/threads-tsan" \
+		"$u/fuzz" >"$out/user.build.log" 2>&1 ||
+		{ tail -n 20 "$out/user.build.log"; fail "user-space build of the core"; }
+	if [ -x "$u/kunit-asan" ]; then
+		"$u/kunit-asan" >"$u/kunit.log" 2>&1 || true
+		grep -E '^not ok|FAILED|ERROR' "$u/kunit.log" | head -n 20 || true
+		p=$(sed -n 's/^# user-space kunit: \([0-9]*\) passed.*/\1/p' "$u/kunit.log")
+		f=$(sed -n 's/^# user-space kunit: [0-9]* passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 + \2/p' "$u/kunit.log")
+		f=$(( ${f:-0} ))
+		[ "${p:-0}" -gt 0 ] && pass "user-space KUnit suites under ASan+UBSan: $p cases passed" "$p"
+		[ "$f" -gt 0 ] && fail "user-space KUnit suites: $f cases failed or skipped" "$f"
+		[ -z "$p" ] && { tail -n 20 "$u/kunit.log"; fail "user-space KUnit suites: no results (crash?)"; }
+		for san in asan tsan; do
+			if TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$u/threads-$san" >"$u/threads-$san.log" 2>&1; then
+				pass "threaded soak under ${san^^}: $(tail -n 1 "$u/threads-$san.log" | sed 's/^# threads: //')"
+			else
+				grep -E 'not ok|ERROR|WARNING: ThreadSanitizer|SUMMARY' "$u/threads-$san.log" | head -n 20 || true
+				fail "threaded soak under ${san^^}"
+			fi
+		done
+		mkdir -p "$u/corpus"
+		if "$u/fuzz" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$u/corpus" \
+			tools/testing/goalloc/corpus >"$u/fuzz.log" 2>&1; then
+			pass "differential fuzzer, $fuzz_seconds s: $(sed -n 's/^stat::number_of_executed_units: *//p' "$u/fuzz.log") inputs, no invariant broken"
+		else
+			grep -E 'fuzz:|ERROR|SUMMARY|Test unit written' "$u/fuzz.log" | head -n 20 || true
+			fail "differential fuzzer"
+		fi
 	fi
 fi
 

@@ -414,7 +414,12 @@ extern unsigned long gl_percpu_offset[GL_NR_CPUS];
 /* === Locks and "interrupts" === */
 
 typedef struct { int locked; } spinlock_t;
-typedef spinlock_t local_lock_t;
+/*
+ * As in a non-RT kernel, a local lock is no lock: only the thread that runs
+ * as a CPU touches what the CPU's local lock guards, and nothing interrupts
+ * it, so "interrupts off" is all there is to it.
+ */
+typedef struct { } local_lock_t;
 
 #define __SPIN_LOCK_UNLOCKED(name)	{ 0 }
 #define DEFINE_SPINLOCK(name)		spinlock_t name = { 0 }
@@ -435,13 +440,13 @@ static __always_inline void spin_unlock(spinlock_t *l)
 }
 
 #define spin_lock_init(l)		((l)->locked = 0)
-#define local_lock_init(l)		spin_lock_init(l)
+#define local_lock_init(l)		((void)(l))
 #define spin_lock_irqsave(l, flags)	do { (flags) = 0; gl_irqs_off++; spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); gl_irqs_off--; } while (0)
 #define spin_lock_irq(l)		do { gl_irqs_off++; spin_lock(l); } while (0)
 #define spin_unlock_irq(l)		do { spin_unlock(l); gl_irqs_off--; } while (0)
-#define local_lock_irqsave(l, flags)	spin_lock_irqsave(this_cpu_ptr(l), flags)
-#define local_unlock_irqrestore(l, flags) spin_unlock_irqrestore(this_cpu_ptr(l), flags)
+#define local_lock_irqsave(l, flags)	do { (flags) = 0; gl_irqs_off++; } while (0)
+#define local_unlock_irqrestore(l, flags) do { (void)(flags); gl_irqs_off--; } while (0)
 #define local_irq_save(flags)		do { (flags) = 0; gl_irqs_off++; } while (0)
 #define local_irq_restore(flags)	do { (void)(flags); gl_irqs_off--; } while (0)
 #define irqs_disabled()			(gl_irqs_off > 0)

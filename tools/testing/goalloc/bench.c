@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation-trace benchmark: the same fixed-seed traces replayed against
+ * goalloc's user-space build or against whatever malloc the process has
+ * (glibc, or tcmalloc, jemalloc, mimalloc through LD_PRELOAD; bench.sh
+ * runs them all).
+ *
+ *   ./bench <goalloc|malloc|null> <trace> [runs]   prints one line:
+ *   trace backend ns_per_pair pairs peak_live_bytes peak_rss_growth_bytes
+ * where a pair is one allocation and its free (the median of the runs).
+ *
+ * Traces (every allocation writes its first and last byte):
+ *   kernel-mix  a kernel-like mix: mostly 32-512 B, some 1-4 KiB, a few up
+ *               to 64 KiB, random lifetimes over a working set of 4096
+ *   prodcons    one thread allocates, another frees (remote frees)
+ *   tiny        bursts of 1-15 byte pointer-free objects
+ *   large       churn of 40 KiB to 1 MiB objects
+ * "null" hands out preallocated buffers: the harness alone, for callgrind.
+ * Under callgrind (--instr-atstart=no) only the last run's replay is
+ * instrumented, on a shorter trace.
+ */
+#include <pthread.h>
+#include <time.h>
+#include <valgrind/callgrind.h>
+#include "platform.h"
+#include "../../../goalloc/malloc.h"
+
+struct op {
+	u32 slot;			/* which pointer */
+	u32 size;			/* 0: free it */
+};
+
+enum backend { B_GOALLOC, B_MALLOC, B_NULL };
+
+static enum backend backend;
+static bool noscan;			/* tiny trace: pointer-free objects */
+static char *null_pool;
+static size_t null_stride;
+
+static __always_inline void *do_alloc(u32 slot, size_t size)
+{
+	switch (backend) {
+	case B_GOALLOC:
+		return noscan ? goalloc_alloc_noscan(size, GFP_KERNEL) :
+				goalloc_alloc(size, GFP_KERNEL);
+	case B_MALLOC:
+		return malloc(size);
+	default:
+		return null_pool + (size_t)slot * null_stride;
+	}
+}
+
+static __always_inline void do_free(void *p)
+{
+	if (backend == B_GOALLOC)
+		goalloc_free(p);
+	else if (backend == B_MALLOC)
+		free(p);
+}
+
+static u64 rnd_state = 0x2545f4914f6cdd1dULL;
+
+static u64 rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static struct op *ops;
+static size_t nops, nslots, nallocs, peak_live, max_size;
+
+/* A trace of @n operations over @slots pointers; sizes from @pick. */
+static void make_trace(size_t n, size_t slots, u32 (*pick)(void), bool bursts)
+{
+	size_t *sizes = calloc(slots, sizeof(*sizes)), live = 0, i = 0, j;
+
+	ops = calloc(n + slots, sizeof(*ops));
+	nslots = slots;
+	while (i < n) {
+		if (bursts) {		/* allocate every slot, then free them all */
+			for (j = 0; j < slots && i < n; j++, i++) {
+				ops[i].slot = j;
+				ops[i].size = pick();
+				live += ops[i].size;
+				sizes[j] = ops[i].size;
+			}
+			peak_live = max(peak_live, live);
+			for (j = 0; j < slots && i < n; j++, i++) {
+				ops[i].slot = j;
+				live -= sizes[j];
+				sizes[j] = 0;
+			}
+			continue;
+		}
+		j = rnd() % slots;
+		ops[i].slot = j;
+		if (sizes[j]) {
+			live -= sizes[j];
+			sizes[j] = 0;
+		} else {
+			ops[i].size = pick();
+			sizes[j] = ops[i].size;
+			live += sizes[j];
+			peak_live = max(peak_live, live);
+		}
+		i++;
+	}
+	for (j = 0; j < slots; j++)	/* free what is left */
+		if (sizes[j])
+			ops[i++].slot = j;
+	nops = i;
+	for (i = 0; i < nops; i++) {
+		nallocs += ops[i].size != 0;
+		max_size = max(max_size, (size_t)ops[i].size);
+	}
+	free(sizes);
+}
+
+static u32 pick_kernel(void)
+{
+	u64 r = rnd() % 100;
+
+	if (r < 80)
+		return 32 + rnd() % 481;
+	if (r < 97)
+		return 1024 + rnd() % 3073;
+	return 4096 + rnd() % 61441;
+}
+
+static u32 pick_tiny(void)
+{
+	return 1 + rnd() % 15;
+}
+
+static u32 pick_large(void)
+{
+	return 40960 + rnd() % (1 << 20);
+}
+
+static u32 pick_prodcons(void)
+{
+	return 64 + rnd() % 449;
+}
+
+static void replay(void **ptr)
+{
+	const struct op *o;
+
+	for (o = ops; o < ops + nops; o++) {
+		if (o->size) {
+			char *p = do_alloc(o->slot, o->size);
+
+			p[0] = 1;
+			p[o->size - 1] = 1;
+			ptr[o->slot] = p;
+		} else {
+			do_free(ptr[o->slot]);
+		}
+	}
+}
+
+/* === Producer/consumer: a ring of pointers between two threads === */
+
+#define RING	1024
+static void *ring[RING];
+static u64 ring_head, ring_tail;	/* atomics */
+
+static void *consumer(void *arg)
+{
+	u64 n = (u64)(unsigned long)arg, t;
+
+	if (backend == B_GOALLOC)
+		gl_set_cpu(1);
+	for (t = 0; t < n; t++) {
+		void *p;
+
+		while (__atomic_load_n(&ring_head, __ATOMIC_ACQUIRE) == t)
+			;
+		p = ring[t % RING];
+		__atomic_store_n(&ring_tail, t + 1, __ATOMIC_RELEASE);
+		do_free(p);
+	}
+	if (backend == B_GOALLOC)
+		gl_set_cpu(-1);
+	return NULL;
+}
+
+static void prodcons(size_t n)
+{
+	pthread_t t;
+	size_t i;
+
+	ring_head = 0;
+	ring_tail = 0;
+	pthread_create(&t, NULL, consumer, (void *)(unsigned long)n);
+	for (i = 0; i < n; i++) {
+		u32 size = ops[i].size;
+		char *p = do_alloc(i % nslots, size);
+
+		p[0] = 1;
+		p[size - 1] = 1;
+		while (i - __atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE) >= RING)
+			;
+		ring[i % RING] = p;
+		__atomic_store_n(&ring_head, i + 1, __ATOMIC_RELEASE);
+	}
+	pthread_join(t, NULL);
+}
+
+static long rss_bytes(const char *field)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = atol(line + strlen(field) + 1);
+	fclose(f);
+	return kb * 1024;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	const char *trace = argc > 2 ? argv[2] : "kernel-mix";
+	int runs = argc > 3 ? atoi(argv[3]) : 5, r;
+	bool pc = !strcmp(trace, "prodcons");
+	bool grind = RUNNING_ON_VALGRIND;	/* shorter traces */
+	double t[16];
+	void **ptr;
+	long rss0;
+
+	if (argc < 2 || runs < 1 || runs > 16) {
+		fprintf(stderr, "usage: %s <goalloc|malloc|null> <kernel-mix|prodcons|tiny|large> [runs]\n",
+			argv[0]);
+		return 2;
+	}
+	backend = !strcmp(argv[1], "goalloc") ? B_GOALLOC : !strcmp(argv[1], "malloc") ?
+		  B_MALLOC : B_NULL;
+	if (!strcmp(trace, "kernel-mix"))
+		make_trace(grind ? 200000 : 2000000, 4096, pick_kernel, false);
+	else if (pc)
+		make_trace(grind ? 200000 : 2000000, RING * 2, pick_prodcons, false);
+	else if (!strcmp(trace, "tiny"))
+		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, true);
+	else if (!strcmp(trace, "large"))
+		make_trace(grind ? 20000 : 100000, 64, pick_large, false);
+	else
+		return 2;
+	noscan = !strcmp(trace, "tiny");
+	if (pc) {			/* the producer's sizes, one per object */
+		size_t i, k = 0;
+
+		for (i = 0; i < nops; i++)
+			if (ops[i].size)
+				ops[k++] = ops[i];
+		nops = k;
+		peak_live = RING * 512;
+	}
+	ptr = calloc(nslots, sizeof(*ptr));
+	if (backend == B_NULL) {
+		null_stride = ALIGN(max_size, 64);
+		null_pool = malloc(nslots * null_stride);
+		if (!null_pool)
+			return 1;
+	}
+	if (backend == B_GOALLOC) {
+		gl_set_cpu(0);
+		if (malloc_init())
+			return 1;
+	}
+	rss0 = rss_bytes("VmRSS:");
+	for (r = 0; r < runs; r++) {
+		double t0 = now_ns();
+
+		if (r == runs - 1)	/* callgrind: the last (warm) run only */
+			CALLGRIND_START_INSTRUMENTATION;
+		if (pc)
+			prodcons(nops);
+		else
+			replay(ptr);
+		CALLGRIND_STOP_INSTRUMENTATION;
+		t[r] = (now_ns() - t0) / nallocs;
+	}
+	qsort(t, runs, sizeof(t[0]), cmp_double);
+	printf("%s %s %.2f %zu %zu %ld\n", trace, argv[1], t[runs / 2], nallocs, peak_live,
+	       rss_bytes("VmHWM:") - rss0);
+	return 0;
+}
