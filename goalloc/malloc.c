@@ -82,11 +82,11 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_expected_invalid_frees);
 static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usable,
 						gfp_t gfp, bool noscan)
 {
-	if (unlikely(want_init_on_alloc(gfp)))
-		memset(p, 0, usable);
 	kmemleak_alloc(p, size, 1, gfp);
 	if (noscan)
 		kmemleak_no_scan(p);
+	if (unlikely(want_init_on_alloc(gfp)))
+		return memset(p, 0, usable);	/* a tail call */
 	return p;
 }
 
@@ -106,26 +106,37 @@ void goalloc_report_invalid_free(const void *p, const struct mspan *s, const cha
 
 /* === Allocation === */
 
-/* The fast path: about 15 instructions between the interrupt flag ops. */
+/* The current span of the class had no free slot in its alloc_cache. */
+static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int node)
+{
+	unsigned int cls = size_to_class(size);
+	void *obj = mcache_alloc_slow(make_spc(cls, noscan), gfp, node);
+
+	if (!obj)
+		return NULL;
+	this_cpu_inc(mcaches.class_allocs[cls]);
+	return goalloc_alloc_hook(obj, size, class_to_size[cls], gfp, noscan);
+}
+
+/*
+ * The fast path: about 15 instructions between the interrupt flag ops, and
+ * no call but the slow path's (a tail call, so the fast path saves no
+ * registers).
+ */
 static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, int node)
 {
 	unsigned int cls = size_to_class(size);
-	unsigned int slot = make_spc(cls, noscan);
 	unsigned long flags, obj;
 	struct mcache *c;
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
-	obj = mspan_next_free_fast(c->alloc[slot]);
+	obj = mspan_next_free_fast(c->alloc[make_spc(cls, noscan)]);
 	if (likely(obj))
 		c->class_allocs[cls]++;
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	if (unlikely(!obj)) {
-		obj = (unsigned long)mcache_alloc_slow(slot, gfp, node);
-		if (!obj)
-			return NULL;
-		this_cpu_inc(mcaches.class_allocs[cls]);
-	}
+	if (unlikely(!obj))
+		return malloc_small_slow(size, gfp, noscan, node);
 	return goalloc_alloc_hook((void *)obj, size, class_to_size[cls], gfp, noscan);
 }
 
@@ -169,12 +180,12 @@ static noinline void *malloc_large(size_t size, gfp_t gfp, int node)
 static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan, int node)
 {
 	might_alloc(gfp);
+	if (noscan && size - 1 < TINY_SIZE - 1)
+		return malloc_tiny(size, gfp);
+	if (likely(size - 1 < MAX_SMALL_SIZE))	/* 1 .. MAX_SMALL_SIZE */
+		return malloc_small(size, gfp, noscan, node);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (noscan && size < TINY_SIZE)
-		return malloc_tiny(size, gfp);
-	if (likely(size <= MAX_SMALL_SIZE))
-		return malloc_small(size, gfp, noscan, node);
 	if (unlikely(size > GOALLOC_MAX_SIZE))
 		return NULL;
 	return malloc_large(size, gfp, node);
@@ -253,17 +264,22 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_node);
  * the span, else through mcentral.  @hook_size: bytes for the free hook, 0
  * for a tiny block (the hook ran per tiny object).  Any context.
  */
-static __always_inline bool free_local(struct mcache *c, struct mspan *s, unsigned int idx,
-				       unsigned long addr, size_t hook_size)
+static __always_inline void mark_free_local(struct mcache *c, struct mspan *s, unsigned int idx)
 {
-	if (unlikely(mspan_obj_is_free(s, idx) || test_bit(idx, s->remotebits)))
-		return false;
-	if (hook_size)
-		goalloc_free_hook((void *)addr, hook_size);
 	__set_bit(idx, s->freebits);
 	s->nfree++;
 	c->class_frees[spc_sizeclass(s->spc)]++;
 	c->stat[GS_FREE_LOCAL]++;
+}
+
+static __always_inline bool free_local(struct mcache *c, struct mspan *s, unsigned int idx,
+				       unsigned long addr, size_t hook_size)
+{
+	if (unlikely(!mspan_obj_live(s, idx)))
+		return false;
+	if (hook_size)
+		goalloc_free_hook((void *)addr, hook_size);
+	mark_free_local(c, s, idx);
 	return true;
 }
 
@@ -293,7 +309,7 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 
 		done = free_local(c, s, idx, addr, hook_size);
 		if (!s->tiny)
-			c->free_hint = s;
+			*mcache_hint(c, addr) = s;
 		local_unlock_irqrestore(&mcaches.lock, flags);
 		if (unlikely(!done))
 			goalloc_report_invalid_free((void *)addr, s, "double free");
@@ -348,6 +364,24 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 	return s;
 }
 
+/* Not in a span this CPU caches under the free hint of its page. */
+static noinline void free_slow(const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	unsigned int idx = 0;
+	struct mspan *s;
+
+	s = object_span(addr, &idx);
+	if (unlikely(!s))
+		return;
+	if (unlikely(!s->spc))
+		free_large(s, addr);
+	else if (s->tiny)
+		tiny_free(s, addr);
+	else
+		free_small(s, addr, idx, s->elemsize);
+}
+
 /**
  * goalloc_free() - free an object.
  * @p: an object from goalloc, NULL or ZERO_SIZE_PTR (no-ops).
@@ -360,43 +394,33 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 void goalloc_free(const void *p)
 {
 	unsigned long addr = (unsigned long)p, flags;
-	unsigned int idx = 0;
+	unsigned int idx;
 	struct mcache *c;
 	struct mspan *s;
-	bool done;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	/*
-	 * The fast path: @p lies in the span this CPU last freed into.  The
-	 * hint is always a small span this CPU caches, never a tiny one (tiny
-	 * objects are not slots), or emptymspan, which holds no address:
-	 * mcache_uncache() clears it, and only this CPU uncaches its spans.
-	 * About 15 instructions; no lookup, no lock.
+	 * The fast path: @p lies in a span this CPU caches, and the free hint
+	 * for its page names it.  A hint is always a small span this CPU
+	 * caches, never a tiny one (tiny objects are not slots), or emptymspan,
+	 * which holds no address: mcache_uncache() clears the hints of a span,
+	 * and only this CPU uncaches its spans.  mspan_obj_start() alone says
+	 * whether @p lies in the span (emptymspan has no objects).  About 30
+	 * instructions; no lookup, no lock, no call.  Anything else (a double
+	 * free to report, a free hook to run) is for free_slow().
 	 */
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
-	s = c->free_hint;
-	if (likely(addr - s->base < mspan_bytes(s))) {
-		if (likely(mspan_obj_start(s, addr, &idx))) {
-			done = free_local(c, s, idx, addr, s->elemsize);
-			local_unlock_irqrestore(&mcaches.lock, flags);
-			if (unlikely(!done))
-				goalloc_report_invalid_free(p, s, "double free");
-			return;
-		}
+	s = *mcache_hint(c, addr);
+	if (likely(mspan_obj_start(s, addr, &idx) && mspan_obj_live(s, idx) &&
+		   !goalloc_free_hook_active())) {
+		mark_free_local(c, s, idx);
+		local_unlock_irqrestore(&mcaches.lock, flags);
+		return;
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
-
-	s = object_span(addr, &idx);
-	if (unlikely(!s))
-		return;
-	if (unlikely(!s->spc))
-		free_large(s, addr);
-	else if (s->tiny)
-		tiny_free(s, addr);
-	else
-		free_small(s, addr, idx, s->elemsize);
+	free_slow(p);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 

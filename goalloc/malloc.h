@@ -41,6 +41,8 @@
 #define TINY_SLOT		NUM_SPAN_CLASSES
 #define NUM_CENTRALS		(NUM_SPAN_CLASSES + 1)
 
+/* Free hints per CPU: cached spans by Go page number (a power of two). */
+#define FREE_HINTS		16
 /* Page cache per CPU (Go's pageCache): 64 Go pages and a bitmap. */
 #define PCACHE_PAGES		64
 /* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
@@ -147,7 +149,11 @@ static __always_inline unsigned long mspan_obj_addr(const struct mspan *s, unsig
 	return s->base + (unsigned long)idx * s->elemsize;
 }
 
-/* Whether @addr (inside @s) starts one of its objects; its index in *@idx. */
+/*
+ * Whether @addr starts one of the objects of @s; its index in *@idx.  Also
+ * exact for an @addr outside @s: the index is then out of range or names an
+ * object at another address.
+ */
 static __always_inline bool mspan_obj_start(const struct mspan *s, unsigned long addr,
 					    unsigned int *idx)
 {
@@ -180,6 +186,16 @@ static inline unsigned long mspan_bytes(const struct mspan *s)
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
 bool mspan_refill_cache(struct mspan *s);
+
+/*
+ * Whether slot @idx holds a live object, as the CPU caching @s sees it: not
+ * free in freebits or alloc_cache, and not freed remotely either.
+ */
+static __always_inline bool mspan_obj_is_free(const struct mspan *s, unsigned int idx);
+static __always_inline bool mspan_obj_live(const struct mspan *s, unsigned int idx)
+{
+	return !mspan_obj_is_free(s, idx) && !test_bit(idx, s->remotebits);
+}
 
 /* Whether slot @idx is free in freebits or alloc_cache (owner's view). */
 static __always_inline bool mspan_obj_is_free(const struct mspan *s, unsigned int idx)
@@ -333,7 +349,9 @@ struct mcache {
 	unsigned int tinyoffset;	/* next free byte in it; hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
-	struct mspan *free_hint;	/* cached span of the last local free; hot */
+	/* Spans this CPU caches (tiny ones never), by the Go page number of
+	 * an address in them, or emptymspan: the free fast path; hot. */
+	struct mspan *free_hint[FREE_HINTS];
 	struct pcache pcache;		/* Go pages for span refills */
 	/* Counters, summed on read (stats.c). */
 	unsigned long stat[GS_NR_CPU_STATS];
@@ -343,6 +361,11 @@ struct mcache {
 };
 
 DECLARE_PER_CPU(struct mcache, mcaches);
+
+static __always_inline struct mspan **mcache_hint(struct mcache *c, unsigned long addr)
+{
+	return &c->free_hint[(addr >> GO_PAGE_SHIFT) % FREE_HINTS];
+}
 
 extern struct mspan emptymspan;
 
@@ -385,6 +408,12 @@ void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, s
 void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long addr,
 			       unsigned int idx, size_t hook_size);
 void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what);
+
+/* Whether goalloc_free_hook() has anything to do (else the fast path may skip it). */
+static __always_inline bool goalloc_free_hook_active(void)
+{
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || want_init_on_free();
+}
 
 /* Called once the object at @p is known to be live, before it is freed. */
 static __always_inline void goalloc_free_hook(void *p, size_t size)

@@ -25,23 +25,30 @@ struct mcache *mcache_of(unsigned int cpu)
 EXPORT_SYMBOL_IF_KUNIT(mcache_of);
 
 /*
- * Stop caching the span of @slot: back to mcentral.  The free hint never
- * names a span this CPU does not cache (see goalloc_free()).
+ * Stop caching the span of @slot: back to mcentral.  The free hints never
+ * name a span this CPU does not cache (see goalloc_free()).
  */
 static void mcache_uncache(struct mcache *c, unsigned int slot)
 {
 	struct mspan *s = c->alloc[slot];
+	unsigned int i;
 
 	c->alloc[slot] = &emptymspan;
-	if (c->free_hint == s)
-		c->free_hint = &emptymspan;
+	for (i = 0; i < FREE_HINTS; i++)
+		if (c->free_hint[i] == s)
+			c->free_hint[i] = &emptymspan;
 	mcentral_uncache_span(s);
 }
 
 /* Install @s as this CPU's span for @slot and take an object from it. */
 static unsigned long mcache_install(struct mcache *c, unsigned int slot, struct mspan *s)
 {
+	unsigned int i;
+
 	c->alloc[slot] = s;
+	if (!s->tiny)		/* tiny objects are not slots: no free hints */
+		for (i = 0; i < min_t(u32, s->npages, FREE_HINTS); i++)
+			*mcache_hint(c, s->base + ((unsigned long)i << GO_PAGE_SHIFT)) = s;
 	if (!mspan_refill_cache(s))
 		return 0;
 	return mspan_next_free_fast(s);
@@ -194,7 +201,8 @@ int mcache_init(void)
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
 		local_lock_init(&c->lock);
-		c->free_hint = &emptymspan;
+		for (slot = 0; slot < FREE_HINTS; slot++)
+			c->free_hint[slot] = &emptymspan;
 		for (slot = 0; slot < NUM_CENTRALS; slot++)
 			c->alloc[slot] = &emptymspan;
 	}

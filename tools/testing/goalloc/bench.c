@@ -10,6 +10,7 @@
  * where a pair is one allocation and its free (the median of the runs).
  *
  * Traces (every allocation writes its first and last byte):
+ *   fastpath    alloc and free at once, 16 B to 1 KiB: the fast paths only
  *   kernel-mix  a kernel-like mix: mostly 32-512 B, some 1-4 KiB, a few up
  *               to 64 KiB, random lifetimes over a working set of 4096
  *   prodcons    one thread allocates, another frees (remote frees)
@@ -127,6 +128,13 @@ static u32 pick_kernel(void)
 	if (r < 97)
 		return 1024 + rnd() % 3073;
 	return 4096 + rnd() % 61441;
+}
+
+static u32 pick_fastpath(void)
+{
+	static const u32 sizes[] = { 16, 32, 64, 96, 128, 256, 512, 1024 };
+
+	return sizes[rnd() % ARRAY_SIZE(sizes)];
 }
 
 static u32 pick_tiny(void)
@@ -250,13 +258,15 @@ int main(int argc, char **argv)
 	long rss0;
 
 	if (argc < 2 || runs < 1 || runs > 16) {
-		fprintf(stderr, "usage: %s <goalloc|malloc|null> <kernel-mix|prodcons|tiny|large> [runs]\n",
+		fprintf(stderr, "usage: %s <goalloc|malloc|null> <fastpath|kernel-mix|prodcons|tiny|large> [runs]\n",
 			argv[0]);
 		return 2;
 	}
 	backend = !strcmp(argv[1], "goalloc") ? B_GOALLOC : !strcmp(argv[1], "malloc") ?
 		  B_MALLOC : B_NULL;
-	if (!strcmp(trace, "kernel-mix"))
+	if (!strcmp(trace, "fastpath"))
+		make_trace(grind ? 200000 : 2000000, 1, pick_fastpath, false);
+	else if (!strcmp(trace, "kernel-mix"))
 		make_trace(grind ? 200000 : 2000000, 4096, pick_kernel, false);
 	else if (pc)
 		make_trace(grind ? 200000 : 2000000, RING * 2, pick_prodcons, false);

@@ -15,23 +15,10 @@ __thread int gl_irqs_off;
 bool gl_cpu_online[GL_NR_CPUS] = { [0 ... GL_NR_CPUS - 1] = true };
 unsigned long gl_percpu_offset[GL_NR_CPUS];
 static char *percpu_copies[GL_NR_CPUS];
-static int next_cpu;
 
 static pthread_mutex_t cpu_run[GL_NR_CPUS] = {
 	[0 ... GL_NR_CPUS - 1] = PTHREAD_MUTEX_INITIALIZER
 };
-
-/* Threads take CPUs round robin; tests pin with gl_set_cpu(). */
-int gl_assign_cpu(void)
-{
-	int cpu;
-
-	do {
-		cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % GL_NR_CPUS;
-	} while (!cpu_online(cpu));
-	gl_set_cpu(cpu);
-	return cpu;
-}
 
 void gl_set_cpu(int cpu)
 {

@@ -84,6 +84,14 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define static_assert(expr, ...) __static_assert(expr, ##__VA_ARGS__, #expr)
 #define BUILD_BUG_ON(cond)	_Static_assert(!(cond), #cond)
 
+/* The kernel's IS_ENABLED(): 1 for an option defined as 1, else 0. */
+#define __ARG_PLACEHOLDER_1			0,
+#define __take_second_arg(__ignored, val, ...)	val
+#define __is_defined(x)				___is_defined(x)
+#define ___is_defined(val)			____is_defined(__ARG_PLACEHOLDER_##val)
+#define ____is_defined(arg1_or_junk)		__take_second_arg(arg1_or_junk 1, 0)
+#define IS_ENABLED(option)			__is_defined(option)
+
 #define EXPORT_SYMBOL_GPL(sym)		extern __typeof__(sym) sym
 #define EXPORT_SYMBOL_IF_KUNIT(sym)	extern __typeof__(sym) sym
 
@@ -368,17 +376,20 @@ struct rb_node *rb_prev(const struct rb_node *node);
  * A thread runs "on" a CPU while it holds that CPU's run lock, so no two
  * threads ever run as one CPU at once, as in the kernel (where a CPU's
  * counters are bumped without a lock, for instance).  A thread takes a CPU
- * on first use or with gl_set_cpu(), lets others onto it at
+ * with gl_set_cpu() before it calls the allocator, lets others onto it at
  * gl_cpu_yield() (a preemption point), and leaves with gl_set_cpu(-1).
  */
 extern __thread int gl_cpu;		/* this thread's CPU, -1 if none */
-int gl_assign_cpu(void);
 void gl_set_cpu(int cpu);		/* "migrate" this thread, -1: leave */
 void gl_cpu_yield(void);
 
+void gl_assert_fail(const char *what, const char *file, int line) __attribute__((noreturn, cold));
+
 static __always_inline int smp_processor_id(void)
 {
-	return likely(gl_cpu >= 0) ? gl_cpu : gl_assign_cpu();
+	if (unlikely(gl_cpu < 0))
+		gl_assert_fail("this thread took a CPU (gl_set_cpu())", __FILE__, __LINE__);
+	return gl_cpu;
 }
 #define raw_smp_processor_id()	smp_processor_id()
 
@@ -451,7 +462,6 @@ static __always_inline void spin_unlock(spinlock_t *l)
 #define local_irq_restore(flags)	do { (void)(flags); gl_irqs_off--; } while (0)
 #define irqs_disabled()			(gl_irqs_off > 0)
 
-void gl_assert_fail(const char *what, const char *file, int line);
 #define gl_assert(cond, what) \
 	do { if (unlikely(!(cond))) gl_assert_fail(what, __FILE__, __LINE__); } while (0)
 #define lockdep_assert_held(l) \
