@@ -349,8 +349,10 @@ struct mcache {
 	unsigned int tinyoffset;	/* next free byte in it; hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
-	/* Spans this CPU caches (tiny ones never), by the Go page number of
-	 * an address in them, or emptymspan: the free fast path; hot. */
+	/*
+	 * Spans this CPU caches (tiny ones never), by the Go page number of
+	 * an address in them, or emptymspan: the free fast path; hot.
+	 */
 	struct mspan *free_hint[FREE_HINTS];
 	struct pcache pcache;		/* Go pages for span refills */
 	/* Counters, summed on read (stats.c). */

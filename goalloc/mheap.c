@@ -244,7 +244,7 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
  */
 static bool mspan_free_run(const struct mspan *n)
 {
-	return data_race(n->state) == MSPAN_FREE;
+	return data_race(n->state) == MSPAN_FREE;	/* see above */
 }
 
 /* Return an in-use span's pages as a free run, merging free neighbours. */

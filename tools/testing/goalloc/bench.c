@@ -114,7 +114,7 @@ static void make_trace(size_t n, size_t slots, u32 (*pick)(void), bool bursts)
 	nops = i;
 	for (i = 0; i < nops; i++) {
 		nallocs += ops[i].size != 0;
-		max_size = max(max_size, (size_t)ops[i].size);
+		max_size = max_t(size_t, max_size, ops[i].size);
 	}
 	free(sizes);
 }
