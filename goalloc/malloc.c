@@ -458,8 +458,9 @@ EXPORT_SYMBOL_GPL(goalloc_usable_size);
  * @flags: GFP flags for a new object.
  *
  * The contents are kept up to the smaller of the old and new sizes.  If
- * @new_size fits in @p's class, @p is returned unchanged.  A noscan object
- * stays noscan.
+ * @new_size fits in @p's class, @p is returned unchanged (so, as with
+ * krealloc(), a power-of-two @new_size is naturally aligned only when the
+ * object moves).  A noscan object stays noscan.
  *
  * Return: the object (maybe moved), or NULL with @p untouched.
  */

@@ -87,6 +87,53 @@ static void zeroing_covers_reused_objects(struct kunit *test)
 		goalloc_free(p[i]);
 }
 
+#define INIT_SIZE	192		/* class 14: 42 objects per span */
+
+static long init_policy_on_cpu(void *arg)
+{
+	struct kunit *test = arg;
+	u8 *p, *q[64];
+	unsigned int i, n = 0;
+
+	p = goalloc_alloc(INIT_SIZE, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	fill_pattern(p, INIT_SIZE, 0x5a);
+	goalloc_free(p);
+	/* goalloc keeps nothing inside free objects: only init_on_free writes */
+	if (want_init_on_free())
+		KUNIT_EXPECT_PTR_EQ(test, memchr_inv(p, 0, INIT_SIZE), NULL);
+	else
+		KUNIT_EXPECT_EQ(test, check_pattern(p, INIT_SIZE, 0x5a), 0UL);
+	/* allocate on this CPU until the slot comes back */
+	do {
+		q[n] = goalloc_alloc(INIT_SIZE, GFP_KERNEL);
+		if (!q[n])
+			break;
+	} while (q[n++] != p && n < ARRAY_SIZE(q));
+	KUNIT_EXPECT_PTR_EQ(test, q[n - 1], p);
+	if (q[n - 1] == p) {
+		if (want_init_on_alloc(GFP_KERNEL) || want_init_on_free())
+			KUNIT_EXPECT_PTR_EQ(test, memchr_inv(p, 0, INIT_SIZE), NULL);
+		else	/* stale, as kmalloc without init_on_alloc */
+			KUNIT_EXPECT_EQ(test, check_pattern(p, INIT_SIZE, 0x5a), 0UL);
+	}
+	for (i = 0; i < n; i++)
+		goalloc_free(q[i]);
+	return 0;
+}
+
+/*
+ * init_on_alloc and init_on_free (boot options; make check boots the debug
+ * kernel both ways) decide what a reused object holds.
+ */
+static void init_on_alloc_and_free_honoured(struct kunit *test)
+{
+	kunit_info(test, "init_on_alloc=%d init_on_free=%d\n",
+		   want_init_on_alloc(GFP_KERNEL), want_init_on_free());
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, init_policy_on_cpu, test), 0L);
+}
+
 static void realloc_keeps_contents(struct kunit *test)
 {
 	u8 *p = goalloc_alloc(10, GFP_KERNEL), *q;
@@ -188,6 +235,7 @@ static void node_allocations_work(struct kunit *test)
 static struct kunit_case api_cases[] = {
 	KUNIT_CASE_PARAM(alignment_and_usable_size, size_gen_params),
 	KUNIT_CASE_PARAM(zeroing_covers_reused_objects, size_gen_params),
+	KUNIT_CASE(init_on_alloc_and_free_honoured),
 	KUNIT_CASE(realloc_keeps_contents),
 	KUNIT_CASE_PARAM(bulk_alloc_and_free, bulk_size_gen_params),
 	KUNIT_CASE(size_limits),

@@ -6,11 +6,13 @@
 #   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
 #   style     checkpatch (--no-tree -f) on every C file and header; sparse
 #   user      the core built in user space (tools/testing/goalloc): the
-#             portable KUnit suites under ASan+UBSan, a threaded soak under
+#             portable KUnit suites under ASan+UBSan (as booted by default,
+#             and with init_on_alloc and init_on_free), a threaded soak under
 #             ASan and under TSan, a bounded libFuzzer run (60 s)
 #   stock     on each stock kernel: load, smoke test through /dev/goalloc, unload;
 #             on 6.12 in 256 MiB: memory pressure makes the shrinker give back
-#   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 and 4 vCPUs:
+#   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 vCPUs and
+#             init_on_alloc=0, with 4 vCPUs and init_on_alloc=1 init_on_free=1:
 #             goalloc.ko + goalloc_test.ko, rmmod, kmemleak scan finds nothing
 # --only STEP runs one step.  Ends with "N passed, N failed": every KUnit
 # case of every run counts, and every other check counts once.
@@ -90,14 +92,17 @@ if want user; then
 		"$u/fuzz" >"$out/user.build.log" 2>&1 ||
 		{ tail -n 20 "$out/user.build.log"; fail "user-space build of the core"; }
 	if [ -x "$u/kunit-asan" ]; then
-		"$u/kunit-asan" >"$u/kunit.log" 2>&1 || true
-		grep -E '^not ok|FAILED|ERROR' "$u/kunit.log" | head -n 20 || true
-		p=$(sed -n 's/^# user-space kunit: \([0-9]*\) passed.*/\1/p' "$u/kunit.log")
-		f=$(sed -n 's/^# user-space kunit: [0-9]* passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 + \2/p' "$u/kunit.log")
-		f=$(( ${f:-0} ))
-		[ "${p:-0}" -gt 0 ] && pass "user-space KUnit suites under ASan+UBSan: $p cases passed" "$p"
-		[ "$f" -gt 0 ] && fail "user-space KUnit suites: $f cases failed or skipped" "$f"
-		[ -z "$p" ] && { tail -n 20 "$u/kunit.log"; fail "user-space KUnit suites: no results (crash?)"; }
+		for init in 0 1; do
+			GL_INIT_ON_ALLOC=$init GL_INIT_ON_FREE=$init "$u/kunit-asan" >"$u/kunit$init.log" 2>&1 || true
+			grep -E '^not ok|FAILED|ERROR' "$u/kunit$init.log" | head -n 20 || true
+			p=$(sed -n 's/^# user-space kunit: \([0-9]*\) passed.*/\1/p' "$u/kunit$init.log")
+			f=$(sed -n 's/^# user-space kunit: [0-9]* passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 + \2/p' "$u/kunit$init.log")
+			f=$(( ${f:-0} ))
+			what="user-space KUnit suites under ASan+UBSan, init_on_alloc=init_on_free=$init"
+			[ "${p:-0}" -gt 0 ] && pass "$what: $p cases passed" "$p"
+			[ "$f" -gt 0 ] && fail "$what: $f cases failed or skipped" "$f"
+			[ -z "$p" ] && { tail -n 20 "$u/kunit$init.log"; fail "$what: no results (crash?)"; }
+		done
 		for san in asan tsan; do
 			if TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$u/threads-$san" >"$u/threads-$san.log" 2>&1; then
 				pass "threaded soak under ${san^^}: $(tail -n 1 "$u/threads-$san.log" | sed 's/^# threads: //')"
@@ -158,9 +163,12 @@ if want kunit; then
 		for smp in 2 4; do
 			log=$out/debug-smp$smp.console
 			vm_rc=0
+			# both init policies: no stale data either way (goalloc-api)
+			init="init_on_alloc=0"
+			[ "$smp" = 4 ] && init="init_on_alloc=1 init_on_free=1"
 			scripts/vm-run.sh --kernel "$debug_kdir/arch/x86/boot/bzImage" \
 				--script scripts/vm/kunit.sh --smp "$smp" --mem 2048 --timeout 1800 \
-				--append "numa=fake=2 goalloc_stress_ops=$stress_ops" --log "$log" \
+				--append "numa=fake=2 $init goalloc_stress_ops=$stress_ops" --log "$log" \
 				"$out/debug/goalloc.ko" "$out/debug/goalloc_test.ko" tools/goalloc_test \
 				>/dev/null || vm_rc=$?
 			# KTAP of the module: what the console shows after the VM's init starts
@@ -173,7 +181,7 @@ if want kunit; then
 			    paste -sd+ | bc 2>/dev/null || echo 0)
 			s=$(echo "$summary" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+' || echo 0)
 			[ -n "$f" ] || f=0
-			[ "$p" -gt 0 ] && pass "KUnit, $smp vCPUs: $p cases passed" "$p"
+			[ "$p" -gt 0 ] && pass "KUnit, $smp vCPUs, $init: $p cases passed" "$p"
 			[ "$f" -gt 0 ] && fail "KUnit, $smp vCPUs: $f cases failed or crashed" "$f"
 			[ "$s" -gt 0 ] && fail "KUnit, $smp vCPUs: $s cases skipped (counted as failed)" "$s"
 			[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && fail "KUnit, $smp vCPUs: no results"

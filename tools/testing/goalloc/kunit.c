@@ -2,6 +2,8 @@
 /*
  * Runs goalloc's portable KUnit suites (the kunit/ sources, unchanged) against
  * the user-space build of the core, and prints KTAP and a closing count.
+ * GL_INIT_ON_ALLOC=1 and GL_INIT_ON_FREE=1 stand for the kernel's boot
+ * options of the same names.
  *   ./kunit [suite-name-prefix]
  */
 #include <fnmatch.h>
@@ -74,6 +76,9 @@ int main(int argc, char **argv)
 
 	if (getenv("GL_VERBOSE"))
 		gl_verbose = 1;
+	/* the kernel's boot options init_on_alloc=1 and init_on_free=1 */
+	gl_init_on_alloc = getenv("GL_INIT_ON_ALLOC") && atoi(getenv("GL_INIT_ON_ALLOC"));
+	gl_init_on_free = getenv("GL_INIT_ON_FREE") && atoi(getenv("GL_INIT_ON_FREE"));
 	gl_set_cpu(0);
 	if (malloc_init()) {
 		fprintf(stderr, "malloc_init failed\n");

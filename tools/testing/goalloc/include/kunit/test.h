@@ -66,6 +66,8 @@ void *kunit_kzalloc(struct kunit *test, size_t size, gfp_t gfp);
 void gl_kunit_fail(struct kunit *test, bool assert, const char *file, int line,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+#define kunit_info(test, fmt, ...)	gl_printf("    # %s: " fmt, (test)->name, ##__VA_ARGS__)
+
 #define kunit_skip(test, fmt, ...) do {						\
 	gl_printf("    # skip: " fmt "\n", ##__VA_ARGS__);			\
 	(test)->skipped = 1;							\
