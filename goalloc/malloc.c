@@ -77,16 +77,25 @@
 atomic_t goalloc_expected_invalid_frees = ATOMIC_INIT(0);
 EXPORT_SYMBOL_IF_KUNIT(goalloc_expected_invalid_frees);
 
-/* === Hooks: zeroing, init_on_free, kmemleak === */
+/* === Hooks: zeroing, init_on_alloc, kmemleak, KASAN === */
 
+/*
+ * A new object of @size bytes at @p: @usable bytes to zero if asked, @room
+ * bytes of slot for KASAN (0 for a tiny object: its block is marked whole).
+ */
 static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usable,
-						gfp_t gfp, bool noscan)
+						size_t room, gfp_t gfp, bool noscan)
 {
 	kmemleak_alloc(p, size, 1, gfp);
 	if (noscan)
 		kmemleak_no_scan(p);
-	if (unlikely(want_init_on_alloc(gfp)))
-		return memset(p, 0, usable);	/* a tail call */
+	if (unlikely(want_init_on_alloc(gfp))) {
+		if (room)
+			platform_kasan_alloc(p, room, room);
+		p = memset(p, 0, usable);	/* without KASAN, a tail call */
+	}
+	if (room)
+		platform_kasan_alloc(p, size, room);
 	return p;
 }
 
@@ -115,7 +124,7 @@ static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int
 	if (!obj)
 		return NULL;
 	this_cpu_inc(mcaches.class_allocs[cls]);
-	return goalloc_alloc_hook(obj, size, class_to_size[cls], gfp, noscan);
+	return goalloc_alloc_hook(obj, size, class_to_size[cls], class_to_size[cls], gfp, noscan);
 }
 
 /*
@@ -137,7 +146,8 @@ static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, i
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!obj))
 		return malloc_small_slow(size, gfp, noscan, node);
-	return goalloc_alloc_hook((void *)obj, size, class_to_size[cls], gfp, noscan);
+	return goalloc_alloc_hook((void *)obj, size, class_to_size[cls], class_to_size[cls], gfp,
+				  noscan);
 }
 
 static noinline void *malloc_tiny(size_t size, gfp_t gfp)
@@ -157,7 +167,7 @@ static noinline void *malloc_tiny(size_t size, gfp_t gfp)
 		p = tiny_install(this_cpu_ptr(&mcaches), (unsigned long)block, size);
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
-	return goalloc_alloc_hook(p, size, size, gfp, true);
+	return goalloc_alloc_hook(p, size, size, 0, gfp, true);
 }
 
 static noinline void *malloc_large(size_t size, gfp_t gfp, int node)
@@ -174,7 +184,7 @@ static noinline void *malloc_large(size_t size, gfp_t gfp, int node)
 	s->nelems = 1;
 	goalloc_stat_inc(GS_LARGE_ALLOC);
 	goalloc_stat_add(GS_LARGE_ALLOC_PAGES, npages);
-	return goalloc_alloc_hook((void *)s->base, size, mspan_bytes(s), gfp, false);
+	return goalloc_alloc_hook((void *)s->base, size, mspan_bytes(s), mspan_bytes(s), gfp, false);
 }
 
 static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan, int node)
@@ -278,7 +288,7 @@ static __always_inline bool free_local(struct mcache *c, struct mspan *s, unsign
 	if (unlikely(!mspan_obj_live(s, idx)))
 		return false;
 	if (hook_size)
-		goalloc_free_hook((void *)addr, hook_size);
+		goalloc_free_hook((void *)addr, hook_size, hook_size);
 	mark_free_local(c, s, idx);
 	return true;
 }
@@ -333,7 +343,7 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 		goalloc_report_invalid_free((void *)addr, s, "pointer inside a large object");
 		return;
 	}
-	goalloc_free_hook((void *)addr, mspan_bytes(s));
+	goalloc_free_hook((void *)addr, mspan_bytes(s), mspan_bytes(s));
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (unlikely(s->state != MSPAN_INUSE || s->spc || s->base != addr)) {
 		spin_unlock_irqrestore(&mheap.lock, flags);
@@ -428,6 +438,9 @@ EXPORT_SYMBOL_GPL(goalloc_free);
  * goalloc_usable_size() - bytes usable in an object.
  * @p: a live goalloc object.
  *
+ * All of it may be used, as with ksize(): with KASAN, the bytes past the
+ * requested size become accessible.
+ *
  * Return: the size of @p's class (for a large object its pages, for a tiny
  * object the size it was allocated with), or 0 for NULL, ZERO_SIZE_PTR and
  * pointers that are not the start of a goalloc object.
@@ -437,17 +450,22 @@ size_t goalloc_usable_size(const void *p)
 	unsigned long addr = (unsigned long)p;
 	struct mspan *s;
 	unsigned int idx;
+	size_t n = 0;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
 	s = mheap_span_of(addr);
 	if (!s)
 		return 0;
-	if (!s->spc)
-		return addr == s->base ? mspan_bytes(s) : 0;
 	if (s->tiny)
 		return tiny_usable_size(s, addr);
-	return mspan_obj_start(s, addr, &idx) ? s->elemsize : 0;
+	if (!s->spc)
+		n = addr == s->base ? mspan_bytes(s) : 0;
+	else if (mspan_obj_start(s, addr, &idx))
+		n = s->elemsize;
+	if (n)
+		platform_kasan_alloc((void *)p, n, n);
+	return n;
 }
 EXPORT_SYMBOL_GPL(goalloc_usable_size);
 
@@ -481,9 +499,12 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 		goalloc_report_invalid_free(p, NULL, "realloc of a pointer that is not a goalloc object");
 		return NULL;
 	}
-	if (new_size <= old_size)
-		return (void *)p;
 	s = mheap_span_of((unsigned long)p);
+	if (new_size <= old_size) {
+		if (!s->tiny)	/* the new end, for KASAN */
+			platform_kasan_alloc((void *)p, new_size, old_size);
+		return (void *)p;
+	}
 	n = goalloc_malloc(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
 	if (!n)
 		return NULL;
@@ -548,7 +569,8 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 			}
 		}
 		for (; start < i; start++)
-			goalloc_alloc_hook(p[start], size, class_to_size[cls], flags, false);
+			goalloc_alloc_hook(p[start], size, class_to_size[cls], class_to_size[cls],
+					   flags, false);
 		if (i < nr && !obj)
 			goto fail;
 	}

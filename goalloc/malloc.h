@@ -414,15 +414,25 @@ void goalloc_report_invalid_free(const void *p, const struct mspan *s, const cha
 /* Whether goalloc_free_hook() has anything to do (else the fast path may skip it). */
 static __always_inline bool goalloc_free_hook_active(void)
 {
-	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || want_init_on_free();
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || IS_ENABLED(CONFIG_KASAN_GENERIC) ||
+	       want_init_on_free();
 }
 
-/* Called once the object at @p is known to be live, before it is freed. */
-static __always_inline void goalloc_free_hook(void *p, size_t size)
+/*
+ * Called once the object at @p is known to be live, before it is freed:
+ * @size bytes to clear for init_on_free, @room bytes of slot to mark free
+ * for KASAN (0 for a tiny object: its block is marked when it empties).
+ */
+static __always_inline void goalloc_free_hook(void *p, size_t size, size_t room)
 {
 	kmemleak_free(p);
-	if (want_init_on_free())
+	if (want_init_on_free()) {
+		if (room)
+			platform_kasan_alloc(p, room, room);
 		memset(p, 0, size);
+	}
+	if (room)
+		platform_kasan_free(p, room);
 }
 
 extern atomic_t goalloc_expected_invalid_frees;

@@ -168,6 +168,7 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 	bool tiny = slot == TINY_SLOT;
 
 	mspan_init_small(s, tiny ? make_spc(TINY_SIZE_CLASS, true) : slot, tiny);
+	platform_kasan_free((void *)s->base, mspan_bytes(s));	/* every slot free */
 	if (tiny) {
 		s->tinymask = kcalloc(s->nelems, sizeof(atomic_t), gfp & ~__GFP_ZERO);
 		if (!s->tinymask) {
@@ -237,7 +238,7 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 		return;
 	}
 	if (hook_size)
-		goalloc_free_hook((void *)addr, hook_size);
+		goalloc_free_hook((void *)addr, hook_size, hook_size);
 	this_cpu_inc(mcaches.class_frees[spc_sizeclass(s->spc)]);
 	goalloc_stat_inc(GS_FREE_REMOTE);
 	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU) {

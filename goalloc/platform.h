@@ -80,6 +80,51 @@ static __always_inline unsigned long platform_page_tag(unsigned long addr)
 	return READ_ONCE(virt_to_page((void *)addr)->private);
 }
 
+/*
+ * === KASAN (generic) ===
+ *
+ * Pages from the buddy allocator are all accessible to KASAN; goalloc marks
+ * its objects itself, as SLUB does: an allocated object's bytes accessible,
+ * the rest of its slot a red zone, a free slot freed memory.  It writes the
+ * shadow bytes itself, one per 8-byte granule, as mm/kasan does (with the
+ * uninstrumented __memset); the granule holding an object's end says how
+ * many of its bytes are the object's.  @p and @room are granule-aligned:
+ * slots, spans and tiny blocks, never tiny objects.
+ */
+#ifdef CONFIG_KASAN_GENERIC
+#include <linux/kasan.h>
+#define GOALLOC_KASAN_GRANULE	(1UL << KASAN_SHADOW_SCALE_SHIFT)
+#define GOALLOC_KASAN_FREE	0xFB	/* KASAN_SLAB_FREE: "slab-use-after-free" */
+#define GOALLOC_KASAN_REDZONE	0xFC	/* KASAN_SLAB_REDZONE: "slab-out-of-bounds" */
+
+static inline void goalloc_kasan_shadow(void *p, size_t size, u8 value)
+{
+	__memset(kasan_mem_to_shadow(p), value, size / GOALLOC_KASAN_GRANULE);
+}
+
+/* The first @size of the @room bytes at @p accessible, the rest a red zone. */
+static inline void platform_kasan_alloc(void *p, size_t size, size_t room)
+{
+	size_t full = round_down(size, GOALLOC_KASAN_GRANULE);
+
+	goalloc_kasan_shadow(p, full, 0);
+	if (size > full)
+		*(u8 *)kasan_mem_to_shadow(p + full) = size - full;
+	size = round_up(size, GOALLOC_KASAN_GRANULE);
+	if (room > size)
+		goalloc_kasan_shadow(p + size, room - size, GOALLOC_KASAN_REDZONE);
+}
+
+/* The @room bytes at @p are free memory. */
+static inline void platform_kasan_free(void *p, size_t room)
+{
+	goalloc_kasan_shadow(p, room, GOALLOC_KASAN_FREE);
+}
+#else
+static inline void platform_kasan_alloc(void *p, size_t size, size_t room) { }
+static inline void platform_kasan_free(void *p, size_t room) { }
+#endif
+
 /* === CPUs === */
 
 /*

@@ -45,6 +45,7 @@ void tiny_retire(struct mcache *c)
 	old = atomic_fetch_andnot(TINY_HELD, c->tinymask);
 	if (!(old & TINY_STARTS)) {
 		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
+		platform_kasan_free((void *)c->tiny, TINY_SIZE);
 		goalloc_free_small_locked(c, s, c->tiny, mspan_obj_index(s, c->tiny), 0);
 	}
 	c->tiny = 0;
@@ -58,6 +59,7 @@ void *tiny_install(struct mcache *c, unsigned long block, size_t size)
 	struct mspan *s = mheap_span_of(block);
 
 	tiny_retire(c);
+	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);
 	c->tiny = block;
 	c->tinyspan = s;
 	c->tinymask = &s->tinymask[mspan_obj_index(s, block)];
@@ -117,7 +119,7 @@ void tiny_free(struct mspan *s, unsigned long addr)
 		goalloc_report_invalid_free((void *)addr, s, "tiny object not allocated");
 		return;
 	}
-	goalloc_free_hook((void *)addr, tiny_end(old, off) - off + 1);
+	goalloc_free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
 	do {
 		if (unlikely(!(old & TINY_START(off)))) {
 			goalloc_report_invalid_free((void *)addr, s, "double free (tiny)");
@@ -129,6 +131,7 @@ void tiny_free(struct mspan *s, unsigned long addr)
 	goalloc_stat_inc(GS_TINY_FREE);
 	if (!(new & (TINY_STARTS | TINY_HELD))) {
 		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
+		platform_kasan_free((void *)block, TINY_SIZE);
 		goalloc_free_small(s, block, idx, 0);
 	}
 }

@@ -13,6 +13,7 @@
 #             on 6.12 in 256 MiB: memory pressure makes the shrinker give back
 #   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 vCPUs and
 #             init_on_alloc=0, with 4 vCPUs and init_on_alloc=1 init_on_free=1:
+#             the KUnit suites, the KASAN suite (bad accesses KASAN must report),
 #             goalloc.ko + goalloc_test.ko, rmmod, kmemleak scan finds nothing
 # --only STEP runs one step.  Ends with "N passed, N failed": every KUnit
 # case of every run counts, and every other check counts once.
@@ -168,11 +169,13 @@ if want kunit; then
 			[ "$smp" = 4 ] && init="init_on_alloc=1 init_on_free=1"
 			scripts/vm-run.sh --kernel "$debug_kdir/arch/x86/boot/bzImage" \
 				--script scripts/vm/kunit.sh --smp "$smp" --mem 2048 --timeout 1800 \
-				--append "numa=fake=2 $init goalloc_stress_ops=$stress_ops" --log "$log" \
-				"$out/debug/goalloc.ko" "$out/debug/goalloc_test.ko" tools/goalloc_test \
-				>/dev/null || vm_rc=$?
-			# KTAP of the module: what the console shows after the VM's init starts
-			summary=$(sed -n '/^goalloc-vm:/,$p' "$log" | python3 "$kunit_py" parse 2>&1 |
+				--append "numa=fake=2 $init kasan_multi_shot goalloc_stress_ops=$stress_ops" \
+				--log "$log" "$out/debug/goalloc.ko" "$out/debug/goalloc_test.ko" \
+				"$out/debug/goalloc_kasan_test.ko" tools/goalloc_test >/dev/null || vm_rc=$?
+			# KTAP of the module: what the console shows after the VM's init
+			# starts, up to the KASAN suite (counted on its own below)
+			summary=$(sed -n '/^goalloc-vm:/,/^goalloc-vm: KASAN suite/p' "$log" |
+				  python3 "$kunit_py" parse 2>&1 |
 				  tee "$out/debug-smp$smp.kunit" |
 				  grep -E 'Ran [0-9]+ tests' | tail -n 1 || true)
 			grep -E '\[(FAILED|CRASHED)\]|Testing complete' "$out/debug-smp$smp.kunit" || true
@@ -185,6 +188,14 @@ if want kunit; then
 			[ "$f" -gt 0 ] && fail "KUnit, $smp vCPUs: $f cases failed or crashed" "$f"
 			[ "$s" -gt 0 ] && fail "KUnit, $smp vCPUs: $s cases skipped (counted as failed)" "$s"
 			[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && fail "KUnit, $smp vCPUs: no results"
+			# goalloc-kasan: each case expects KASAN reports (a module of its own)
+			k=$(grep -aoE '# goalloc-kasan: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+' "$log" | tail -n 1)
+			kp=$(echo "$k" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
+			kf=$(echo "$k" | sed -n 's/.*fail:\([0-9]*\) skip:\([0-9]*\)/\1 + \2/p')
+			kf=$(( ${kf:-0} ))
+			[ "${kp:-0}" -gt 0 ] && pass "KASAN suite, $smp vCPUs: $kp cases saw the reports they expected" "$kp"
+			[ "$kf" -gt 0 ] && fail "KASAN suite, $smp vCPUs: $kf cases failed or skipped" "$kf"
+			[ -z "$k" ] && fail "KASAN suite, $smp vCPUs: no results"
 			if [ $vm_rc -eq 0 ]; then
 				pass "debug kernel, $smp vCPUs: no splat, clean rmmod, kmemleak finds nothing"
 			else

@@ -1,5 +1,6 @@
 # Runs inside the debug kernel (scripts/vm-run.sh): KUnit suites, the
-# user-space tests, a clean unload, then a kmemleak scan that must be empty.
+# user-space tests, the KASAN suite, a clean unload, then a kmemleak scan
+# that must be empty.
 echo scan >/sys/kernel/debug/kmemleak
 echo clear >/sys/kernel/debug/kmemleak
 insmod ./goalloc.ko
@@ -7,6 +8,12 @@ insmod ./goalloc_test.ko stress_ops="${goalloc_stress_ops:-20000}"
 rmmod goalloc_test
 if [ -x ./goalloc_test ]; then
 	./goalloc_test -f "${goalloc_fuzz_seconds:-10}"
+fi
+# last: its expected KASAN reports taint the kernel and turn lockdep off
+if [ -f ./goalloc_kasan_test.ko ]; then
+	echo "goalloc-vm: KASAN suite"
+	insmod ./goalloc_kasan_test.ko
+	rmmod goalloc_kasan_test
 fi
 rmmod goalloc
 sleep 6

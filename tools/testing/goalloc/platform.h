@@ -511,6 +511,12 @@ static inline void kmemleak_free(const void *p) { }
 static inline void kmemleak_no_scan(const void *p) { }
 static inline void kmemleak_ignore(const void *p) { }
 
+/* KASAN: none here (ASan sees goalloc's mmaps as one accessible block). */
+static inline void platform_kasan_alloc(void *p, size_t size, size_t room) { }
+static inline void platform_kasan_free(void *p, size_t room) { }
+static inline void kasan_disable_current(void) { }
+static inline void kasan_enable_current(void) { }
+
 /* init_on_alloc / init_on_free: boot options in the kernel, flags here. */
 extern bool gl_init_on_alloc, gl_init_on_free;
 static inline bool want_init_on_alloc(gfp_t gfp) { return gl_init_on_alloc || (gfp & __GFP_ZERO); }
