@@ -587,7 +587,8 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_bulk);
  * @p: the objects (each as for goalloc_free()).
  *
  * Faster per object than goalloc_free(): objects in spans this CPU caches
- * are freed under one lock section.
+ * are freed under one lock section, and a run of objects in one span that
+ * no CPU (or another CPU) caches under one mcentral lock.
  */
 void goalloc_free_bulk(size_t nr, void **p)
 {
@@ -595,18 +596,33 @@ void goalloc_free_bulk(size_t nr, void **p)
 	unsigned int idx = 0;
 	struct mcache *c;
 	struct mspan *s;
-	size_t i;
+	size_t i = 0, j;
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
-	for (i = 0; i < nr; i++) {
+	while (i < nr) {
 		addr = (unsigned long)p[i];
 		s = ZERO_OR_NULL_PTR(p[i]) ? NULL : mheap_span_of(addr);
-		if (s && s->spc && !s->tiny && READ_ONCE(s->cpu) == smp_processor_id() &&
-		    mspan_obj_start(s, addr, &idx) && free_local(c, s, idx, addr, s->elemsize))
-			continue;
+		if (!s || !s->spc || s->tiny || !mspan_obj_start(s, addr, &idx)) {
+			s = NULL;	/* goalloc_free() sorts it out */
+		} else if (READ_ONCE(s->cpu) == smp_processor_id()) {
+			if (free_local(c, s, idx, addr, s->elemsize)) {
+				i++;
+				continue;
+			}
+			s = NULL;	/* a double free: reported by goalloc_free() */
+		}
 		local_unlock_irqrestore(&mcaches.lock, flags);
-		goalloc_free(p[i]);
+		if (s) {
+			/* the run of objects in @s, one lock */
+			for (j = i + 1; j < nr && !ZERO_OR_NULL_PTR(p[j]) &&
+			     mheap_span_of((unsigned long)p[j]) == s &&
+			     mspan_obj_start(s, (unsigned long)p[j], &idx); j++)
+				;
+			i += mcentral_free_remote_batch(s, p + i, j - i);
+		}
+		if (i < nr && (!s || i < j))
+			goalloc_free(p[i++]);
 		local_lock_irqsave(&mcaches.lock, flags);
 		c = this_cpu_ptr(&mcaches);
 	}

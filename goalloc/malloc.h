@@ -310,6 +310,7 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp);
 struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp);
 void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 			  size_t hook_size);
+size_t mcentral_free_remote_batch(struct mspan *s, void **objs, size_t n);
 void mcentral_put_fresh(struct mspan *s);
 void mcentral_release_empty(unsigned int keep);
 

@@ -207,11 +207,40 @@ struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp)
 }
 
 /*
- * Free slot @idx of @s from a CPU that does not cache it.  If some CPU
- * caches the span, the slot goes to remotebits for the owner to merge;
- * otherwise straight into freebits, and the span moves lists.  The free
- * hook runs (for @hook_size bytes, if not 0) once the slot is known to be
- * live.  Any context.
+ * Free slot @idx (at @addr) of @s, mcentral lock held: the slot goes to
+ * remotebits if some CPU caches the span, else to freebits.  The free hook
+ * runs (for @hook_size bytes, if not 0) once the slot is known to be live.
+ * Returns false, and changes nothing, if the slot is not live.
+ */
+static bool mcentral_free_slot(struct mspan *s, unsigned int idx, unsigned long addr,
+			       size_t hook_size)
+{
+	/*
+	 * If a CPU caches @s, its bits change under us; a live slot's bit is
+	 * set in neither freebits nor alloc_cache whatever it does, so a set
+	 * bit is a double free (and mspan_merge_remote() checks again).
+	 */
+	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits)))
+		return false;
+	if (hook_size)
+		goalloc_free_hook((void *)addr, hook_size, hook_size);
+	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU) {
+		/*
+		 * The owner merges the bit without our lock: the caller's last
+		 * accesses to the object must be done before it can reuse it.
+		 */
+		smp_mb__before_atomic();
+		set_bit(idx, s->remotebits);
+	} else {
+		__set_bit(idx, s->freebits);
+		s->nfree++;
+	}
+	return true;
+}
+
+/*
+ * Free slot @idx of @s from a CPU that does not cache it (see
+ * mcentral_free_slot()); the span moves lists if it must.  Any context.
  */
 void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 			  size_t hook_size)
@@ -227,35 +256,49 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 		goalloc_report_invalid_free((void *)addr, s, "span no longer in use");
 		return;
 	}
-	/*
-	 * If a CPU caches @s, its bits change under us; a live slot's bit is
-	 * set in neither freebits nor alloc_cache whatever it does, so a set
-	 * bit is a double free (and mspan_merge_remote() checks again).
-	 */
-	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits))) {
+	if (unlikely(!mcentral_free_slot(s, idx, addr, hook_size))) {
 		spin_unlock_irqrestore(&mc->lock, flags);
 		goalloc_report_invalid_free((void *)addr, s, "double free");
 		return;
 	}
-	if (hook_size)
-		goalloc_free_hook((void *)addr, hook_size, hook_size);
 	this_cpu_inc(mcaches.class_frees[spc_sizeclass(s->spc)]);
 	goalloc_stat_inc(GS_FREE_REMOTE);
-	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU) {
-		/*
-		 * The owner merges the bit without our lock: the caller's last
-		 * accesses to the object must be done before it can reuse it.
-		 */
-		smp_mb__before_atomic();
-		set_bit(idx, s->remotebits);
-	} else {
-		__set_bit(idx, s->freebits);
-		s->nfree++;
-		if (s->nfree == 1 || s->nfree == s->nelems)
+	if (READ_ONCE(s->cpu) == MSPAN_NO_CPU && (s->nfree == 1 || s->nfree == s->nelems))
+		mcentral_file(mc, s, &release);
+	spin_unlock_irqrestore(&mc->lock, flags);
+	mcentral_release(&release);
+}
+
+/*
+ * Free the @n objects at @objs, all object starts in small span @s, which
+ * this CPU does not cache, under one lock.  Stops at the first that is not
+ * live; returns how many it freed.  Any context.
+ */
+size_t mcentral_free_remote_batch(struct mspan *s, void **objs, size_t n)
+{
+	struct mcentral *mc = central_of(s);
+	unsigned long flags;
+	LIST_HEAD(release);
+	size_t i = 0;
+
+	spin_lock_irqsave(&mc->lock, flags);
+	if (likely(READ_ONCE(s->state) == MSPAN_INUSE && s->spc && !s->tiny)) {
+		for (; i < n; i++) {
+			unsigned long addr = (unsigned long)objs[i];
+
+			if (!mcentral_free_slot(s, mspan_obj_index(s, addr), addr, s->elemsize))
+				break;
+		}
+	}
+	if (i) {
+		this_cpu_add(mcaches.class_frees[spc_sizeclass(s->spc)], i);
+		goalloc_stat_add(GS_FREE_REMOTE, i);
+		if (READ_ONCE(s->cpu) == MSPAN_NO_CPU)
 			mcentral_file(mc, s, &release);
 	}
 	spin_unlock_irqrestore(&mc->lock, flags);
 	mcentral_release(&release);
+	return i;
 }
 
 /* Give back all but @keep empty spans of every class (flush, shrinker). */

@@ -19,7 +19,7 @@
  * test running in the current task when it reports (outside its own
  * suite), so @fn runs under a stand-in test whose status tells.
  */
-static bool kasan_reports(void (*fn)(volatile u8 *p), volatile u8 *p)
+static bool kasan_reports(void (*fn)(u8 *p), u8 *p)
 {
 	struct kunit *saved = current->kunit_test;
 	struct kunit stand_in = { .status = KUNIT_SUCCESS };
@@ -34,14 +34,14 @@ static bool kasan_reports(void (*fn)(volatile u8 *p), volatile u8 *p)
 
 static u8 sink;
 
-static void read_byte(volatile u8 *p)
+static void read_byte(u8 *p)
 {
-	sink = *p;
+	WRITE_ONCE(sink, READ_ONCE(*p));
 }
 
-static void write_byte(volatile u8 *p)
+static void write_byte(u8 *p)
 {
-	*p = 1;
+	WRITE_ONCE(*p, 1);
 }
 
 static void read_past_requested_size_reported(struct kunit *test)

@@ -293,8 +293,9 @@ static void run(struct input *in)
 			free(m);
 			break;
 		}
-		case 9: {		/* bulk: allocate a batch, free it */
+		case 9: {		/* bulk: allocate a batch, free it (one twice?) */
 			size_t n = 1 + next_byte(in) % 1024, nr = 1 + next_byte(in) % 32, i;
+			unsigned int twice = next_byte(in);
 			void *batch[32];
 
 			if (goalloc_alloc_bulk(n, GFP_KERNEL, nr, batch) != (int)nr) {
@@ -305,6 +306,10 @@ static void run(struct input *in)
 				CHECK(goalloc_usable_size(batch[i]) >= n);
 				CHECK((unsigned long)batch[i] % align_of(n, false) == 0);
 				memset(batch[i], 0xa5, n);
+			}
+			if (twice < nr) {	/* freed now, then again in the batch */
+				goalloc_free(batch[twice]);
+				expected_invalid++;
 			}
 			goalloc_free_bulk(nr, batch);
 			break;
