@@ -140,9 +140,15 @@ void mcentral_uncache_span(struct mspan *s)
 	LIST_HEAD(release);
 
 	spin_lock_irqsave(&mc->lock, flags);
+	/*
+	 * Let go first, then merge: a lock-free remote free whose bit comes
+	 * too late for this merge sees the span let go, and merges under this
+	 * lock itself (mcentral_free_cached()).
+	 */
+	WRITE_ONCE(s->cpu, MSPAN_NO_CPU);
+	smp_mb();
 	mspan_uncache_bits(s);
 	mspan_merge_remote(s);
-	WRITE_ONCE(s->cpu, MSPAN_NO_CPU);
 	mc->ncached--;
 	mcentral_file(mc, s, &release);
 	spin_unlock_irqrestore(&mc->lock, flags);
@@ -239,8 +245,64 @@ static bool mcentral_free_slot(struct mspan *s, unsigned int idx, unsigned long 
 }
 
 /*
- * Free slot @idx of @s from a CPU that does not cache it (see
- * mcentral_free_slot()); the span moves lists if it must.  Any context.
+ * Merge the remote frees of @s if it is still @mc's, no CPU caches it, and
+ * it sits on a list.  @s may have been released and carved again since the
+ * caller freed into it: only a span on @mc's lists is @mc's, and none
+ * joins or leaves them without @mc's lock.
+ */
+static void mcentral_merge_uncached(struct mcentral *mc, struct mspan *s)
+{
+	unsigned long flags;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&mc->lock, flags);
+	if (data_race(central_of(s)) == mc && READ_ONCE(s->cpu) == MSPAN_NO_CPU &&
+	    s->on_list != MC_NONE && mspan_merge_remote(s))
+		mcentral_file(mc, s, &release);
+	spin_unlock_irqrestore(&mc->lock, flags);
+	mcentral_release(&release);
+}
+
+/*
+ * Free slot @idx of @s, which another CPU caches, with no lock: the bit in
+ * remotebits is the free, and the owner merges it.  The owner lets go of a
+ * span (mcentral_uncache_span()) by clearing s->cpu, a full barrier, then
+ * merging; here the bit is set (a fully ordered atomic), then s->cpu read.
+ * So either the owner's merge sees the bit, or this sees the span let go
+ * and merges it under the lock.  Once the bit is set the object is free and
+ * the span may go back to the heap at once: nothing but s->cpu is read
+ * after.  Returns false if the span is not cached.
+ */
+static bool mcentral_free_cached(struct mspan *s, unsigned int idx, unsigned long addr,
+				 size_t hook_size)
+{
+	struct mcentral *mc = central_of(s);
+	unsigned int cls = spc_sizeclass(s->spc);
+
+	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE))
+		return false;
+	/* a live slot is in no bitmap, whatever the owner does (see above) */
+	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits))) {
+		goalloc_report_invalid_free((void *)addr, s, "double free");
+		return true;
+	}
+	if (hook_size)
+		goalloc_free_hook((void *)addr, hook_size, hook_size);
+	if (unlikely(test_and_set_bit(idx, s->remotebits))) {
+		goalloc_report_invalid_free((void *)addr, s, "double free (racing)");
+		return true;
+	}
+	this_cpu_inc(mcaches.class_frees[cls]);
+	goalloc_stat_inc(GS_FREE_REMOTE);
+	if (unlikely(READ_ONCE(s->cpu) == MSPAN_NO_CPU))
+		mcentral_merge_uncached(mc, s);
+	return true;
+}
+
+/*
+ * Free slot @idx of @s from a CPU that does not cache it: without a lock if
+ * another CPU caches it, else under the mcentral lock (see
+ * mcentral_free_slot()), moving the span between lists.  Any context.
  */
 void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 			  size_t hook_size)
@@ -249,6 +311,8 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 	unsigned long flags;
 	LIST_HEAD(release);
 
+	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU && mcentral_free_cached(s, idx, addr, hook_size))
+		return;
 	mc = central_of(s);
 	spin_lock_irqsave(&mc->lock, flags);
 	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE || !s->spc)) {

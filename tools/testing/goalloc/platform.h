@@ -153,8 +153,10 @@ static inline void set_bit(unsigned long nr, unsigned long *addr)
 }
 
 #ifdef GL_TSAN
+#define smp_mb()		__atomic_signal_fence(__ATOMIC_SEQ_CST)
 #define smp_mb__before_atomic()	__asm__ __volatile__("" ::: "memory")
 #else
+#define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_mb__before_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
