@@ -146,7 +146,7 @@ void mcentral_uncache_span(struct mspan *s)
 	 * lock itself (mcentral_free_cached()).
 	 */
 	WRITE_ONCE(s->cpu, MSPAN_NO_CPU);
-	smp_mb();
+	smp_mb();	/* pairs with test_and_set_bit() in mcentral_free_cached() */
 	mspan_uncache_bits(s);
 	mspan_merge_remote(s);
 	mc->ncached--;
@@ -256,6 +256,7 @@ static void mcentral_merge_uncached(struct mcentral *mc, struct mspan *s)
 	LIST_HEAD(release);
 
 	spin_lock_irqsave(&mc->lock, flags);
+	/* central_of() may be read mid-carve: only equality to @mc counts */
 	if (data_race(central_of(s)) == mc && READ_ONCE(s->cpu) == MSPAN_NO_CPU &&
 	    s->on_list != MC_NONE && mspan_merge_remote(s))
 		mcentral_file(mc, s, &release);
