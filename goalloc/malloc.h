@@ -130,6 +130,7 @@ struct mspan {
 	unsigned long freebits[SPAN_BITMAP_LONGS];	/* 1 = free */
 	/* Frees from CPUs that do not cache the span: atomic bit ops. */
 	unsigned long remotebits[SPAN_BITMAP_LONGS];
+	atomic_t npending;		/* bits being set or set in remotebits */
 	atomic_t *tinymask;		/* per block: TINY_* bits (tiny spans) */
 
 	struct list_head list;		/* mcentral list, or heap free list */
@@ -205,6 +206,22 @@ static __always_inline bool mspan_obj_is_free(const struct mspan *s, unsigned in
 	return idx / 64 == s->cache_word && (s->alloc_cache & BIT_ULL(idx % 64));
 }
 unsigned int mspan_merge_remote(struct mspan *s);
+
+/*
+ * A remote free of slot @idx: count it pending, then set its bit (both
+ * fully ordered), so npending never lags what remotebits holds.  False, and
+ * nothing changed, if the bit was set already (a double free).
+ */
+static inline bool mspan_set_remote(struct mspan *s, unsigned int idx)
+{
+	atomic_inc(&s->npending);
+	smp_mb__after_atomic();
+	if (unlikely(test_and_set_bit(idx, s->remotebits))) {
+		atomic_dec(&s->npending);
+		return false;
+	}
+	return true;
+}
 void mspan_uncache_bits(struct mspan *s);
 
 /* === Chunks and the page heap (mheap.c) === */

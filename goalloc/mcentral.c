@@ -71,6 +71,14 @@ static void mcentral_file(struct mcentral *mc, struct mspan *s, struct list_head
 		mcentral_set_list(mc, s, MC_PARTIAL);
 	} else {
 		mcentral_set_list(mc, s, MC_FULL);
+		/*
+		 * A lock-free free reads on_list after setting its bit
+		 * (mcentral_free_uncached()): either it sees MC_FULL and
+		 * merges under this lock, or this merge sees its bit.
+		 */
+		smp_mb();
+		if (mspan_merge_remote(s))
+			mcentral_file(mc, s, release);
 	}
 }
 
@@ -289,13 +297,50 @@ static bool mcentral_free_cached(struct mspan *s, unsigned int idx, unsigned lon
 	}
 	if (hook_size)
 		goalloc_free_hook((void *)addr, hook_size, hook_size);
-	if (unlikely(test_and_set_bit(idx, s->remotebits))) {
+	if (unlikely(!mspan_set_remote(s, idx))) {
 		goalloc_report_invalid_free((void *)addr, s, "double free (racing)");
 		return true;
 	}
 	this_cpu_inc(mcaches.class_frees[cls]);
 	goalloc_stat_inc(GS_FREE_REMOTE);
 	if (unlikely(READ_ONCE(s->cpu) == MSPAN_NO_CPU))
+		mcentral_merge_uncached(mc, s);
+	return true;
+}
+
+/*
+ * Free slot @idx of @s, which no CPU caches, with no lock but when the span
+ * must move: off the full list (on_list is read after the bit is set, and
+ * mcentral_file() merges again after filing a span full), or to the empty
+ * list (nfree + npending reach nelems).  Like mcentral_free_cached(), it
+ * reads nothing of @s but those after the bit is set.  Returns false if
+ * the span is not in use (the locked path reports it).
+ */
+static bool mcentral_free_uncached(struct mspan *s, unsigned int idx, unsigned long addr,
+				   size_t hook_size)
+{
+	struct mcentral *mc = central_of(s);
+	unsigned int cls = spc_sizeclass(s->spc), nelems = s->nelems;
+	int pending;
+
+	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE || !s->spc))
+		return false;
+	/* racing frees of other slots change the bitmaps: only this bit counts */
+	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits))) {
+		goalloc_report_invalid_free((void *)addr, s, "double free");
+		return true;
+	}
+	if (hook_size)
+		goalloc_free_hook((void *)addr, hook_size, hook_size);
+	if (unlikely(!mspan_set_remote(s, idx))) {
+		goalloc_report_invalid_free((void *)addr, s, "double free (racing)");
+		return true;
+	}
+	this_cpu_inc(mcaches.class_frees[cls]);
+	goalloc_stat_inc(GS_FREE_REMOTE);
+	/* npending, then nfree: never less than what is free (mspan_merge_remote()) */
+	pending = atomic_read_acquire(&s->npending);
+	if (data_race(s->on_list) == MC_FULL || data_race(s->nfree) + pending >= nelems)
 		mcentral_merge_uncached(mc, s);
 	return true;
 }
@@ -312,7 +357,8 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 	unsigned long flags;
 	LIST_HEAD(release);
 
-	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU && mcentral_free_cached(s, idx, addr, hook_size))
+	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU ? mcentral_free_cached(s, idx, addr, hook_size) :
+						mcentral_free_uncached(s, idx, addr, hook_size))
 		return;
 	mc = central_of(s);
 	spin_lock_irqsave(&mc->lock, flags);
@@ -358,8 +404,10 @@ size_t mcentral_free_remote_batch(struct mspan *s, void **objs, size_t n)
 	if (i) {
 		this_cpu_add(mcaches.class_frees[spc_sizeclass(s->spc)], i);
 		goalloc_stat_add(GS_FREE_REMOTE, i);
-		if (READ_ONCE(s->cpu) == MSPAN_NO_CPU)
+		if (READ_ONCE(s->cpu) == MSPAN_NO_CPU) {
+			mspan_merge_remote(s);	/* lock-free frees, to file it right */
 			mcentral_file(mc, s, &release);
+		}
 	}
 	spin_unlock_irqrestore(&mc->lock, flags);
 	mcentral_release(&release);

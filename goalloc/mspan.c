@@ -33,6 +33,7 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 	bitmap_zero(s->freebits, MAX_OBJS_PER_SPAN);
 	bitmap_set(s->freebits, 0, n);
 	bitmap_zero(s->remotebits, MAX_OBJS_PER_SPAN);
+	atomic_set(&s->npending, 0);
 	s->on_list = MC_NONE;
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
@@ -44,7 +45,7 @@ EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
  */
 unsigned int mspan_merge_remote(struct mspan *s)
 {
-	unsigned int w, merged = 0;
+	unsigned int w, merged = 0, taken = 0;
 
 	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
 		unsigned long bits, dup;
@@ -52,6 +53,7 @@ unsigned int mspan_merge_remote(struct mspan *s)
 		if (!READ_ONCE(s->remotebits[w]))
 			continue;
 		bits = xchg(&s->remotebits[w], 0);
+		taken += hweight_long(bits);
 		dup = bits & s->freebits[w];
 		if (w == s->cache_word)
 			dup |= bits & s->alloc_cache;
@@ -64,7 +66,12 @@ unsigned int mspan_merge_remote(struct mspan *s)
 		s->freebits[w] |= bits;
 		merged += hweight_long(bits);
 	}
-	s->nfree += merged;
+	if (!taken)
+		return 0;
+	/* nfree first: a reader of npending, then nfree, never undercounts */
+	WRITE_ONCE(s->nfree, s->nfree + merged);
+	smp_mb__before_atomic();
+	atomic_sub(taken, &s->npending);
 	return merged;
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_merge_remote);

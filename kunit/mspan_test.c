@@ -75,10 +75,10 @@ static void remote_frees_merge_into_free_bits(struct kunit *test)
 	unsigned long a = take(s), b = take(s);
 
 	KUNIT_ASSERT_EQ(test, take(s), 0UL);
-	set_bit(mspan_obj_index(s, b), s->remotebits);
+	KUNIT_ASSERT_TRUE(test, mspan_set_remote(s, mspan_obj_index(s, b)));
 	KUNIT_EXPECT_EQ(test, mspan_merge_remote(s), 1U);
 	KUNIT_EXPECT_EQ(test, take(s), b);
-	set_bit(mspan_obj_index(s, a), s->remotebits);
+	KUNIT_ASSERT_TRUE(test, mspan_set_remote(s, mspan_obj_index(s, a)));
 	KUNIT_EXPECT_EQ(test, take(s), a);	/* refill merges by itself */
 	mheap_free_span(s);
 }
@@ -93,7 +93,7 @@ static void double_free_caught_at_merge(struct kunit *test)
 	KUNIT_ASSERT_NE(test, take(s), 0UL);
 	nfree = s->nfree;
 	/* slot 1 is free (in alloc_cache): a "remote free" of it is a double free */
-	set_bit(1, s->remotebits);
+	KUNIT_ASSERT_TRUE(test, mspan_set_remote(s, 1));
 	expect_invalid_frees_begin();
 	KUNIT_EXPECT_EQ(test, mspan_merge_remote(s), 0U);
 	expect_invalid_frees_end();

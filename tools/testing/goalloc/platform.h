@@ -152,6 +152,8 @@ static inline void set_bit(unsigned long nr, unsigned long *addr)
 	__atomic_fetch_or(&addr[BIT_WORD(nr)], BIT_MASK(nr), __ATOMIC_RELEASE);
 }
 
+/* goalloc follows it with a value-returning bitop, seq_cst here */
+#define smp_mb__after_atomic()	__asm__ __volatile__("" ::: "memory")
 #ifdef GL_TSAN
 #define smp_mb()		__atomic_signal_fence(__ATOMIC_SEQ_CST)
 #define smp_mb__before_atomic()	__asm__ __volatile__("" ::: "memory")
@@ -251,6 +253,11 @@ static inline T pfx##_cmpxchg(t *v, T old, T new)				\
 static inline bool pfx##_try_cmpxchg(t *v, T *old, T new)			\
 { return __atomic_compare_exchange_n(&v->counter, old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED); }
 __gl_atomic_ops(atomic, atomic_t, int)
+static inline int atomic_read_acquire(const atomic_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);
+}
+
 __gl_atomic_ops(atomic_long, atomic_long_t, long)
 
 /* === Lists (the kernel's list.h subset the core uses) === */
