@@ -215,6 +215,7 @@ unsigned int mspan_merge_remote(struct mspan *s);
 static inline bool mspan_set_remote(struct mspan *s, unsigned int idx)
 {
 	atomic_inc(&s->npending);
+	/* counted before the bit can be seen and merged */
 	smp_mb__after_atomic();
 	if (unlikely(test_and_set_bit(idx, s->remotebits))) {
 		atomic_dec(&s->npending);

@@ -340,6 +340,7 @@ static bool mcentral_free_uncached(struct mspan *s, unsigned int idx, unsigned l
 	goalloc_stat_inc(GS_FREE_REMOTE);
 	/* npending, then nfree: never less than what is free (mspan_merge_remote()) */
 	pending = atomic_read_acquire(&s->npending);
+	/* racy reads: a wrong guess only takes the lock for nothing */
 	if (data_race(s->on_list) == MC_FULL || data_race(s->nfree) + pending >= nelems)
 		mcentral_merge_uncached(mc, s);
 	return true;

@@ -68,8 +68,8 @@ unsigned int mspan_merge_remote(struct mspan *s)
 	}
 	if (!taken)
 		return 0;
-	/* nfree first: a reader of npending, then nfree, never undercounts */
 	WRITE_ONCE(s->nfree, s->nfree + merged);
+	/* nfree first: a reader of npending, then nfree, never undercounts */
 	smp_mb__before_atomic();
 	atomic_sub(taken, &s->npending);
 	return merged;
