@@ -73,7 +73,7 @@ static void mcentral_file(struct mcentral *mc, struct mspan *s, struct list_head
 		mcentral_set_list(mc, s, MC_FULL);
 		/*
 		 * A lock-free free reads on_list after setting its bit
-		 * (mcentral_free_uncached()): either it sees MC_FULL and
+		 * (mcentral_free_lockless()): either it sees MC_FULL and
 		 * merges under this lock, or this merge sees its bit.
 		 */
 		smp_mb();
@@ -151,10 +151,10 @@ void mcentral_uncache_span(struct mspan *s)
 	/*
 	 * Let go first, then merge: a lock-free remote free whose bit comes
 	 * too late for this merge sees the span let go, and merges under this
-	 * lock itself (mcentral_free_cached()).
+	 * lock itself (mcentral_free_lockless()).
 	 */
 	WRITE_ONCE(s->cpu, MSPAN_NO_CPU);
-	smp_mb();	/* pairs with test_and_set_bit() in mcentral_free_cached() */
+	smp_mb();	/* pairs with mspan_set_remote() in mcentral_free_lockless() */
 	mspan_uncache_bits(s);
 	mspan_merge_remote(s);
 	mc->ncached--;
@@ -273,51 +273,21 @@ static void mcentral_merge_uncached(struct mcentral *mc, struct mspan *s)
 }
 
 /*
- * Free slot @idx of @s, which another CPU caches, with no lock: the bit in
- * remotebits is the free, and the owner merges it.  The owner lets go of a
- * span (mcentral_uncache_span()) by clearing s->cpu, a full barrier, then
- * merging; here the bit is set (a fully ordered atomic), then s->cpu read.
- * So either the owner's merge sees the bit, or this sees the span let go
- * and merges it under the lock.  Once the bit is set the object is free and
- * the span may go back to the heap at once: nothing but s->cpu is read
- * after.  Returns false if the span is not cached.
+ * Free slot @idx of @s, which this CPU does not cache, with no lock: the
+ * bit in remotebits is the free.  If another CPU caches @s (@cached), it
+ * merges the bit; it lets go of a span (mcentral_uncache_span()) by
+ * clearing s->cpu, a full barrier, then merging, and here the bit is set
+ * (fully ordered) before s->cpu is read, so either its merge sees the bit
+ * or this sees the span let go and merges under the lock.  If no CPU
+ * caches @s, the lock is taken only when the span must move: off the full
+ * list (on_list is read after the bit is set; mcentral_file() merges again
+ * after filing a span full), or to the empty list (nfree + npending reach
+ * nelems).  Once the bit is set the object is free and the span may go
+ * back to the heap at once: of @s, only those fields are read after.
+ * Returns false if the span is not in use (the locked path reports it).
  */
-static bool mcentral_free_cached(struct mspan *s, unsigned int idx, unsigned long addr,
-				 size_t hook_size)
-{
-	struct mcentral *mc = central_of(s);
-	unsigned int cls = spc_sizeclass(s->spc);
-
-	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE))
-		return false;
-	/* a live slot is in no bitmap, whatever the owner does (see above) */
-	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits))) {
-		goalloc_report_invalid_free((void *)addr, s, "double free");
-		return true;
-	}
-	if (hook_size)
-		goalloc_free_hook((void *)addr, hook_size, hook_size);
-	if (unlikely(!mspan_set_remote(s, idx))) {
-		goalloc_report_invalid_free((void *)addr, s, "double free (racing)");
-		return true;
-	}
-	this_cpu_inc(mcaches.class_frees[cls]);
-	goalloc_stat_inc(GS_FREE_REMOTE);
-	if (unlikely(READ_ONCE(s->cpu) == MSPAN_NO_CPU))
-		mcentral_merge_uncached(mc, s);
-	return true;
-}
-
-/*
- * Free slot @idx of @s, which no CPU caches, with no lock but when the span
- * must move: off the full list (on_list is read after the bit is set, and
- * mcentral_file() merges again after filing a span full), or to the empty
- * list (nfree + npending reach nelems).  Like mcentral_free_cached(), it
- * reads nothing of @s but those after the bit is set.  Returns false if
- * the span is not in use (the locked path reports it).
- */
-static bool mcentral_free_uncached(struct mspan *s, unsigned int idx, unsigned long addr,
-				   size_t hook_size)
+static bool mcentral_free_lockless(struct mspan *s, unsigned int idx, unsigned long addr,
+				   size_t hook_size, bool cached)
 {
 	struct mcentral *mc = central_of(s);
 	unsigned int cls = spc_sizeclass(s->spc), nelems = s->nelems;
@@ -325,7 +295,7 @@ static bool mcentral_free_uncached(struct mspan *s, unsigned int idx, unsigned l
 
 	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE || !s->spc))
 		return false;
-	/* racing frees of other slots change the bitmaps: only this bit counts */
+	/* a live slot is in no bitmap, whatever others do to theirs */
 	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits))) {
 		goalloc_report_invalid_free((void *)addr, s, "double free");
 		return true;
@@ -338,6 +308,11 @@ static bool mcentral_free_uncached(struct mspan *s, unsigned int idx, unsigned l
 	}
 	this_cpu_inc(mcaches.class_frees[cls]);
 	goalloc_stat_inc(GS_FREE_REMOTE);
+	if (cached) {
+		if (unlikely(READ_ONCE(s->cpu) == MSPAN_NO_CPU))
+			mcentral_merge_uncached(mc, s);
+		return true;
+	}
 	/* npending, then nfree: never less than what is free (mspan_merge_remote()) */
 	pending = atomic_read_acquire(&s->npending);
 	/* racy reads: a wrong guess only takes the lock for nothing */
@@ -358,8 +333,7 @@ void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 	unsigned long flags;
 	LIST_HEAD(release);
 
-	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU ? mcentral_free_cached(s, idx, addr, hook_size) :
-						mcentral_free_uncached(s, idx, addr, hook_size))
+	if (mcentral_free_lockless(s, idx, addr, hook_size, READ_ONCE(s->cpu) != MSPAN_NO_CPU))
 		return;
 	mc = central_of(s);
 	spin_lock_irqsave(&mc->lock, flags);
@@ -422,11 +396,20 @@ void mcentral_release_empty(unsigned int keep)
 
 	for (i = 0; i < NUM_CENTRALS; i++) {
 		struct mcentral *mc = &mcentral[i];
-		struct mspan *s;
+		struct mspan *s, *tmp;
 		unsigned long flags;
 		LIST_HEAD(release);
 
 		spin_lock_irqsave(&mc->lock, flags);
+		/*
+		 * Partial spans whose lock-free frees emptied them without
+		 * taking the lock (a free that read a stale nfree): the one
+		 * list walk under an mcentral lock, on flush and shrink only.
+		 */
+		list_for_each_entry_safe(s, tmp, &mc->partial, list)
+			if (atomic_read(&s->npending) && mspan_merge_remote(s) &&
+			    s->nfree == s->nelems)
+				mcentral_file(mc, s, &release);
 		while (mc->nempty > keep) {
 			s = list_first_entry(&mc->empty, struct mspan, list);
 			mcentral_set_list(mc, s, MC_NONE);
