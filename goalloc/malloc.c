@@ -39,15 +39,17 @@
  *
  * === Freeing ===
  *
- *  1. Find the span in O(1): chunk index (xarray, RCU) -> chunk->spans[].
+ *  1. Find the span: first among this CPU's free hints (spans it caches,
+ *     by page), else in O(1) through the page's tag -> chunk -> spans[].
  *     Anything that is not the start of a live object is reported once with
  *     WARN_ONCE, counted, and otherwise ignored.
  *  2. If this CPU caches the span, set the slot's bit in freebits (mcache
- *     lock only).  Otherwise take the span's mcentral lock: if another CPU
- *     caches it, set the slot in remotebits for that CPU to merge (atomic
- *     bit op); if none does, set it in freebits and move the span between
- *     the full, partial and empty lists; empty spans beyond a small reserve
- *     go back to the heap after the lock is dropped.
+ *     lock only).  Otherwise set it in remotebits with one fully ordered
+ *     atomic and no lock: the CPU caching the span merges it; if none does,
+ *     the freer takes the span's mcentral lock only when the span must move
+ *     (off the full list, or to the empty list, from which spans beyond a
+ *     small reserve go back to the heap).  mcentral.c says how no bit is
+ *     ever left unmerged.
  *  3. A large object goes back to the heap; the heap merges free neighbours.
  *
  * === Where memory comes from and goes back ===
@@ -64,9 +66,10 @@
  *     its page cache, and the allocation state of the spans it caches.
  *  2. mcentral.lock (spinlock, per span class): the three span lists, and
  *     the allocation state (freebits, nfree, cpu) of spans no CPU caches.
+ *     remotebits and npending are atomics, under no lock.
  *  3. mheap.lock (spinlock): free runs, chunks list, chunk->spans[] of free
  *     runs, heap counters.
- *  4. fixalloc lock, the chunk index's xa_lock: leaves.
+ *  4. fixalloc lock: a leaf.
  * Every lock is taken with interrupts off, so every path may run in
  * hard-irq context with GFP_ATOMIC.  Growing the heap (alloc_pages, kmalloc
  * of chunk metadata) happens with no goalloc lock held.
@@ -269,11 +272,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
 /* === Free === */
 
-/*
- * Free slot @idx (at @addr) of small span @s: locally if this CPU caches
- * the span, else through mcentral.  @hook_size: bytes for the free hook, 0
- * for a tiny block (the hook ran per tiny object).  Any context.
- */
+/* Mark slot @idx of @s, which this CPU caches, free.  mcache lock held. */
 static __always_inline void mark_free_local(struct mcache *c, struct mspan *s, unsigned int idx)
 {
 	__set_bit(idx, s->freebits);
@@ -282,6 +281,11 @@ static __always_inline void mark_free_local(struct mcache *c, struct mspan *s, u
 	c->stat[GS_FREE_LOCAL]++;
 }
 
+/*
+ * Free slot @idx (at @addr) of @s, which this CPU caches, if it is live.
+ * @hook_size: bytes for the free hook, 0 for a tiny block (the hook ran per
+ * tiny object).  mcache lock held.
+ */
 static __always_inline bool free_local(struct mcache *c, struct mspan *s, unsigned int idx,
 				       unsigned long addr, size_t hook_size)
 {
