@@ -239,12 +239,8 @@ static bool mcentral_free_slot(struct mspan *s, unsigned int idx, unsigned long 
 	if (hook_size)
 		goalloc_free_hook((void *)addr, hook_size, hook_size);
 	if (READ_ONCE(s->cpu) != MSPAN_NO_CPU) {
-		/*
-		 * The owner merges the bit without our lock: the caller's last
-		 * accesses to the object must be done before it can reuse it.
-		 */
-		smp_mb__before_atomic();
-		set_bit(idx, s->remotebits);
+		/* the owner merges it; not set before, so this cannot fail */
+		mspan_set_remote(s, idx);
 	} else {
 		__set_bit(idx, s->freebits);
 		s->nfree++;
@@ -402,14 +398,18 @@ void mcentral_release_empty(unsigned int keep)
 
 		spin_lock_irqsave(&mc->lock, flags);
 		/*
-		 * Partial spans whose lock-free frees emptied them without
-		 * taking the lock (a free that read a stale nfree): the one
+		 * Spans that lock-free frees emptied, or freed into while full,
+		 * without moving them (a free that read a stale nfree): the one
 		 * list walk under an mcentral lock, on flush and shrink only.
 		 */
-		list_for_each_entry_safe(s, tmp, &mc->partial, list)
-			if (atomic_read(&s->npending) && mspan_merge_remote(s) &&
-			    s->nfree == s->nelems)
+		list_for_each_entry_safe(s, tmp, &mc->full, list)
+			if (mspan_merge_remote(s))
 				mcentral_file(mc, s, &release);
+		list_for_each_entry_safe(s, tmp, &mc->partial, list) {
+			mspan_merge_remote(s);
+			if (s->nfree == s->nelems)
+				mcentral_file(mc, s, &release);
+		}
 		while (mc->nempty > keep) {
 			s = list_first_entry(&mc->empty, struct mspan, list);
 			mcentral_set_list(mc, s, MC_NONE);
