@@ -148,20 +148,32 @@ static int __mcache_flush(struct mcache *c)
 	return pcache_flush(&c->pcache);
 }
 
-static void mcache_flush(struct mcache *c)
+
+/*
+ * Flush the cache of @cpu (this CPU, or one that is offline) with this
+ * CPU's mcache lock held.  The page cache needs span descriptors, reserved
+ * beforehand with @gfp; flushes running at once on other CPUs may use them
+ * up meanwhile, so try again until the page cache is empty.
+ */
+static void mcache_flush_cpu(unsigned int cpu, gfp_t gfp)
 {
-	WARN_ON_ONCE(__mcache_flush(c));
+	unsigned int tries = 0;
+	unsigned long flags;
+	int ret;
+
+	do {
+		fixalloc_reserve(PCACHE_PAGES / 2, gfp);
+		local_lock_irqsave(&mcaches.lock, flags);
+		ret = __mcache_flush(per_cpu_ptr(&mcaches, cpu));
+		local_unlock_irqrestore(&mcaches.lock, flags);
+	} while (ret && ++tries < 16);
+	WARN_ONCE(ret, "goalloc: page cache of CPU %u not flushed: %d\n", cpu, ret);
 }
 
 /* Flush this CPU's cache (platform_each_cpu() runs it on each CPU). */
 static void mcache_flush_this_cpu(void)
 {
-	unsigned long flags;
-
-	fixalloc_reserve(PCACHE_PAGES / 2, GFP_KERNEL);
-	local_lock_irqsave(&mcaches.lock, flags);
-	__mcache_flush(this_cpu_ptr(&mcaches));
-	local_unlock_irqrestore(&mcaches.lock, flags);
+	mcache_flush_cpu(raw_smp_processor_id(), GFP_KERNEL);
 }
 
 /* Flush every online CPU's cache, each on its own CPU.  Process context. */
@@ -178,12 +190,7 @@ EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
  */
 static void mcache_flush_offline(unsigned int cpu)
 {
-	unsigned long flags;
-
-	fixalloc_reserve(PCACHE_PAGES / 2, GFP_KERNEL | __GFP_NOFAIL);
-	local_lock_irqsave(&mcaches.lock, flags);
-	mcache_flush(per_cpu_ptr(&mcaches, cpu));
-	local_unlock_irqrestore(&mcaches.lock, flags);
+	mcache_flush_cpu(cpu, GFP_KERNEL | __GFP_NOFAIL);
 }
 
 /* CPU hotplug: after @cpu died, give its cache back (Go: procresize). */
