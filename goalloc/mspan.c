@@ -87,6 +87,14 @@ bool mspan_refill_cache(struct mspan *s)
 	unsigned int i, w;
 	u64 bits;
 
+	/*
+	 * The caller saw alloc_cache empty with interrupts on before: since,
+	 * an interrupt may have refilled it, or the caller moved to a CPU
+	 * whose span has one.  Loading a word over it would lose its slots.
+	 */
+	if (s->alloc_cache)
+		return true;
+
 	if (!s->nfree && !mspan_merge_remote(s))
 		return false;
 	for (i = 0; i < nwords; i++) {
