@@ -396,17 +396,6 @@ struct rb_node *rb_next(const struct rb_node *n)
 	return (struct rb_node *)p;
 }
 
-struct rb_node *rb_prev(const struct rb_node *n)
-{
-	const struct rb_node *p;
-
-	if (n->rb_left)
-		return rb_max(n->rb_left);
-	for (p = n->rb_parent; p && n == p->rb_left; n = p, p = p->rb_parent)
-		;
-	return (struct rb_node *)p;
-}
-
 /* === Warnings, options, fault injection === */
 
 atomic_t gl_warnings;

@@ -46,12 +46,9 @@ typedef unsigned int gfp_t;
 #define __always_inline		inline __attribute__((always_inline))
 #endif
 #define noinline		__attribute__((noinline))
-#define __maybe_unused		__attribute__((unused))
 #define __percpu
 #define __init
 #define __ro_after_init
-#define __exit
-#define fallthrough		__attribute__((fallthrough))
 #define ____cacheline_aligned_in_smp	__attribute__((aligned(64)))
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -82,7 +79,6 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 
 #define __static_assert(expr, msg, ...) _Static_assert(expr, msg)
 #define static_assert(expr, ...) __static_assert(expr, ##__VA_ARGS__, #expr)
-#define BUILD_BUG_ON(cond)	_Static_assert(!(cond), #cond)
 
 /* The kernel's IS_ENABLED(): 1 for an option defined as 1, else 0. */
 #define __ARG_PLACEHOLDER_1			0,
@@ -104,7 +100,6 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define max_t(t, a, b)		max((t)(a), (t)(b))
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define ALIGN(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
-#define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
 #define struct_size(p, member, n) \
 	(sizeof(*(p)) + sizeof((p)->member[0]) * (size_t)(n))
 #define U32_MAX			UINT32_MAX
@@ -162,25 +157,9 @@ static inline void set_bit(unsigned long nr, unsigned long *addr)
 #define smp_mb__before_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
-static inline void clear_bit(unsigned long nr, unsigned long *addr)
-{
-	__atomic_fetch_and(&addr[BIT_WORD(nr)], ~BIT_MASK(nr), __ATOMIC_RELAXED);
-}
-
 static inline bool test_and_set_bit(unsigned long nr, unsigned long *addr)
 {
 	return __atomic_fetch_or(&addr[BIT_WORD(nr)], BIT_MASK(nr), __ATOMIC_SEQ_CST) & BIT_MASK(nr);
-}
-
-static inline bool test_and_clear_bit(unsigned long nr, unsigned long *addr)
-{
-	return __atomic_fetch_and(&addr[BIT_WORD(nr)], ~BIT_MASK(nr), __ATOMIC_SEQ_CST) &
-	       BIT_MASK(nr);
-}
-
-static inline unsigned long xchg_ulong(unsigned long *p, unsigned long v)
-{
-	return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
 }
 
 #define xchg(p, v)		__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
@@ -189,11 +168,7 @@ unsigned long find_next_bit(const unsigned long *addr, unsigned long size, unsig
 unsigned long find_next_zero_bit(const unsigned long *addr, unsigned long size,
 				 unsigned long off);
 unsigned long find_last_bit(const unsigned long *addr, unsigned long size);
-#define find_first_bit(a, size)		find_next_bit(a, size, 0)
 #define find_first_zero_bit(a, size)	find_next_zero_bit(a, size, 0)
-#define for_each_set_bit(bit, addr, size) \
-	for ((bit) = find_next_bit(addr, size, 0); (bit) < (size); \
-	     (bit) = find_next_bit(addr, size, (bit) + 1))
 #define for_each_set_bit_from(bit, addr, size) \
 	for ((bit) = find_next_bit(addr, size, bit); (bit) < (size); \
 	     (bit) = find_next_bit(addr, size, (bit) + 1))
@@ -203,28 +178,10 @@ static inline void bitmap_zero(unsigned long *dst, unsigned int nbits)
 	memset(dst, 0, BITS_TO_LONGS(nbits) * sizeof(long));
 }
 
-static inline void bitmap_fill(unsigned long *dst, unsigned int nbits)
-{
-	memset(dst, 0xff, BITS_TO_LONGS(nbits) * sizeof(long));
-	if (nbits % BITS_PER_LONG)
-		dst[nbits / BITS_PER_LONG] = BIT(nbits % BITS_PER_LONG) - 1;
-}
-
 static inline void bitmap_set(unsigned long *map, unsigned int start, unsigned int n)
 {
 	while (n--)
 		__set_bit(start++, map);
-}
-
-static inline unsigned int bitmap_weight(const unsigned long *src, unsigned int nbits)
-{
-	unsigned int i, w = 0;
-
-	for (i = 0; i < nbits / BITS_PER_LONG; i++)
-		w += hweight_long(src[i]);
-	if (nbits % BITS_PER_LONG)
-		w += hweight_long(src[i] & (BIT(nbits % BITS_PER_LONG) - 1));
-	return w;
 }
 
 /* === Atomics === */
@@ -307,30 +264,10 @@ static inline void list_move(struct list_head *e, struct list_head *h)
 	list_add(e, h);
 }
 
-static inline void list_move_tail(struct list_head *e, struct list_head *h)
-{
-	list_del_init(e);
-	list_add_tail(e, h);
-}
-
 static inline bool list_empty(const struct list_head *h) { return READ_ONCE(h->next) == h; }
-
-static inline void list_splice_init(struct list_head *list, struct list_head *head)
-{
-	if (!list_empty(list)) {
-		struct list_head *first = list->next, *last = list->prev, *at = head->next;
-
-		first->prev = head;
-		head->next = first;
-		last->next = at;
-		at->prev = last;
-		INIT_LIST_HEAD(list);
-	}
-}
 
 #define list_entry(ptr, type, member)	container_of(ptr, type, member)
 #define list_first_entry(h, type, member)	list_entry((h)->next, type, member)
-#define list_last_entry(h, type, member)	list_entry((h)->prev, type, member)
 #define list_first_entry_or_null(h, type, member) \
 	(list_empty(h) ? NULL : list_first_entry(h, type, member))
 #define list_next_entry(pos, member) \
@@ -373,7 +310,6 @@ void rb_erase(struct rb_node *node, struct rb_root *root);
 struct rb_node *rb_first(const struct rb_root *root);
 struct rb_node *rb_last(const struct rb_root *root);
 struct rb_node *rb_next(const struct rb_node *node);
-struct rb_node *rb_prev(const struct rb_node *node);
 
 /* === CPUs and per-CPU variables === */
 
@@ -429,7 +365,6 @@ extern unsigned long gl_percpu_offset[GL_NR_CPUS];
 #define this_cpu_add(pcp, n) \
 	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED))
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
-#define this_cpu_read(pcp)	READ_ONCE(*this_cpu_ptr(&(pcp)))
 
 /* === Locks and "interrupts" === */
 
@@ -442,7 +377,6 @@ typedef struct { int locked; } spinlock_t;
 typedef struct { } local_lock_t;
 
 #define __SPIN_LOCK_UNLOCKED(name)	{ 0 }
-#define DEFINE_SPINLOCK(name)		spinlock_t name = { 0 }
 
 extern __thread int gl_irqs_off;	/* depth of "interrupts off" sections */
 
@@ -463,24 +397,14 @@ static __always_inline void spin_unlock(spinlock_t *l)
 #define local_lock_init(l)		((void)(l))
 #define spin_lock_irqsave(l, flags)	do { (flags) = 0; gl_irqs_off++; spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); gl_irqs_off--; } while (0)
-#define spin_lock_irq(l)		do { gl_irqs_off++; spin_lock(l); } while (0)
-#define spin_unlock_irq(l)		do { spin_unlock(l); gl_irqs_off--; } while (0)
 #define local_lock_irqsave(l, flags)	do { (flags) = 0; gl_irqs_off++; } while (0)
 #define local_unlock_irqrestore(l, flags) do { (void)(flags); gl_irqs_off--; } while (0)
-#define local_irq_save(flags)		do { (flags) = 0; gl_irqs_off++; } while (0)
-#define local_irq_restore(flags)	do { (void)(flags); gl_irqs_off--; } while (0)
-#define irqs_disabled()			(gl_irqs_off > 0)
 
 #define gl_assert(cond, what) \
 	do { if (unlikely(!(cond))) gl_assert_fail(what, __FILE__, __LINE__); } while (0)
 #define lockdep_assert_held(l) \
 	gl_assert(__atomic_load_n(&(l)->locked, __ATOMIC_RELAXED), "lock held: " #l)
 #define lockdep_assert_irqs_disabled()	gl_assert(gl_irqs_off > 0, "interrupts off")
-
-struct mutex { spinlock_t l; };
-#define DEFINE_MUTEX(name)		struct mutex name = { { 0 } }
-#define mutex_lock(m)			spin_lock(&(m)->l)
-#define mutex_unlock(m)			spin_unlock(&(m)->l)
 
 /* === Memory: GFP flags, metadata allocations, object hooks === */
 
@@ -494,7 +418,6 @@ struct mutex { spinlock_t l; };
 #define __GFP_DIRECT_RECLAIM	___GFP_DIRECT_RECLAIM
 #define GFP_KERNEL		(__GFP_DIRECT_RECLAIM)
 #define GFP_ATOMIC		(__GFP_HIGH)
-#define GFP_NOWAIT		0u
 
 static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & __GFP_DIRECT_RECLAIM; }
 
@@ -518,7 +441,6 @@ static inline void kfree(const void *p) { free((void *)p); }
 static inline void kmemleak_alloc(const void *p, size_t size, int min_count, gfp_t gfp) { }
 static inline void kmemleak_free(const void *p) { }
 static inline void kmemleak_no_scan(const void *p) { }
-static inline void kmemleak_ignore(const void *p) { }
 
 /* KASAN: none here (ASan sees goalloc's mmaps as one accessible block). */
 static inline void platform_kasan_alloc(void *p, size_t size, size_t room) { }
@@ -581,7 +503,6 @@ void gl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	__c;									\
 })
 #define WARN_ON_ONCE(cond)	WARN_ONCE(cond, "%s\n", #cond)
-#define WARN_ON(cond)		WARN_ONCE(cond, "%s\n", #cond)
 
 /* === Fault injection: should_fail()'s interval, probability and times === */
 
