@@ -38,6 +38,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "arenas %llu\n", st.arenas);
 	seq_printf(m, "spans_inuse %llu\n", st.spans_inuse);
 	seq_printf(m, "invalid_frees %llu\n", st.invalid_frees);
+	seq_printf(m, "debug_reports %llu\n", st.debug_reports);
+	seq_printf(m, "quarantined %llu\n", st.quarantined);
 	seq_printf(m, "meta_sys %llu\n", st.meta_sys);
 	return 0;
 }

@@ -10,6 +10,10 @@
 
 static struct shrinker *goalloc_shrinker;
 
+static bool debug;
+module_param(debug, bool, 0444);
+MODULE_PARM_DESC(debug, "red zones, poison, call sites and quarantine, like slub_debug (slow)");
+
 /* Kernel pages goalloc could give back now: entirely free chunks. */
 static unsigned long goalloc_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {
@@ -30,7 +34,7 @@ static int __init goalloc_init(void)
 	struct goalloc_stats st;
 	int ret;
 
-	ret = malloc_init();
+	ret = malloc_init(debug);
 	if (ret)
 		return ret;
 	goalloc_shrinker = goalloc_shrinker_create(goalloc_shrink_count, goalloc_shrink_scan);
@@ -44,8 +48,8 @@ static int __init goalloc_init(void)
 		malloc_exit(&st);
 		return ret;
 	}
-	pr_info("goalloc " GOALLOC_VERSION " loaded: %u size classes, objects up to %lu bytes\n",
-		NUM_SIZE_CLASSES - 1, GOALLOC_MAX_SIZE);
+	pr_info("goalloc " GOALLOC_VERSION " loaded: %u size classes, objects up to %lu bytes%s\n",
+		NUM_SIZE_CLASSES - 1, GOALLOC_MAX_SIZE, debug ? ", debug mode" : "");
 	return 0;
 }
 

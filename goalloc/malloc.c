@@ -15,6 +15,9 @@
  *   mcentral   per span class: the spans no CPU caches (mcentral.c)
  *   mcache     per CPU: one span per span class, the tiny block and a page
  *              cache (mcache.c, pagecache.c, tiny.c)
+ *   debug      debug mode (debug=1): red zones, poison, call sites and a
+ *              quarantine around every object, like slub_debug (debug.c);
+ *              off, it is one static key the fast paths never take
  *
  * A span class is a size class (Go's 67, sizeclasses.c) times scan/noscan.
  * Noscan objects are declared pointer-free by the caller: kmemleak does not
@@ -86,8 +89,8 @@ EXPORT_SYMBOL_IF_KUNIT(goalloc_expected_invalid_frees);
  * A new object of @size bytes at @p: @usable bytes to zero if asked, @room
  * bytes of slot for KASAN (0 for a tiny object: its block is marked whole).
  */
-static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usable,
-						size_t room, gfp_t gfp, bool noscan)
+static __always_inline void *object_init(void *p, size_t size, size_t usable, size_t room,
+					 gfp_t gfp, bool noscan)
 {
 	kmemleak_alloc(p, size, 1, gfp);
 	if (noscan)
@@ -100,6 +103,15 @@ static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usa
 	if (room)
 		platform_kasan_alloc(p, size, room);
 	return p;
+}
+
+/* As object_init(); in debug mode, malloc_debug() does it once it checked @p. */
+static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usable,
+						size_t room, gfp_t gfp, bool noscan)
+{
+	if (goalloc_debug_on())
+		return p;
+	return object_init(p, size, usable, room, gfp, noscan);
 }
 
 void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what)
@@ -173,11 +185,12 @@ static noinline void *malloc_tiny(size_t size, gfp_t gfp)
 	return goalloc_alloc_hook(p, size, size, 0, gfp, true);
 }
 
-static noinline void *malloc_large(size_t size, gfp_t gfp, int node)
+/* A large object of @size bytes in pages that hold @room bytes. */
+static noinline void *malloc_large(size_t size, size_t room, gfp_t gfp, int node)
 {
-	unsigned int npages = DIV_ROUND_UP(size, GO_PAGE_SIZE);
+	unsigned int npages = DIV_ROUND_UP(room, GO_PAGE_SIZE);
 	/* Power-of-two sizes are naturally aligned, as with kmalloc. */
-	unsigned int align = is_power_of_2(size) ? npages : 1;
+	unsigned int align = is_power_of_2(size) ? size >> GO_PAGE_SHIFT : 1;
 	struct mspan *s;
 
 	s = mheap_alloc(npages, align, node, gfp);
@@ -190,9 +203,39 @@ static noinline void *malloc_large(size_t size, gfp_t gfp, int node)
 	return goalloc_alloc_hook((void *)s->base, size, mspan_bytes(s), mspan_bytes(s), gfp, false);
 }
 
+/*
+ * Debug mode: an object with room for a red zone and a track after it
+ * (debug.c), checked before it is handed out.  Never tiny.
+ */
+static noinline void *malloc_debug(size_t size, gfp_t gfp, bool noscan, int node,
+				   unsigned long caller)
+{
+	size_t room = debug_obj_size(size);
+	struct mspan *s;
+	void *p;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(size > GOALLOC_MAX_SIZE))
+		return NULL;
+	do {
+		if (room <= MAX_SMALL_SIZE)
+			p = malloc_small(room, gfp, noscan, node);
+		else	/* no room for a track next to the largest objects */
+			p = malloc_large(size, min_t(size_t, room, GOALLOC_MAX_SIZE), gfp, node);
+		if (!p)
+			return NULL;
+		s = mheap_span_of((unsigned long)p);
+	} while (!debug_alloc((unsigned long)p, s, size, caller, gfp));
+	room = s->spc ? s->elemsize : mspan_bytes(s);
+	return object_init(p, size, size, room, gfp, noscan);
+}
+
 static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan, int node)
 {
 	might_alloc(gfp);
+	if (goalloc_debug_on())
+		return malloc_debug(size, gfp, noscan, node, _RET_IP_);
 	if (noscan && size - 1 < TINY_SIZE - 1)
 		return malloc_tiny(size, gfp);
 	if (likely(size - 1 < MAX_SMALL_SIZE))	/* 1 .. MAX_SMALL_SIZE */
@@ -201,7 +244,7 @@ static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan,
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > GOALLOC_MAX_SIZE))
 		return NULL;
-	return malloc_large(size, gfp, node);
+	return malloc_large(size, size, gfp, node);
 }
 
 /**
@@ -378,8 +421,11 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 	return s;
 }
 
-/* Not in a span this CPU caches under the free hint of its page. */
-static noinline void free_slow(const void *p)
+/*
+ * Not in a span this CPU caches under the free hint of its page, or there
+ * is a hook to run.  @check: debug mode checks the object first.
+ */
+static noinline void free_slow(const void *p, bool check)
 {
 	unsigned long addr = (unsigned long)p;
 	unsigned int idx = 0;
@@ -388,6 +434,9 @@ static noinline void free_slow(const void *p)
 	s = object_span(addr, &idx);
 	if (unlikely(!s))
 		return;
+	if (goalloc_debug_on() && check && (s->spc ? !s->tiny : addr == s->base) &&
+	    !debug_free(addr, s))
+		return;		/* corrupted: quarantined, not freed */
 	if (unlikely(!s->spc))
 		free_large(s, addr);
 	else if (s->tiny)
@@ -434,9 +483,15 @@ void goalloc_free(const void *p)
 		return;
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	free_slow(p);
+	free_slow(p, true);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
+
+/* Free a quarantined object at unload, without the debug checks. */
+void goalloc_free_unchecked(const void *p)
+{
+	free_slow(p, false);
+}
 
 /**
  * goalloc_usable_size() - bytes usable in an object.
@@ -467,6 +522,8 @@ size_t goalloc_usable_size(const void *p)
 		n = addr == s->base ? mspan_bytes(s) : 0;
 	else if (mspan_obj_start(s, addr, &idx))
 		n = s->elemsize;
+	if (n && goalloc_debug_on())
+		return debug_size(addr, s);	/* the red zone starts after it */
 	if (n)
 		platform_kasan_alloc((void *)p, n, n);
 	return n;
@@ -504,7 +561,8 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 		return NULL;
 	}
 	s = mheap_span_of((unsigned long)p);
-	if (new_size <= old_size) {
+	/* in debug mode the red zone starts right after the old size */
+	if (new_size <= old_size && (!goalloc_debug_on() || new_size == old_size)) {
 		if (!s->tiny)	/* the new end, for KASAN */
 			platform_kasan_alloc((void *)p, new_size, old_size);
 		return (void *)p;
@@ -512,7 +570,7 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 	n = goalloc_malloc(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
 	if (!n)
 		return NULL;
-	memcpy(n, p, old_size);
+	memcpy(n, p, min(old_size, new_size));	/* debug mode moves to shrink */
 	goalloc_free(p);
 	return n;
 }
@@ -540,7 +598,7 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 	struct mcache *c;
 	struct mspan *s;
 
-	if (!size || size > MAX_SMALL_SIZE) {
+	if (!size || size > MAX_SMALL_SIZE || goalloc_debug_on()) {
 		for (; i < nr; i++) {
 			p[i] = goalloc_alloc(size, flags);
 			if (!p[i])
@@ -602,6 +660,11 @@ void goalloc_free_bulk(size_t nr, void **p)
 	struct mspan *s;
 	size_t i = 0, j;
 
+	if (goalloc_debug_on()) {	/* every object checked on its own */
+		for (; i < nr; i++)
+			goalloc_free(p[i]);
+		return;
+	}
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
 	while (i < nr) {
@@ -651,9 +714,11 @@ EXPORT_SYMBOL_GPL(goalloc_flush);
 
 /* === Bringing the levels up and down (Go's mallocinit) === */
 
-/* Ready every level.  Returns 0 or an errno. */
-int malloc_init(void)
+/* Ready every level, in debug mode if @debug.  Returns 0 or an errno. */
+int malloc_init(bool debug)
 {
+	if (debug)
+		debug_enable();
 	sizeclasses_init();
 	mheap_init();
 	mcentral_init();
@@ -667,6 +732,7 @@ int malloc_init(void)
  */
 void malloc_exit(struct goalloc_stats *st)
 {
+	debug_drain_quarantine();
 	mcache_exit();
 	mcentral_release_empty(0);
 	mheap_exit();
@@ -674,4 +740,5 @@ void malloc_exit(struct goalloc_stats *st)
 	WARN_ONCE(st->heap_objects, "goalloc: %llu objects (%llu bytes) still live at unload\n",
 		  st->heap_objects, st->heap_alloc);
 	fixalloc_exit();
+	debug_disable();
 }

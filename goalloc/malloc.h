@@ -356,6 +356,7 @@ enum goalloc_cpu_stat {
 	GS_INVALID_FREE,	/* bad frees caught and ignored */
 	GS_PCACHE_HIT,		/* span refills served by the page cache */
 	GS_PCACHE_MISS,		/* span refills the page cache could not serve */
+	GS_DEBUG_REPORT,	/* corrupted objects reported (debug mode) */
 	GS_NR_CPU_STATS,
 };
 
@@ -423,18 +424,48 @@ void tiny_retire(struct mcache *c);
 void tiny_free(struct mspan *s, unsigned long addr);
 size_t tiny_usable_size(struct mspan *s, unsigned long addr);
 
+/* === Debug mode (debug.c): red zones, poison, call sites, quarantine === */
+
+DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
+
+/* Whether goalloc runs in debug mode (module parameter debug=1). */
+static __always_inline bool goalloc_debug_on(void)
+{
+	return static_branch_unlikely(&goalloc_debug_key);
+}
+
+#define DEBUG_REDZONE		8	/* red zone bytes at least */
+#define DEBUG_TRACK_SIZE	32	/* struct debug_track, at the end of the slot */
+
+/* Bytes a debug-mode object of @size takes: rounded, red zone, track. */
+static inline size_t debug_obj_size(size_t size)
+{
+	return round_up(size, 8) + DEBUG_REDZONE + DEBUG_TRACK_SIZE;
+}
+
+void debug_enable(void);
+void debug_disable(void);
+void debug_init_span(struct mspan *s);
+bool debug_alloc(unsigned long addr, const struct mspan *s, size_t size, unsigned long caller,
+		 gfp_t gfp);
+bool debug_free(unsigned long addr, const struct mspan *s);
+size_t debug_size(unsigned long addr, const struct mspan *s);
+unsigned long debug_quarantined(void);
+void debug_drain_quarantine(void);
+
 /* === Frees, hooks and the invalid-free report (malloc.c) === */
 
 void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size);
 void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long addr,
 			       unsigned int idx, size_t hook_size);
 void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what);
+void goalloc_free_unchecked(const void *p);
 
 /* Whether goalloc_free_hook() has anything to do (else the fast path may skip it). */
 static __always_inline bool goalloc_free_hook_active(void)
 {
 	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || IS_ENABLED(CONFIG_KASAN_GENERIC) ||
-	       want_init_on_free();
+	       want_init_on_free() || goalloc_debug_on();
 }
 
 /*
@@ -445,7 +476,8 @@ static __always_inline bool goalloc_free_hook_active(void)
 static __always_inline void goalloc_free_hook(void *p, size_t size, size_t room)
 {
 	kmemleak_free(p);
-	if (want_init_on_free()) {
+	/* in debug mode, debug_free() poisoned the whole object already */
+	if (want_init_on_free() && !goalloc_debug_on()) {
 		if (room)
 			platform_kasan_alloc(p, room, room);
 		memset(p, 0, size);
@@ -456,7 +488,7 @@ static __always_inline void goalloc_free_hook(void *p, size_t size, size_t room)
 
 extern atomic_t goalloc_expected_invalid_frees;
 
-int malloc_init(void);
+int malloc_init(bool debug);
 void malloc_exit(struct goalloc_stats *st);
 
 #endif /* GOALLOC_MALLOC_H */

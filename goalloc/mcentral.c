@@ -183,6 +183,8 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 
 	mspan_init_small(s, tiny ? make_spc(TINY_SIZE_CLASS, true) : slot, tiny);
 	platform_kasan_free((void *)s->base, mspan_bytes(s));	/* every slot free */
+	if (goalloc_debug_on() && !tiny)
+		debug_init_span(s);
 	if (tiny) {
 		s->tinymask = kcalloc(s->nelems, sizeof(atomic_t), gfp & ~__GFP_ZERO);
 		if (!s->tinymask) {

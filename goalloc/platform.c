@@ -6,7 +6,41 @@
 #include <linux/cpuhotplug.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
 #include "malloc.h"
+
+/* === Stacks (debug mode) === */
+
+#define STACK_DEPTH	16
+
+static bool stack_depot_ready;
+
+void platform_stack_init(void)
+{
+	if (IS_ENABLED(CONFIG_STACKDEPOT) && IS_ENABLED(CONFIG_STACKTRACE))
+		stack_depot_ready = !stack_depot_init();
+}
+
+u32 platform_stack_save(void)
+{
+	unsigned long entries[STACK_DEPTH];
+	unsigned int n;
+
+	if (!IS_ENABLED(CONFIG_STACKDEPOT) || !IS_ENABLED(CONFIG_STACKTRACE) ||
+	    !stack_depot_ready)
+		return 0;
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 2);	/* from the caller's caller */
+	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+void platform_stack_print(u32 handle)
+{
+	if (IS_ENABLED(CONFIG_STACKDEPOT) && handle)
+		stack_depot_print(handle);
+}
+
+/* === CPUs === */
 
 static void (*each_cpu_fn)(void);		/* each_cpu_mutex */
 static DEFINE_PER_CPU(struct work_struct, each_cpu_works);

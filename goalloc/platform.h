@@ -34,6 +34,8 @@
 #include <linux/kmemleak.h>
 #include <linux/string.h>
 #include <linux/export.h>
+#include <linux/jump_label.h>
+#include <linux/printk.h>
 #include <kunit/visibility.h>
 
 /* === Pages === */
@@ -124,6 +126,27 @@ static inline void platform_kasan_free(void *p, size_t room)
 static inline void platform_kasan_alloc(void *p, size_t size, size_t room) { }
 static inline void platform_kasan_free(void *p, size_t room) { }
 #endif
+
+/*
+ * === Debug mode's own bytes ===
+ *
+ * Red zones, poison and tracks (debug.c) are red zones or freed memory to
+ * KASAN: debug mode reads and writes them with the uninstrumented string
+ * functions.  Call sites are kept in the stack depot.
+ */
+static inline void platform_debug_fill(void *p, int c, size_t n)
+{
+	__memset(p, c, n);
+}
+
+static inline void platform_debug_copy(void *dst, const void *src, size_t n)
+{
+	__memcpy(dst, src, n);
+}
+
+void platform_stack_init(void);
+u32 platform_stack_save(void);		/* this stack's handle, or 0 */
+void platform_stack_print(u32 handle);
 
 /* === CPUs === */
 

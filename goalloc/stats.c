@@ -23,6 +23,7 @@ const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {
 	[GS_INVALID_FREE]	= "invalid_free",
 	[GS_PCACHE_HIT]		= "pcache_hit",
 	[GS_PCACHE_MISS]	= "pcache_miss",
+	[GS_DEBUG_REPORT]	= "debug_report",
 };
 static_assert(ARRAY_SIZE(goalloc_cpu_stat_names) == GS_NR_CPU_STATS);
 
@@ -112,6 +113,8 @@ void goalloc_get_stats(struct goalloc_stats *st)
 	st->heap_objects = st->mallocs - st->frees;
 	st->heap_alloc = class_bytes + large_pages * GO_PAGE_SIZE;
 	st->invalid_frees = sum_stat(GS_INVALID_FREE);
+	st->debug_reports = sum_stat(GS_DEBUG_REPORT);
+	st->quarantined = debug_quarantined();
 
 	spin_lock_irqsave(&mheap.lock, flags);
 	st->heap_sys = (u64)mheap.sys_pages * GO_PAGE_SIZE;

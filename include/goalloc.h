@@ -37,6 +37,8 @@
  * @spans_inuse: spans in use.
  * @invalid_frees: invalid, double or foreign frees caught and ignored.
  * @meta_sys: bytes of span descriptors (fixalloc).
+ * @debug_reports: corrupted objects reported (debug mode).
+ * @quarantined: objects held in quarantine, never reused (debug mode).
  */
 struct goalloc_stats {
 	u64 heap_alloc;
@@ -53,6 +55,8 @@ struct goalloc_stats {
 	u64 spans_inuse;
 	u64 invalid_frees;
 	u64 meta_sys;
+	u64 debug_reports;
+	u64 quarantined;
 };
 
 /**

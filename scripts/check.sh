@@ -7,14 +7,17 @@
 #   style     checkpatch (--no-tree -f) on every C file and header; sparse
 #   user      the core built in user space (tools/testing/goalloc): the
 #             portable KUnit suites under ASan+UBSan (as booted by default,
-#             and with init_on_alloc and init_on_free), a threaded soak under
-#             ASan and under TSan, a bounded libFuzzer run (60 s)
-#   stock     on each stock kernel: load, smoke test through /dev/goalloc, unload;
-#             on 6.12 in 256 MiB: memory pressure makes the shrinker give back
+#             with init_on_alloc and init_on_free, and debug mode's suite), a
+#             threaded soak under ASan, TSan and in debug mode, a bounded
+#             libFuzzer run (60 s)
+#   stock     on each stock kernel: load, smoke test through /dev/goalloc (also
+#             with debug=1), unload; on 6.12 in 256 MiB: memory pressure makes
+#             the shrinker give back, and the OOM killer
 #   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 vCPUs and
 #             init_on_alloc=0, with 4 vCPUs and init_on_alloc=1 init_on_free=1:
-#             the KUnit suites, the KASAN suite (bad accesses KASAN must report),
-#             goalloc.ko + goalloc_test.ko, rmmod, kmemleak scan finds nothing
+#             the KUnit suites, debug mode's suite (debug=1), the KASAN suite
+#             (bad accesses KASAN must report), rmmod, kmemleak scan finds
+#             nothing; then CPU hotplug under load with 4 vCPUs
 # --only STEP runs one step.  Ends with "N passed, N failed": every KUnit
 # case of every run counts, and every other check counts once.
 set -euo pipefail
@@ -26,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--stress-ops) stress_ops=$2; shift 2 ;;
 	--fuzz-seconds) fuzz_seconds=$2; shift 2 ;;
-	-h | --help) sed -n 3,15p "$0"; exit 0 ;;
+	-h | --help) sed -n 3,19p "$0"; exit 0 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -93,23 +96,33 @@ if want user; then
 		"$u/fuzz" >"$out/user.build.log" 2>&1 ||
 		{ tail -n 20 "$out/user.build.log"; fail "user-space build of the core"; }
 	if [ -x "$u/kunit-asan" ]; then
-		for init in 0 1; do
-			GL_INIT_ON_ALLOC=$init GL_INIT_ON_FREE=$init "$u/kunit-asan" >"$u/kunit$init.log" 2>&1 || true
-			grep -E '^not ok|FAILED|ERROR' "$u/kunit$init.log" | head -n 20 || true
-			p=$(sed -n 's/^# user-space kunit: \([0-9]*\) passed.*/\1/p' "$u/kunit$init.log")
-			f=$(sed -n 's/^# user-space kunit: [0-9]* passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 + \2/p' "$u/kunit$init.log")
+		# init_on_alloc=init_on_free=0, then 1, then debug mode's own suite
+		for run in init0 init1 debug; do
+			init=${run#init}
+			[ $run = debug ] && init=0
+			GL_INIT_ON_ALLOC=$init GL_INIT_ON_FREE=$init GL_DEBUG=$([ $run = debug ] && echo 1 || echo 0) \
+				"$u/kunit-asan" >"$u/kunit-$run.log" 2>&1 || true
+			grep -E '^not ok|FAILED|ERROR' "$u/kunit-$run.log" | head -n 20 || true
+			p=$(sed -n 's/^# user-space kunit: \([0-9]*\) passed.*/\1/p' "$u/kunit-$run.log")
+			f=$(sed -n 's/^# user-space kunit: [0-9]* passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 + \2/p' "$u/kunit-$run.log")
 			f=$(( ${f:-0} ))
 			what="user-space KUnit suites under ASan+UBSan, init_on_alloc=init_on_free=$init"
+			[ $run = debug ] && what="user-space goalloc-debug suite under ASan+UBSan, debug=1"
 			[ "${p:-0}" -gt 0 ] && pass "$what: $p cases passed" "$p"
 			[ "$f" -gt 0 ] && fail "$what: $f cases failed or skipped" "$f"
-			[ -z "$p" ] && { tail -n 20 "$u/kunit$init.log"; fail "$what: no results (crash?)"; }
+			[ -z "$p" ] && { tail -n 20 "$u/kunit-$run.log"; fail "$what: no results (crash?)"; }
 		done
-		for san in asan tsan; do
-			if TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$u/threads-$san" >"$u/threads-$san.log" 2>&1; then
-				pass "threaded soak under ${san^^}: $(tail -n 1 "$u/threads-$san.log" | sed 's/^# threads: //')"
+		# the soak, and again in debug mode, which must find nothing wrong
+		for san in asan tsan asan-debug; do
+			bin=$u/threads-${san%-debug}
+			mode=""
+			[ $san = asan-debug ] && mode=", debug=1"
+			if GL_DEBUG=$([ $san = asan-debug ] && echo 1 || echo 0) \
+				TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$bin" >"$u/threads-$san.log" 2>&1; then
+				pass "threaded soak under $(echo "${san%-debug}" | tr a-z A-Z)$mode: $(tail -n 1 "$u/threads-$san.log" | sed 's/^# threads: //')"
 			else
-				grep -E 'not ok|ERROR|WARNING: ThreadSanitizer|SUMMARY' "$u/threads-$san.log" | head -n 20 || true
-				fail "threaded soak under ${san^^}"
+				grep -E 'not ok|ERROR|WARNING: ThreadSanitizer|SUMMARY|BUG' "$u/threads-$san.log" | head -n 20 || true
+				fail "threaded soak under $san"
 			fi
 		done
 		mkdir -p "$u/corpus"
@@ -171,10 +184,11 @@ if want kunit; then
 				--script scripts/vm/kunit.sh --smp "$smp" --mem 2048 --timeout 1800 \
 				--append "numa=fake=2 $init kasan_multi_shot goalloc_stress_ops=$stress_ops" \
 				--log "$log" "$out/debug/goalloc.ko" "$out/debug/goalloc_test.ko" \
-				"$out/debug/goalloc_kasan_test.ko" tools/goalloc_test >/dev/null || vm_rc=$?
+				"$out/debug/goalloc_debug_test.ko" "$out/debug/goalloc_kasan_test.ko" \
+				tools/goalloc_test >/dev/null || vm_rc=$?
 			# KTAP of the module: what the console shows after the VM's init
-			# starts, up to the KASAN suite (counted on its own below)
-			summary=$(sed -n '/^goalloc-vm:/,/^goalloc-vm: KASAN suite/p' "$log" |
+			# starts, up to debug mode (its suite and KASAN's counted below)
+			summary=$(sed -n '/^goalloc-vm:/,/^goalloc-vm: debug mode/p' "$log" |
 				  python3 "$kunit_py" parse 2>&1 |
 				  tee "$out/debug-smp$smp.kunit" |
 				  grep -E 'Ran [0-9]+ tests' | tail -n 1 || true)
@@ -188,14 +202,20 @@ if want kunit; then
 			[ "$f" -gt 0 ] && fail "KUnit, $smp vCPUs: $f cases failed or crashed" "$f"
 			[ "$s" -gt 0 ] && fail "KUnit, $smp vCPUs: $s cases skipped (counted as failed)" "$s"
 			[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && fail "KUnit, $smp vCPUs: no results"
-			# goalloc-kasan: each case expects KASAN reports (a module of its own)
-			k=$(grep -aoE '# goalloc-kasan: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+' "$log" | tail -n 1)
-			kp=$(echo "$k" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
-			kf=$(echo "$k" | sed -n 's/.*fail:\([0-9]*\) skip:\([0-9]*\)/\1 + \2/p')
-			kf=$(( ${kf:-0} ))
-			[ "${kp:-0}" -gt 0 ] && pass "KASAN suite, $smp vCPUs: $kp cases saw the reports they expected" "$kp"
-			[ "$kf" -gt 0 ] && fail "KASAN suite, $smp vCPUs: $kf cases failed or skipped" "$kf"
-			[ -z "$k" ] && fail "KASAN suite, $smp vCPUs: no results"
+			# goalloc-debug (against goalloc.ko debug=1) and goalloc-kasan
+			# (expecting KASAN reports): modules of their own, counted apart
+			for suite in debug kasan; do
+				k=$(grep -aoE "# goalloc-$suite: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+" "$log" | tail -n 1)
+				kp=$(echo "$k" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
+				kf=$(echo "$k" | sed -n 's/.*fail:\([0-9]*\) skip:\([0-9]*\)/\1 + \2/p')
+				kf=$(( ${kf:-0} ))
+				what="goalloc-$suite suite, $smp vCPUs"
+				[ $suite = debug ] && what="$what (debug=1): $kp cases caught the corruptions they made"
+				[ $suite = kasan ] && what="$what: $kp cases saw the KASAN reports they expected"
+				[ "${kp:-0}" -gt 0 ] && pass "$what" "$kp"
+				[ "$kf" -gt 0 ] && fail "goalloc-$suite suite, $smp vCPUs: $kf cases failed or skipped" "$kf"
+				[ -z "$k" ] && fail "goalloc-$suite suite, $smp vCPUs: no results"
+			done
 			if [ $vm_rc -eq 0 ]; then
 				pass "debug kernel, $smp vCPUs: no splat, clean rmmod, kmemleak finds nothing"
 			else
@@ -203,6 +223,16 @@ if want kunit; then
 				fail "debug kernel, $smp vCPUs: splat, leak or failed unload (vm-run status $vm_rc)"
 			fi
 		done
+		# CPU hotplug under load (scripts/hotplug-load.sh on its own)
+		log=$out/hotplug-load.console
+		if scripts/vm-run.sh --kernel "$debug_kdir/arch/x86/boot/bzImage" \
+			--script scripts/vm/hotplug-load.sh --smp 4 --mem 2048 --timeout 900 \
+			--log "$log" "$out/debug/goalloc.ko" tools/goalloc tools/goalloc_test >/dev/null; then
+			pass "debug kernel, 4 vCPUs, CPU hotplug under load: $(grep -aoE '[0-9]+ hotplug cycles; live objects [0-9]+' "$log" | tail -n 1), clean unload"
+		else
+			grep -aE 'goalloc:|BUG|WARNING|KASAN|Call Trace' "$log" | head -n 30 || true
+			fail "debug kernel, 4 vCPUs: CPU hotplug under load"
+		fi
 	else
 		fail "goalloc_test.ko was not built for the debug kernel"
 	fi

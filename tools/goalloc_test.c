@@ -325,7 +325,8 @@ static void *thread_fn(void *arg)
 	uint64_t h[32] = { 0 }, usable;
 
 	for (i = 0; i < 3000; i++) {
-		unsigned int k = rand_r(&seed) % 32, n = rand_r(&seed) % 512 + 1;
+		/* at least 8 bytes: each object holds its own handle */
+		unsigned int k = rand_r(&seed) % 32, n = rand_r(&seed) % 505 + 8;
 
 		if (h[k]) {
 			if (g_rw(shared_fd, 0, h[k], 0, 8, back) ||
@@ -339,7 +340,7 @@ static void *thread_fn(void *arg)
 			h[k] = 0;
 			continue;
 		}
-		memcpy(buf, &h[k], 8);	/* each object holds its own handle */
+		memcpy(buf, &h[k], 8);
 		if (g_rw(shared_fd, 1, h[k], 0, 8, buf))
 			__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
 	}

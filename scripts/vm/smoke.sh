@@ -1,5 +1,6 @@
 # Runs inside the VM (scripts/vm-run.sh): load goalloc, run the user-space
-# tests of /dev/goalloc and the command-line tool, unload cleanly.
+# tests of /dev/goalloc and the command-line tool, unload cleanly; the
+# same in debug mode.
 insmod ./goalloc.ko
 # a module built only against include/goalloc.h and goalloc's Module.symvers
 insmod ./goalloc_client.ko
@@ -9,6 +10,14 @@ rmmod goalloc_client
 ./goalloc stats
 ./goalloc classes --json >/dev/null
 ./goalloc bench -n 2000 64 4096 65536
+rmmod goalloc
+# debug mode: the same tests with every object checked find nothing
+insmod ./goalloc.ko debug=1
+./goalloc_test -f 3
+./goalloc alloc 100 1000
+reports=$(awk '$1 == "debug_reports" { print $2 }' /sys/kernel/debug/goalloc/stats)
+echo "goalloc: debug mode: $reports corruption reports"
+test "$reports" -eq 0
 rmmod goalloc
 test ! -e /dev/goalloc
 test ! -e /sys/kernel/debug/goalloc

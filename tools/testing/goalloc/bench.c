@@ -295,7 +295,7 @@ int main(int argc, char **argv)
 	}
 	if (backend == B_GOALLOC) {
 		gl_set_cpu(0);
-		if (malloc_init())
+		if (malloc_init(false))
 			return 1;
 	}
 	rss0 = rss_bytes("VmRSS:");

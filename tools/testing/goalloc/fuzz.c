@@ -350,7 +350,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	unsigned int i;
 
 	gl_set_cpu(0);
-	CHECK(malloc_init() == 0);
+	CHECK(malloc_init(false) == 0);
 	atomic_set(&goalloc_expected_invalid_frees, 1);	/* logged, not WARNed */
 	goalloc_get_stats(&base);
 	nlive = 0;

@@ -3,7 +3,8 @@
  * Runs goalloc's portable KUnit suites (the kunit/ sources, unchanged) against
  * the user-space build of the core, and prints KTAP and a closing count.
  * GL_INIT_ON_ALLOC=1 and GL_INIT_ON_FREE=1 stand for the kernel's boot
- * options of the same names.
+ * options of the same names, GL_DEBUG=1 for goalloc's debug=1 (then only
+ * the goalloc-debug suites run).
  *   ./kunit [suite-name-prefix]
  */
 #include <fnmatch.h>
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 {
 	unsigned int passed = 0, failed = 0, skipped = 0, n = 0;
 	struct goalloc_stats st;
+	bool debug;
 	size_t i;
 
 	if (getenv("GL_VERBOSE"))
@@ -79,8 +81,10 @@ int main(int argc, char **argv)
 	/* the kernel's boot options init_on_alloc=1 and init_on_free=1 */
 	gl_init_on_alloc = getenv("GL_INIT_ON_ALLOC") && atoi(getenv("GL_INIT_ON_ALLOC"));
 	gl_init_on_free = getenv("GL_INIT_ON_FREE") && atoi(getenv("GL_INIT_ON_FREE"));
+	/* goalloc's debug=1: then only the suites for debug mode run, else only the others */
+	debug = getenv("GL_DEBUG") && atoi(getenv("GL_DEBUG"));
 	gl_set_cpu(0);
-	if (malloc_init()) {
+	if (malloc_init(debug)) {
 		fprintf(stderr, "malloc_init failed\n");
 		return 1;
 	}
@@ -90,6 +94,8 @@ int main(int argc, char **argv)
 		struct kunit_case *c;
 
 		if (argc > 1 && fnmatch(argv[1], suite->name, 0))
+			continue;
+		if (debug != !fnmatch("goalloc-debug*", suite->name, 0))
 			continue;
 		printf("# Subtest: %s\n", suite->name);
 		for (c = suite->test_cases; c->run_case; c++) {

@@ -97,6 +97,8 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define min_t(t, a, b)		min((t)(a), (t)(b))
+#define round_up(x, y)		((((x) - 1) | ((__typeof__(x))(y) - 1)) + 1)
+#define round_down(x, y)	((x) & ~((__typeof__(x))(y) - 1))
 #define max_t(t, a, b)		max((t)(a), (t)(b))
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define ALIGN(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
@@ -394,6 +396,7 @@ static __always_inline void spin_unlock(spinlock_t *l)
 }
 
 #define spin_lock_init(l)		((l)->locked = 0)
+#define DEFINE_SPINLOCK(name)		spinlock_t name = { 0 }
 #define local_lock_init(l)		((void)(l))
 #define spin_lock_irqsave(l, flags)	do { (flags) = 0; gl_irqs_off++; spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); gl_irqs_off--; } while (0)
@@ -441,12 +444,30 @@ static inline void kfree(const void *p) { free((void *)p); }
 static inline void kmemleak_alloc(const void *p, size_t size, int min_count, gfp_t gfp) { }
 static inline void kmemleak_free(const void *p) { }
 static inline void kmemleak_no_scan(const void *p) { }
+static inline void kmemleak_not_leak(const void *p) { }
 
 /* KASAN: none here (ASan sees goalloc's mmaps as one accessible block). */
 static inline void platform_kasan_alloc(void *p, size_t size, size_t room) { }
 static inline void platform_kasan_free(void *p, size_t room) { }
 static inline void kasan_disable_current(void) { }
 static inline void kasan_enable_current(void) { }
+
+/* Debug mode's red zones and tracks: plain memory here; no stack depot. */
+#define platform_debug_fill(p, c, n)	memset(p, c, n)
+#define platform_debug_copy(d, s, n)	memcpy(d, s, n)
+static inline void platform_stack_init(void) { }
+static inline u32 platform_stack_save(void) { return 0; }
+static inline void platform_stack_print(u32 handle) { }
+static inline void dump_stack(void) { }
+#define _RET_IP_		((unsigned long)__builtin_return_address(0))
+
+/* Static keys: a flag (set only while no other thread runs). */
+struct static_key_false { bool enabled; };
+#define DEFINE_STATIC_KEY_FALSE(name)	struct static_key_false name = { false }
+#define DECLARE_STATIC_KEY_FALSE(name)	extern struct static_key_false name
+#define static_branch_unlikely(key)	__builtin_expect(READ_ONCE((key)->enabled), 0)
+#define static_branch_enable(key)	WRITE_ONCE((key)->enabled, true)
+#define static_branch_disable(key)	WRITE_ONCE((key)->enabled, false)
 
 /* init_on_alloc / init_on_free: boot options in the kernel, flags here. */
 extern bool gl_init_on_alloc, gl_init_on_free;

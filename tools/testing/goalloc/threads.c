@@ -208,7 +208,8 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		ops_per_thread = strtoul(argv[1], NULL, 0);
 	gl_set_cpu(num_possible_cpus() - 1);
-	if (malloc_init())
+	/* GL_DEBUG=1: in debug mode, which must find nothing wrong */
+	if (malloc_init(getenv("GL_DEBUG") && atoi(getenv("GL_DEBUG"))))
 		return 1;
 	gl_set_cpu(-1);			/* off every CPU while others run */
 	for (i = 0; i < WORKERS; i++)
@@ -232,6 +233,7 @@ int main(int argc, char **argv)
 	CHECK(st.heap_objects == 0);
 	CHECK(st.mallocs == st.frees);
 	CHECK(st.invalid_frees == 0);
+	CHECK(st.debug_reports == 0);
 	CHECK(atomic_read(&gl_warnings) == 0);
 	CHECK(atomic_read(&hotplug_cycles) > 0);
 	malloc_exit(&st);
