@@ -12,6 +12,8 @@
  */
 #include <kunit/test.h>
 #include <linux/module.h>
+#include <linux/hrtimer.h>
+#include <linux/delay.h>
 #include "goalloc_test.h"
 
 /* Debug mode is on: the usable size is exactly the requested size. */
@@ -217,12 +219,62 @@ static void double_free_is_not_a_corruption(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.quarantined, before.quarantined);
 }
 
+#ifdef CONFIG_HIGH_RES_TIMERS		/* the kernel's: user space has no hard irqs */
+struct irq_corruption {
+	struct hrtimer timer;
+	void *p;		/* the object corrupted and freed in the irq */
+	bool done;
+};
+
+static enum hrtimer_restart corrupt_and_free_in_irq(struct hrtimer *t)
+{
+	struct irq_corruption *x = container_of(t, struct irq_corruption, timer);
+	void *q = goalloc_alloc(100, GFP_ATOMIC);
+
+	x->p = goalloc_alloc(100, GFP_ATOMIC);
+	if (x->p) {
+		platform_debug_fill(x->p + 100, 0x41, 1);
+		goalloc_free(x->p);
+	}
+	goalloc_free(q);
+	WRITE_ONCE(x->done, true);
+	return HRTIMER_NORESTART;
+}
+
+/* Checks, a report and the quarantine in hard-irq context, under lockdep. */
+static void report_from_hard_irq(struct kunit *test)
+{
+	struct irq_corruption *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	struct goalloc_stats before = stats_now(), after;
+	unsigned int ms;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	hrtimer_init(&x->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	x->timer.function = corrupt_and_free_in_irq;
+	expect_report_begin();
+	hrtimer_start(&x->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	for (ms = 0; ms < 10000 && !READ_ONCE(x->done); ms += 20)
+		msleep(20);
+	hrtimer_cancel(&x->timer);
+	expect_report_end();
+	after = stats_now();
+	KUNIT_ASSERT_TRUE(test, READ_ONCE(x->done));
+	KUNIT_ASSERT_NOT_NULL(test, x->p);
+	KUNIT_EXPECT_EQ(test, after.debug_reports, before.debug_reports + 1);
+	KUNIT_EXPECT_EQ(test, after.quarantined, before.quarantined + 1);
+	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects + 1);
+}
+#endif
+
 static struct kunit_case debug_cases[] = {
 	KUNIT_CASE_PARAM(red_zone_overrun_reported_and_quarantined, debug_size_gen_params),
 	KUNIT_CASE_PARAM(track_overrun_reported, debug_size_gen_params),
 	KUNIT_CASE_PARAM(write_after_free_reported, small_size_gen_params),
 	KUNIT_CASE_PARAM(clean_use_reports_nothing, debug_size_gen_params),
 	KUNIT_CASE(double_free_is_not_a_corruption),
+#ifdef CONFIG_HIGH_RES_TIMERS
+	KUNIT_CASE(report_from_hard_irq),
+#endif
 	{}
 };
 

@@ -125,10 +125,12 @@ static void injected_grow_failures_fail_cleanly(struct kunit *test)
 {
 	struct goalloc_stats before, after;
 	void *bulk[4], *p, *q;
+	unsigned long grow_failures;
 
 	goalloc_flush();
 	before = stats_now();
 	KUNIT_ASSERT_EQ(test, before.heap_sys, 0ULL);	/* so every call must grow */
+	grow_failures = mheap.grow_failures;
 	inject_grow_failures(1);
 	KUNIT_EXPECT_NULL(test, goalloc_alloc(64, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, goalloc_alloc_noscan(3, GFP_ATOMIC));
@@ -137,6 +139,7 @@ static void injected_grow_failures_fail_cleanly(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, goalloc_realloc(NULL, 500, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, goalloc_alloc_bulk(128, GFP_KERNEL, ARRAY_SIZE(bulk), bulk), 0);
 	inject_grow_failures(0);
+	kunit_info(test, "%lu heap growths failed on purpose\n", mheap.grow_failures - grow_failures);
 	after = stats_now();
 	KUNIT_EXPECT_EQ(test, after.mallocs, before.mallocs);
 	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects);
@@ -159,11 +162,13 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 {
 	unsigned int n = 600, i, failed = 0;
 	void **p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	unsigned long grow_failures;
 	u64 live = stats_now().heap_objects;
 	size_t bad = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_flush();
+	grow_failures = mheap.grow_failures;
 	inject_grow_failures(2);
 	for (i = 0; i < n; i++) {
 		size_t size = i % 7 ? 16 << (i % 11) : 40000 + i * 100;
@@ -176,6 +181,8 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 		fill_pattern(p[i], size, i);
 	}
 	inject_grow_failures(0);
+	kunit_info(test, "%lu heap growths failed on purpose, %u of %u allocations with them\n",
+		   mheap.grow_failures - grow_failures, failed, n);
 	KUNIT_EXPECT_GT(test, failed, 0U);
 	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live + n - failed);
 	for (i = 0; i < n; i++) {
