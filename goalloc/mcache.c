@@ -148,7 +148,6 @@ static int __mcache_flush(struct mcache *c)
 	return pcache_flush(&c->pcache);
 }
 
-
 /*
  * Flush the cache of @cpu (this CPU, or one that is offline) with this
  * CPU's mcache lock held.  The page cache needs span descriptors, reserved

@@ -5,8 +5,9 @@
  * One mcentral per span class, plus one for the spans that hold tiny
  * blocks.  Each keeps the spans no CPU caches on three lists: partial (some
  * free slots), full (none) and empty (all free: a small reserve so a class
- * that breathes in and out does not go to the heap every time).  Every
- * critical section is O(1): no list is ever walked under the lock.
+ * that breathes in and out does not go to the heap every time).  On the
+ * allocation and free paths every critical section is O(1); the one list
+ * walk under the lock is mcentral_release_empty()'s (flush and shrink).
  */
 #include "malloc.h"
 
@@ -282,7 +283,7 @@ static void mcentral_merge_uncached(struct mcentral *mc, struct mspan *s)
  * after filing a span full), or to the empty list (nfree + npending reach
  * nelems).  Once the bit is set the object is free and the span may go
  * back to the heap at once: of @s, only those fields are read after.
- * Returns false if the span is not in use (the locked path reports it).
+ * Returns false if the span is not in use (the caller reports it).
  */
 static bool mcentral_free_lockless(struct mspan *s, unsigned int idx, unsigned long addr,
 				   size_t hook_size, bool cached)
@@ -320,37 +321,17 @@ static bool mcentral_free_lockless(struct mspan *s, unsigned int idx, unsigned l
 }
 
 /*
- * Free slot @idx of @s from a CPU that does not cache it: without a lock if
- * another CPU caches it, else under the mcentral lock (see
- * mcentral_free_slot()), moving the span between lists.  Any context.
+ * Free slot @idx of @s from a CPU that does not cache it, without a lock
+ * unless the span must move between lists (mcentral_free_lockless()).  A
+ * span no longer in use is reported: the object was freed already, and its
+ * pages may hold another span by now.  Any context.
  */
 void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
 			  size_t hook_size)
 {
-	struct mcentral *mc;
-	unsigned long flags;
-	LIST_HEAD(release);
-
-	if (mcentral_free_lockless(s, idx, addr, hook_size, READ_ONCE(s->cpu) != MSPAN_NO_CPU))
-		return;
-	mc = central_of(s);
-	spin_lock_irqsave(&mc->lock, flags);
-	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE || !s->spc)) {
-		spin_unlock_irqrestore(&mc->lock, flags);
+	if (unlikely(!mcentral_free_lockless(s, idx, addr, hook_size,
+					     READ_ONCE(s->cpu) != MSPAN_NO_CPU)))
 		goalloc_report_invalid_free((void *)addr, s, "span no longer in use");
-		return;
-	}
-	if (unlikely(!mcentral_free_slot(s, idx, addr, hook_size))) {
-		spin_unlock_irqrestore(&mc->lock, flags);
-		goalloc_report_invalid_free((void *)addr, s, "double free");
-		return;
-	}
-	this_cpu_inc(mcaches.class_frees[spc_sizeclass(s->spc)]);
-	goalloc_stat_inc(GS_FREE_REMOTE);
-	if (READ_ONCE(s->cpu) == MSPAN_NO_CPU && (s->nfree == 1 || s->nfree == s->nelems))
-		mcentral_file(mc, s, &release);
-	spin_unlock_irqrestore(&mc->lock, flags);
-	mcentral_release(&release);
 }
 
 /*

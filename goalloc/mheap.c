@@ -42,7 +42,6 @@ struct mchunk *chunk_slots[CHUNK_SLOTS];		/* heap lock to write */
 EXPORT_SYMBOL_IF_KUNIT(chunk_slots);
 static DECLARE_BITMAP(chunk_slots_used, CHUNK_SLOTS);	/* heap lock */
 
-
 /* === Free runs === */
 
 static unsigned int span_first_page(const struct mspan *s)
