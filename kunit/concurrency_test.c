@@ -257,7 +257,7 @@ static struct kunit_suite hotplug_suite = {
 
 static unsigned int stress_ops = 20000;
 module_param(stress_ops, uint, 0444);
-MODULE_PARM_DESC(stress_ops, "operations per CPU in goalloc-stress");
+MODULE_PARM_DESC(stress_ops, "operations per CPU in goalloc-stress, in rounds of 20000");
 
 #define STRESS_LOCAL	128
 #define STRESS_SWAP	64
@@ -274,6 +274,7 @@ struct stress_shared {
 	atomic_long_t bad, ops, failures;
 	atomic_t running;
 	unsigned int ops_per_thread;
+	unsigned long seed;		/* the round: another sequence each */
 	struct completion done;
 };
 
@@ -375,7 +376,7 @@ static int stress_thread_fn(void *arg)
 	struct rnd_state r;
 	unsigned int n, i;
 
-	prandom_seed_state(&r, 0x90a110c + t->cpu);
+	prandom_seed_state(&r, 0x90a110c + t->cpu + (sh->seed << 16));
 	if (local) {
 		for (n = 0; n < sh->ops_per_thread; n++) {
 			stress_one_op(sh, local, &r);
@@ -394,20 +395,45 @@ static int stress_thread_fn(void *arg)
 	return 0;
 }
 
+/*
+ * A long soak runs as rounds of at most STRESS_ROUND_OPS operations per CPU,
+ * each a case of its own: KUnit gives every case 300 s, whatever it does, so
+ * a soak of any length stays within it.
+ */
+#define STRESS_ROUND_OPS	20000
+
+static unsigned int stress_rounds(void)
+{
+	return max(DIV_ROUND_UP(stress_ops, STRESS_ROUND_OPS), 1U);
+}
+
+static const void *stress_gen_params(const void *prev, char *desc)
+{
+	unsigned long round = prev ? (unsigned long)prev : 0;
+
+	if (round >= stress_rounds())
+		return NULL;
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "round %lu of %u", round + 1, stress_rounds());
+	return (const void *)(round + 1);
+}
+
 /* One thread per online CPU, bound to it, doing random operations. */
 static void every_cpu_random_ops_keep_contents(struct kunit *test)
 {
 	struct stress_shared *sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
 	u64 live = stats_now().heap_objects, invalid = stats_now().invalid_frees;
+	unsigned long round = (unsigned long)test->param_value;
 	struct stress_thread *t;
 	unsigned int cpu, i, n = 0;
+	ktime_t start = ktime_get();
 
 	KUNIT_ASSERT_NOT_NULL(test, sh);
 	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	spin_lock_init(&sh->lock);
 	init_completion(&sh->done);
-	sh->ops_per_thread = stress_ops;
+	sh->ops_per_thread = min(stress_ops - (round - 1) * STRESS_ROUND_OPS, STRESS_ROUND_OPS);
+	sh->seed = round;
 	cpus_read_lock();
 	atomic_set(&sh->running, num_online_cpus());
 	for_each_online_cpu(cpu) {
@@ -430,7 +456,9 @@ static void every_cpu_random_ops_keep_contents(struct kunit *test)
 	wait_for_completion(&sh->done);
 	for (i = 0; i < STRESS_SWAP; i++)
 		obj_check_free(sh, &sh->swap[i]);
-	kunit_info(test, "%u threads, %ld operations", n, atomic_long_read(&sh->ops));
+	kunit_info(test, "goalloc-soak: round %lu of %u: %u CPUs, %ld operations in %lld ms\n",
+		   round, stress_rounds(), n, atomic_long_read(&sh->ops),
+		   ktime_ms_delta(ktime_get(), start));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->ops), (long)n * sh->ops_per_thread);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->bad), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->failures), 0L);
@@ -441,7 +469,8 @@ static void every_cpu_random_ops_keep_contents(struct kunit *test)
 }
 
 static struct kunit_case stress_cases[] = {
-	KUNIT_CASE_SLOW(every_cpu_random_ops_keep_contents),
+	KUNIT_CASE_PARAM_ATTR(every_cpu_random_ops_keep_contents, stress_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Usage: scripts/build-debug-kernel.sh [--print-dir]
+# Usage: scripts/build-debug-kernel.sh [--dry-run]
 #
 # Builds the debug kernel (KUnit, KASAN, lockdep, kmemleak, fault injection)
 # from Debian's linux-source-6.12 with x86_64 tinyconfig plus the fragment
 # kunit/debug.config.  The build lives in the cache, keyed by the source
 # version and the fragment's hash; a second run with the same key returns at
 # once.  Prints the build directory (usable as KDIR for external modules).
+# --dry-run readies the cache as a build would, then prints the directory
+# and stops (the scripts' own test of a fresh cache).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] && { sed -n 3,9p "$0"; exit 0; }
+dry=0
+case "${1:-}" in
+-h | --help) usage_of "$0"; exit 0 ;;
+--dry-run) dry=1 ;;
+"") ;;
+*) usage_of "$0" >&2; exit 2 ;;
+esac
 
 frag="$GOALLOC_TOP/kunit/debug.config"
 tarball=$(ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null) ||
@@ -29,9 +37,14 @@ fi
 # Built in place (paths inside a kernel build tree are absolute); the stamp
 # file marks a finished build, anything else is started over.  Builds for
 # other keys (an older fragment or source) are removed: each is gigabytes.
+mkdir -p "$GOALLOC_CACHE/debug-kernel"
 find "$GOALLOC_CACHE/debug-kernel" -mindepth 1 -maxdepth 1 ! -name "$key" -exec rm -rf {} +
 rm -rf "$dir"
 mkdir -p "$dir"
+if [ $dry = 1 ]; then
+	echo "$dir"
+	exit 0
+fi
 log "unpacking linux-source-6.12 $srcver"
 tar -xJf "$tarball" -C "$dir" --strip-components=1
 

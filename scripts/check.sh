@@ -3,6 +3,8 @@
 # Usage: scripts/check.sh [--only STEP] [--stress-ops N] [--fuzz-seconds N]
 #
 # Every goalloc test, in order (make check):
+#   scripts   the scripts themselves (scripts/test-scripts.sh): KVM probe and
+#             its TCG fallback, an empty cache, every --help
 #   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
 #   style     checkpatch (--no-tree -f) on every C file and header; sparse
 #   user      the core built in user space (tools/testing/goalloc): the
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift 2 ;;
 	--stress-ops) stress_ops=$2; shift 2 ;;
 	--fuzz-seconds) fuzz_seconds=$2; shift 2 ;;
-	-h | --help) sed -n 3,19p "$0"; exit 0 ;;
+	-h | --help) usage_of "$0"; exit 0 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -52,6 +54,18 @@ build_for() { # name kdir [make args...]
 	mkdir -p "$out/$1"
 	build_in_copy "$@" >"$out/$1/build.log" 2>&1
 }
+
+if want scripts; then
+	scripts/test-scripts.sh >"$out/scripts.log" 2>&1 || true
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "scripts: ${line#PASS }" ;;
+		"FAIL "*) fail "scripts: ${line#FAIL }" ;;
+		esac
+	done <"$out/scripts.log"
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/scripts.log" ||
+		{ tail -n 20 "$out/scripts.log"; fail "scripts/test-scripts.sh did not finish"; }
+fi
 
 # The debug kernel is needed for checkpatch (its source) and kunit.
 debug_kdir=""

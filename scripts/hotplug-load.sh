@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Usage: scripts/hotplug-load.sh
 #
-# CPU hotplug under load in the debug kernel (4 vCPUs): scripts/vm/hotplug-load.sh.
-# Not part of make check: it shows a known leak (README, "Reliability").
+# CPU hotplug under load in the debug kernel (4 vCPUs), alone: the last
+# part of make check's kunit step (scripts/vm/hotplug-load.sh in the VM).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+[ $# = 0 ] || { usage_of "$0"; [ "$1" = -h ] || [ "$1" = --help ]; exit; }
 cd "$GOALLOC_TOP"
 scripts/install-deps.sh --quiet
 kdir=$(scripts/build-debug-kernel.sh)

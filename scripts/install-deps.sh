@@ -15,7 +15,7 @@ set -euo pipefail
 
 quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1
-[ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] && { sed -n 3,12p "$0"; exit 0; }
+[ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] && { usage_of "$0"; exit 0; }
 
 stamp="$GOALLOC_CACHE/apt-updated"
 mkdir -p "$GOALLOC_CACHE/images"

@@ -7,6 +7,10 @@ GOALLOC_TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[goalloc] %s\n' "$*" >&2; }
 die() { printf '[goalloc] error: %s\n' "$*" >&2; exit 1; }
 
+# The usage of script $1: its header comment, from "Usage:" to the first line
+# that is not a comment.
+usage_of() { awk '/^# Usage:/ { on = 1 } on && !/^#/ { exit } on { sub(/^# ?/, ""); print }' "$1"; }
+
 # Newest Debian 6.12 stock kernel release, e.g. 6.12.117+deb12-amd64.
 stock612_release() {
 	apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
@@ -34,4 +38,107 @@ build_in_copy() {
 	mkdir -p "$dir"
 	tar -C "$GOALLOC_TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$dir" -xf -
 	make -C "$kdir" M="$dir" W=1 "$@" modules
+}
+
+# === The accelerator for QEMU: KVM only where it can really run a guest ===
+#
+# A /dev/kvm may exist and still fail to run a guest (nested KVM without the
+# features the guest needs: "KVM internal error ... emulation failure", and
+# QEMU then waits forever).  So before the first VM, vm_accel boots a tiny
+# guest under KVM, the stock 6.12 kernel (or the kernel about to be booted)
+# with a one-line init that prints a marker, and uses KVM only if the marker
+# arrives within GOALLOC_KVM_PROBE_SECONDS (default 30); otherwise TCG.  The
+# verdict is cached per machine, host kernel and QEMU version.
+# GOALLOC_ACCEL=kvm|tcg forces a choice; forcing KVM where the probe fails
+# stops at once, saying why.  GOALLOC_KVM_DEV (default /dev/kvm) exists for
+# the scripts' own tests.
+
+# qemu_accel_args ACCEL: QEMU's arguments for it.
+qemu_accel_args() {
+	case "$1" in
+	kvm) echo "-accel kvm -cpu host" ;;
+	*) echo "-accel tcg" ;;
+	esac
+}
+
+# kvm_probe KERNEL: boots KERNEL under KVM with a marker-printing init.
+# Status 0 if the marker arrived; the reason otherwise on stdout.
+kvm_probe() {
+	local kernel=$1 tmp pid i rc=1 limit=${GOALLOC_KVM_PROBE_SECONDS:-30}
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/root/bin"
+	cp /bin/busybox "$tmp/root/bin/busybox"
+	printf '#!/bin/busybox sh\necho GOALLOC-KVM-PROBE-OK\n/bin/busybox poweroff -f\n' >"$tmp/root/init"
+	chmod +x "$tmp/root/init"
+	(cd "$tmp/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$tmp/initrd.gz"
+	qemu-system-x86_64 -accel kvm -cpu host -smp 1 -m 256 -nographic -no-reboot \
+		-kernel "$kernel" -initrd "$tmp/initrd.gz" \
+		-append "console=ttyS0 panic=-1 quiet" </dev/null >"$tmp/log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < limit * 10; i++)); do
+		if grep -aq GOALLOC-KVM-PROBE-OK "$tmp/log"; then
+			rc=0
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -aq GOALLOC-KVM-PROBE-OK "$tmp/log" && rc=0
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if [ $rc != 0 ]; then
+		local why
+		why=$(grep -aE -m 1 'KVM internal error|emulation failure|[Cc]ould not access KVM|failed to initialize kvm|kvm' "$tmp/log" | tr -d '\r' || true)
+		[ -n "$why" ] || why="no marker from the guest within ${limit} s"
+		echo "KVM probe failed: $why"
+	fi
+	rm -rf "$tmp"
+	return $rc
+}
+
+# vm_accel [KERNEL]: prints "kvm" or "tcg" on stdout and one line on stderr
+# saying which and why.  KERNEL is booted for the probe if the stock 6.12
+# image is not in the cache.
+vm_accel() {
+	local dev=${GOALLOC_KVM_DEV:-/dev/kvm} want=${GOALLOC_ACCEL:-auto} key verdict why kernel
+	local qver r612
+	case "$want" in
+	tcg) log "accelerator: tcg (GOALLOC_ACCEL=tcg)"; echo tcg; return 0 ;;
+	kvm | auto) ;;
+	*) die "GOALLOC_ACCEL=$want: use kvm, tcg or leave it unset" ;;
+	esac
+	if ! [ -c "$dev" ] || ! [ -w "$dev" ]; then
+		why="no usable $dev"
+		[ -e "$dev" ] && why="$dev is not writable by $(id -un)"
+		[ "$want" = kvm ] && die "GOALLOC_ACCEL=kvm, but $why; unset GOALLOC_ACCEL to use TCG"
+		log "accelerator: tcg ($why)"
+		echo tcg
+		return 0
+	fi
+	qver=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)
+	key=$( (cat /etc/machine-id 2>/dev/null || hostname; uname -r; echo "$qver"; echo "$dev") |
+		sha256sum | cut -c1-16)
+	mkdir -p "$GOALLOC_CACHE/accel"
+	verdict="$GOALLOC_CACHE/accel/$key"
+	if ! [ -s "$verdict" ]; then
+		r612=$(stock612_release)
+		kernel=$(vmlinuz_of "$r612")
+		[ -f "$kernel" ] || kernel=${1:-}
+		[ -f "$kernel" ] || die "no kernel to probe KVM with; run scripts/install-deps.sh"
+		log "probing KVM: booting $(basename "$kernel") with a one-line init"
+		if why=$(kvm_probe "$kernel"); then
+			echo "kvm probe passed ($qver)" >"$verdict"
+		else
+			echo "tcg $why" >"$verdict"
+		fi
+	fi
+	read -r verdict why <"$verdict"
+	if [ "$verdict" = kvm ]; then
+		log "accelerator: kvm ($why)"
+		echo kvm
+		return 0
+	fi
+	[ "$want" = kvm ] && die "GOALLOC_ACCEL=kvm, but $why; unset GOALLOC_ACCEL to use TCG"
+	log "accelerator: tcg ($why; cached in $GOALLOC_CACHE/accel)"
+	echo tcg
 }

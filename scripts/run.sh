@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] && { sed -n 3,8p "$0"; exit 0; }
+[ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ] && { usage_of "$0"; exit 0; }
 cd "$GOALLOC_TOP"
 scripts/install-deps.sh --quiet
 r=$(stock612_release)

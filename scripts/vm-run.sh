@@ -4,7 +4,8 @@
 #                          [--timeout SECONDS] [--append ARGS] [--log FILE]
 #                          [--allow-splat REGEX] [FILE...]
 #
-# Boots BZIMAGE under qemu-system-x86_64 (TCG) with a busybox initramfs that
+# Boots BZIMAGE under qemu-system-x86_64 (KVM if it works here, else TCG:
+# vm_accel in lib.sh; GOALLOC_ACCEL=kvm|tcg forces one) with a busybox initramfs that
 # holds FILEs (modules, test programs) in /goalloc, runs SCRIPT there with
 # /bin/sh, streams the serial console, and exits with SCRIPT's exit status.
 # The run fails (status 90) if the console shows a kernel splat: BUG:,
@@ -14,7 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n 3,14p "$0" >&2; exit 2; }
+usage() { usage_of "$0" >&2; exit 2; }
 
 kernel="" script="" smp=2 mem=1024 timeout_s=600 append="" log="" allow='^$'
 files=()
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--allow-splat) allow=$2; shift 2 ;;
-	-h | --help) usage ;;
+	-h | --help) usage_of "$0"; exit 0 ;;
 	-*) echo "unknown option $1" >&2; usage ;;
 	*) files+=("$1"); shift ;;
 	esac
@@ -71,8 +72,7 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
 [ -n "$log" ] || log=$work/console.log
-accel=(-accel tcg)
-[ -w /dev/kvm ] && accel=(-accel kvm -cpu host)
+read -ra accel <<<"$(qemu_accel_args "$(vm_accel "$kernel")")"
 set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
 	-smp "$smp" -m "$mem" -nographic -no-reboot \

@@ -49,6 +49,19 @@ static int open_dev(void)
 	exit(1);
 }
 
+static int debugfs_mounted(void)
+{
+	char line[512];
+	FILE *m = fopen("/proc/mounts", "r");
+	int found = 0;
+
+	while (m && !found && fgets(line, sizeof(line), m))
+		found = strstr(line, " /sys/kernel/debug debugfs ") != NULL;
+	if (m)
+		fclose(m);
+	return found;
+}
+
 static FILE *open_debugfs(const char *name)
 {
 	char path[128];
@@ -58,12 +71,17 @@ static FILE *open_debugfs(const char *name)
 	f = fopen(path, "r");
 	if (f)
 		return f;
-	if (access("/sys/kernel/debug/goalloc", F_OK) == 0)
+	/* debugfs is root-only (0700): a user sees EACCES, not ENOENT */
+	if (errno == EACCES || (access(DEBUGFS, F_OK) != 0 && errno == EACCES))
+		die("the statistics are in debugfs, which only root can read: run as root");
+	if (access(DEBUGFS, F_OK) == 0)
 		fprintf(stderr, "goalloc: cannot read %s: %s\n", path, strerror(errno));
-	else if (access(DEV, F_OK) == 0 || access("/sys/module/goalloc", F_OK) == 0)
+	else if (access("/sys/module/goalloc", F_OK) != 0)
+		die("goalloc is not loaded: insmod goalloc.ko");
+	else if (!debugfs_mounted())
 		die("debugfs is not mounted: mount -t debugfs none /sys/kernel/debug");
 	else
-		die("goalloc is not loaded: insmod goalloc.ko");
+		die("goalloc has no directory in debugfs (a kernel without CONFIG_DEBUG_FS?)");
 	exit(1);
 }
 

@@ -452,6 +452,44 @@ static int test_root_only(void)
 	return 0;
 }
 
+/*
+ * The tool's hint to a user who may not read debugfs (root-only, mode 0700)
+ * names that, not a missing mount: run ./goalloc stats as uid 65534.
+ */
+static int test_tool_hint_non_root(void)
+{
+	char out[512] = "";
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (access("./goalloc", X_OK))
+		return 0;	/* the tool is not beside us: nothing to test */
+	if (pipe(pipefd))
+		return fail("pipe");
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		execl("./goalloc", "goalloc", "stats", (char *)NULL);
+		_exit(4);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], out, sizeof(out) - 1);
+	close(pipefd[0]);
+	if (n > 0)
+		out[n] = 0;
+	if (!(pid > 0 && waitpid(pid, &status, 0) == pid))
+		return fail("fork");
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 1))
+		return fail("goalloc stats as a user: status %d, not 1", status);
+	if (!strstr(out, "only root can read"))
+		return fail("goalloc stats as a user said: %s", out);
+	return 0;
+}
+
 /* Random ioctls with random arguments for a while; then all is as before. */
 static int test_fuzz(void)
 {
@@ -584,6 +622,7 @@ int main(int argc, char **argv)
 	run("close_frees_all", test_close_frees_all);
 	run("per_file_limits", test_limits);
 	run("root_only", test_root_only);
+	run("tool_hint_non_root", test_tool_hint_non_root);
 	run("fuzz", test_fuzz);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Usage: scripts/test-scripts.sh
+#
+# Tests of the scripts themselves (make check's "scripts" step), each in an
+# empty cache of its own:
+#   - the KVM probe falls back to TCG when KVM cannot run a guest (a
+#     stand-in qemu-system-x86_64 early in PATH prints KVM's "emulation
+#     failure" and hangs, as nested KVM does), within its time limit, and
+#     says why; the verdict is cached; GOALLOC_ACCEL=kvm then fails at once
+#     naming the reason, GOALLOC_ACCEL=tcg is obeyed, no /dev/kvm means TCG;
+#   - a whole VM run through that broken KVM passes under TCG;
+#   - the debug-kernel step gets past its preparation in an empty cache;
+#   - every script's --help prints its whole usage and exits 0.
+# Prints "PASS ..." or "FAIL ..." per test and ends with "N passed, N failed".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+[ $# = 0 ] || { usage_of "$0"; [ "$1" = -h ] || [ "$1" = --help ]; exit; }
+cd "$GOALLOC_TOP"
+
+passed=0 failed=0
+check() { # what command...
+	local what=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "PASS $what"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $what"
+	fi
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+real_qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
+kernel=$(vmlinuz_of "$(stock612_release)")
+[ -f "$kernel" ] || die "no stock 6.12 image in the cache: run scripts/install-deps.sh"
+
+# A QEMU whose KVM fails as nested KVM does: an error, then no progress.
+mkdir -p "$work/bin"
+cat >"$work/bin/qemu-system-x86_64" <<EOF
+#!/bin/sh
+case " \$* " in
+*" -accel kvm "*)
+	echo "KVM internal error. Suberror: 1" >&2
+	echo "extra data[0]: 0x0000000000000000" >&2
+	echo "emulation failure" >&2
+	exec sleep 600 ;;
+esac
+exec "$real_qemu" "\$@"
+EOF
+chmod +x "$work/bin/qemu-system-x86_64"
+# A writable character device stands in for /dev/kvm.
+broken=(env PATH="$work/bin:$PATH" GOALLOC_KVM_DEV=/dev/null GOALLOC_KVM_PROBE_SECONDS=10)
+
+t0=$(date +%s)
+out=$(GOALLOC_CACHE=$work/c1 "${broken[@]}" bash -c '. scripts/lib.sh; vm_accel "$1"' _ "$kernel" 2>"$work/err1") || true
+t1=$(date +%s)
+check "broken KVM: probe falls back to TCG in $((t1 - t0)) s" test "$out" = tcg -a $((t1 - t0)) -le 30
+check "broken KVM: the fallback says why" grep -q 'accelerator: tcg (KVM probe failed: .*KVM internal error' "$work/err1"
+
+t0=$(date +%s)
+out=$(GOALLOC_CACHE=$work/c1 "${broken[@]}" bash -c '. scripts/lib.sh; vm_accel "$1"' _ "$kernel" 2>"$work/err2") || true
+t1=$(date +%s)
+check "broken KVM: the verdict is cached (no second probe, $((t1 - t0)) s)" \
+	test "$out" = tcg -a $((t1 - t0)) -le 5 -a "$(grep -c 'probing KVM' "$work/err2")" = 0
+
+t0=$(date +%s)
+rc=0
+GOALLOC_CACHE=$work/c1 GOALLOC_ACCEL=kvm "${broken[@]}" \
+	bash -c '. scripts/lib.sh; vm_accel "$1"' _ "$kernel" >/dev/null 2>"$work/err3" || rc=$?
+t1=$(date +%s)
+check "GOALLOC_ACCEL=kvm on a broken KVM fails at once ($((t1 - t0)) s), naming the reason" \
+	test $rc != 0 -a $((t1 - t0)) -le 5 -a "$(grep -c 'GOALLOC_ACCEL=kvm, but KVM probe failed' "$work/err3")" = 1
+
+out=$(GOALLOC_CACHE=$work/c1 GOALLOC_ACCEL=tcg "${broken[@]}" bash -c '. scripts/lib.sh; vm_accel' 2>/dev/null) || true
+check "GOALLOC_ACCEL=tcg is obeyed" test "$out" = tcg
+
+out=$(GOALLOC_CACHE=$work/c2 GOALLOC_KVM_DEV=$work/no-kvm bash -c '. scripts/lib.sh; vm_accel' 2>"$work/err4") || true
+check "no /dev/kvm: TCG, and it says so" test "$out" = tcg -a "$(grep -c "accelerator: tcg (no usable $work/no-kvm)" "$work/err4")" = 1
+
+rc=0
+GOALLOC_CACHE=$work/c2 GOALLOC_KVM_DEV=$work/no-kvm GOALLOC_ACCEL=kvm \
+	bash -c '. scripts/lib.sh; vm_accel' >/dev/null 2>"$work/err5" || rc=$?
+check "GOALLOC_ACCEL=kvm without /dev/kvm fails, saying why" \
+	test $rc != 0 -a "$(grep -c 'GOALLOC_ACCEL=kvm, but no usable' "$work/err5")" = 1
+
+# A whole VM run on the machine with the broken KVM: it must not hang.
+echo 'echo "goalloc-vm: hello from $(uname -r)"' >"$work/hello.sh"
+t0=$(date +%s)
+rc=0
+GOALLOC_CACHE=$work/c3 "${broken[@]}" scripts/vm-run.sh --kernel "$kernel" --script "$work/hello.sh" \
+	--timeout 120 --log "$work/hello.log" >/dev/null 2>"$work/err6" || rc=$?
+t1=$(date +%s)
+check "vm-run.sh on a broken KVM boots under TCG ($((t1 - t0)) s)" \
+	test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/hello.log")" -ge 1
+
+# The debug-kernel step from an empty cache (the directory did not exist).
+out=$(GOALLOC_CACHE=$work/c4 scripts/build-debug-kernel.sh --dry-run 2>"$work/err7") || true
+check "build-debug-kernel.sh in an empty cache gets to the build" \
+	test -n "$out" -a -d "$out" -a "${out#"$work/c4/debug-kernel/"}" != "$out"
+
+for s in scripts/*.sh; do
+	[ "$s" = scripts/lib.sh ] && continue
+	rc=0
+	bash "$s" --help >"$work/help" 2>&1 </dev/null || rc=$?
+	# the header comment, from "Usage:" on
+	expect=$(awk '/^# Usage:/ { on = 1 } on && !/^#/ { exit } on { n++ } END { print n }' "$s")
+	check "$s --help: its whole usage ($expect lines), exit 0" \
+		test $rc = 0 -a "$(wc -l <"$work/help")" = "$expect" -a \
+		"$(grep -c 'set -euo' "$work/help")" = 0 -a "$(head -c 6 "$work/help")" = Usage:
+done
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
