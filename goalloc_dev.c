@@ -4,14 +4,25 @@
  *
  * Each open file has a handle table (an xarray of struct goalloc_uobj, ids
  * from 1, allocated cyclically so a freed handle is not soon reused) and a
- * mutex that serializes its ioctls, so many threads may share a file.
- * Objects are zeroed before user space can first see their bytes, so no
- * stale kernel data reaches it even without GOALLOC_F_ZERO.
+ * mutex that serializes its ioctls, so many threads may share a file; the
+ * wait for it is killable, and STATS does not take it.  Objects are zeroed
+ * before user space can first see their bytes, so no stale kernel data
+ * reaches it even without GOALLOC_F_ZERO.
+ *
+ * Limits (module parameters, changeable at run time): max_objects and
+ * max_bytes per open file, max_dev_bytes for all files together, all in
+ * usable bytes (what an object really holds); a batch runs at most
+ * GOALLOC_BATCH_MAX operations and stops at a fatal signal.  The file's
+ * metadata (its struct, handle table and object records) is charged to the
+ * opener's memory cgroup, and so are the objects' pages when the heap grows
+ * for them (GFP_KERNEL_ACCOUNT).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -30,12 +41,19 @@ static unsigned long max_bytes = 256UL << 20;
 module_param(max_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_bytes, "usable bytes one open /dev/goalloc may hold (ENOMEM beyond)");
 
+static unsigned long max_dev_bytes;
+module_param(max_dev_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_dev_bytes,
+		 "usable bytes all open /dev/goalloc files may hold together (default: half of RAM)");
+
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "permissions of /dev/goalloc (default 0600: root only)");
 
-#define GOALLOC_BATCH_MAX	(1U << 20)
 #define BATCH_CHUNK		64
+
+/* Usable bytes all open files hold (max_dev_bytes bounds it). */
+static atomic_long_t dev_bytes = ATOMIC_LONG_INIT(0);
 
 struct goalloc_uobj {
 	void *p;
@@ -47,20 +65,59 @@ struct goalloc_file {
 	struct mutex lock;	/* serializes the file's ioctls */
 	struct xarray handles;	/* handle -> struct goalloc_uobj */
 	u32 next_id;		/* cyclic handle allocation */
-	u64 nobjects;		/* objects held */
-	u64 nbytes;		/* usable bytes held */
+	u64 nobjects;		/* objects held; written under lock */
+	u64 nbytes;		/* usable bytes held; written under lock */
 };
 
-/* Copy a request that starts with its own __u32 size. */
-static int copy_req(void *k, size_t ksize, const void __user *u)
+/*
+ * Copy a request that starts with its own __u32 size (the rules are in
+ * include/uapi/goalloc.h): at least @ver0 bytes, at most
+ * GOALLOC_REQ_SIZE_MAX, fields the caller did not send read as zero.  The
+ * caller's size is left in *@usize for the reply.
+ */
+static int copy_req(void *k, size_t ksize, size_t ver0, const void __user *u, u32 *usize)
 {
-	u32 usize;
-
-	if (get_user(usize, (const u32 __user *)u))
+	if (get_user(*usize, (const u32 __user *)u))
 		return -EFAULT;
-	if (usize < ksize)
+	if (*usize < ver0)
 		return -EINVAL;
-	return copy_struct_from_user(k, ksize, u, usize);
+	if (*usize > GOALLOC_REQ_SIZE_MAX)
+		return -E2BIG;
+	return copy_struct_from_user(k, ksize, u, *usize);
+}
+
+/* A reply: as much of @k as the caller's structure (@usize bytes) holds. */
+static int copy_reply(void __user *u, const void *k, size_t ksize, u32 usize)
+{
+	return copy_to_user(u, k, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
+}
+
+#define COPY_REQ(r, ver0, u, usize)	copy_req(&(r), sizeof(r), ver0, u, usize)
+#define COPY_REPLY(u, r, usize)		copy_reply(u, &(r), sizeof(r), usize)
+
+static_assert(offsetofend(struct goalloc_alloc_req, usable) == GOALLOC_ALLOC_REQ_SIZE_VER0);
+static_assert(offsetofend(struct goalloc_free_req, handle) == GOALLOC_FREE_REQ_SIZE_VER0);
+static_assert(offsetofend(struct goalloc_rw_req, buf) == GOALLOC_RW_REQ_SIZE_VER0);
+static_assert(offsetofend(struct goalloc_batch_req, error) == GOALLOC_BATCH_REQ_SIZE_VER0);
+static_assert(offsetofend(struct goalloc_stats_req, file_bytes) == GOALLOC_STATS_REQ_SIZE_VER0);
+
+/* Account @usable more bytes to @f and the device, unless a limit says no. */
+static bool charge_bytes(struct goalloc_file *f, u64 usable)
+{
+	if (f->nbytes + usable > READ_ONCE(max_bytes))
+		return false;
+	if (atomic_long_add_return(usable, &dev_bytes) > READ_ONCE(max_dev_bytes)) {
+		atomic_long_sub(usable, &dev_bytes);
+		return false;
+	}
+	WRITE_ONCE(f->nbytes, f->nbytes + usable);
+	return true;
+}
+
+static void uncharge_bytes(struct goalloc_file *f, u64 usable)
+{
+	WRITE_ONCE(f->nbytes, f->nbytes - usable);
+	atomic_long_sub(usable, &dev_bytes);
 }
 
 static int uobj_alloc(struct goalloc_file *f, u64 bytes, u32 flags, u64 *handle, u64 *usable)
@@ -75,7 +132,9 @@ static int uobj_alloc(struct goalloc_file *f, u64 bytes, u32 flags, u64 *handle,
 		return -EINVAL;
 	if (f->nobjects >= READ_ONCE(max_objects))
 		return -ENOSPC;
-	if (f->nbytes + bytes > READ_ONCE(max_bytes))
+	/* the limits count usable bytes: a cheap early no, the real test below */
+	if (f->nbytes + bytes > READ_ONCE(max_bytes) ||
+	    atomic_long_read(&dev_bytes) + bytes > READ_ONCE(max_dev_bytes))
 		return -ENOMEM;
 	o = kmalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
@@ -89,14 +148,20 @@ static int uobj_alloc(struct goalloc_file *f, u64 bytes, u32 flags, u64 *handle,
 	}
 	o->usable = goalloc_usable_size(o->p);
 	o->clean = flags & GOALLOC_F_ZERO;
-	ret = xa_alloc_cyclic(&f->handles, &id, o, XA_LIMIT(1, U32_MAX), &f->next_id, GFP_KERNEL);
+	if (!charge_bytes(f, o->usable)) {
+		goalloc_free(o->p);
+		kfree(o);
+		return -ENOMEM;
+	}
+	ret = xa_alloc_cyclic(&f->handles, &id, o, XA_LIMIT(1, U32_MAX), &f->next_id,
+			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
+		uncharge_bytes(f, o->usable);
 		goalloc_free(o->p);
 		kfree(o);
 		return ret == -EBUSY ? -ENOSPC : ret;
 	}
-	f->nobjects++;
-	f->nbytes += o->usable;
+	WRITE_ONCE(f->nobjects, f->nobjects + 1);
 	*handle = id;
 	*usable = o->usable;
 	return 0;
@@ -112,8 +177,8 @@ static int uobj_free(struct goalloc_file *f, u64 handle)
 	o = xa_erase(&f->handles, handle);
 	if (!o)
 		return -ENOENT;
-	f->nobjects--;
-	f->nbytes -= o->usable;
+	WRITE_ONCE(f->nobjects, f->nobjects - 1);
+	uncharge_bytes(f, o->usable);
 	goalloc_free(o->p);
 	kfree(o);
 	return 0;
@@ -122,24 +187,25 @@ static int uobj_free(struct goalloc_file *f, u64 handle)
 static long dev_alloc(struct goalloc_file *f, void __user *arg)
 {
 	struct goalloc_alloc_req r;
-	int ret = copy_req(&r, sizeof(r), arg);
+	u32 usize;
+	int ret = COPY_REQ(r, GOALLOC_ALLOC_REQ_SIZE_VER0, arg, &usize);
 
 	if (ret)
 		return ret;
 	ret = uobj_alloc(f, r.bytes, r.flags, &r.handle, &r.usable);
 	if (ret)
 		return ret;
-	if (copy_to_user(arg, &r, sizeof(r))) {
+	ret = COPY_REPLY(arg, r, usize);
+	if (ret)
 		uobj_free(f, r.handle);
-		return -EFAULT;
-	}
-	return 0;
+	return ret;
 }
 
 static long dev_free(struct goalloc_file *f, void __user *arg)
 {
 	struct goalloc_free_req r;
-	int ret = copy_req(&r, sizeof(r), arg);
+	u32 usize;
+	int ret = COPY_REQ(r, GOALLOC_FREE_REQ_SIZE_VER0, arg, &usize);
 
 	if (ret)
 		return ret;
@@ -153,7 +219,8 @@ static long dev_rw(struct goalloc_file *f, void __user *arg, bool write)
 	struct goalloc_uobj *o;
 	struct goalloc_rw_req r;
 	u64 end;
-	int ret = copy_req(&r, sizeof(r), arg);
+	u32 usize;
+	int ret = COPY_REQ(r, GOALLOC_RW_REQ_SIZE_VER0, arg, &usize);
 
 	if (ret)
 		return ret;
@@ -212,9 +279,9 @@ static long dev_batch(struct goalloc_file *f, void __user *arg)
 	struct goalloc_batch_op *buf;
 	struct goalloc_batch_op __user *ops;
 	struct goalloc_batch_req r;
-	u32 i = 0, n, j;
+	u32 i = 0, n, j, usize;
 	u64 t0;
-	int ret = copy_req(&r, sizeof(r), arg);
+	int ret = COPY_REQ(r, GOALLOC_BATCH_REQ_SIZE_VER0, arg, &usize);
 
 	if (ret)
 		return ret;
@@ -227,6 +294,10 @@ static long dev_batch(struct goalloc_file *f, void __user *arg)
 	r.elapsed_ns = 0;
 	r.error = 0;
 	while (i < r.nr && !r.error) {
+		if (fatal_signal_pending(current)) {
+			r.error = -EINTR;
+			break;
+		}
 		n = min_t(u32, r.nr - i, BATCH_CHUNK);
 		if (copy_from_user(buf, &ops[i], n * sizeof(*buf))) {
 			r.error = -EFAULT;
@@ -247,16 +318,16 @@ static long dev_batch(struct goalloc_file *f, void __user *arg)
 	}
 	kfree(buf);
 	r.done = i;
-	if (copy_to_user(arg, &r, sizeof(r)))
-		return -EFAULT;
-	return r.error;
+	ret = COPY_REPLY(arg, r, usize);
+	return ret ? ret : r.error;
 }
 
 static long dev_stats(struct goalloc_file *f, void __user *arg)
 {
 	struct goalloc_stats_req r;
 	struct goalloc_stats st;
-	int ret = copy_req(&r, sizeof(r), arg);
+	u32 usize;
+	int ret = COPY_REQ(r, GOALLOC_STATS_REQ_SIZE_VER0, arg, &usize);
 
 	if (ret)
 		return ret;
@@ -275,9 +346,13 @@ static long dev_stats(struct goalloc_file *f, void __user *arg)
 	r.arenas = st.arenas;
 	r.spans_inuse = st.spans_inuse;
 	r.invalid_frees = st.invalid_frees;
-	r.file_objects = f->nobjects;
-	r.file_bytes = f->nbytes;
-	return copy_to_user(arg, &r, sizeof(r)) ? -EFAULT : 0;
+	/* not under the file's lock: a racing batch does not hold STATS up */
+	r.file_objects = READ_ONCE(f->nobjects);
+	r.file_bytes = READ_ONCE(f->nbytes);
+	r.meta_sys = st.meta_sys;
+	r.debug_reports = st.debug_reports;
+	r.quarantined = st.quarantined;
+	return COPY_REPLY(arg, r, usize);
 }
 
 static long goalloc_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -286,25 +361,31 @@ static long goalloc_dev_ioctl(struct file *file, unsigned int cmd, unsigned long
 	void __user *uarg = (void __user *)arg;
 	long ret;
 
-	mutex_lock(&f->lock);
-	switch (cmd) {
-	case GOALLOC_IOC_ALLOC:
+	/*
+	 * By number: the size in @cmd is the caller's header's, and each
+	 * request carries its own size (include/uapi/goalloc.h).
+	 */
+	if (_IOC_TYPE(cmd) != GOALLOC_IOC_MAGIC)
+		return -ENOTTY;
+	if (_IOC_NR(cmd) == _IOC_NR(GOALLOC_IOC_STATS))
+		return dev_stats(f, uarg);
+	if (mutex_lock_killable(&f->lock))
+		return -EINTR;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(GOALLOC_IOC_ALLOC):
 		ret = dev_alloc(f, uarg);
 		break;
-	case GOALLOC_IOC_FREE:
+	case _IOC_NR(GOALLOC_IOC_FREE):
 		ret = dev_free(f, uarg);
 		break;
-	case GOALLOC_IOC_WRITE:
+	case _IOC_NR(GOALLOC_IOC_WRITE):
 		ret = dev_rw(f, uarg, true);
 		break;
-	case GOALLOC_IOC_READ:
+	case _IOC_NR(GOALLOC_IOC_READ):
 		ret = dev_rw(f, uarg, false);
 		break;
-	case GOALLOC_IOC_BATCH:
+	case _IOC_NR(GOALLOC_IOC_BATCH):
 		ret = dev_batch(f, uarg);
-		break;
-	case GOALLOC_IOC_STATS:
-		ret = dev_stats(f, uarg);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -317,25 +398,28 @@ static long goalloc_dev_ioctl(struct file *file, unsigned int cmd, unsigned long
 
 struct goalloc_file *goalloc_file_open(void)
 {
-	struct goalloc_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	struct goalloc_file *f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 
 	if (!f)
 		return NULL;
 	mutex_init(&f->lock);
-	xa_init_flags(&f->handles, XA_FLAGS_ALLOC1);
+	xa_init_flags(&f->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	return f;
 }
 EXPORT_SYMBOL_IF_KUNIT(goalloc_file_open);
 
-/* Closing frees every object the file still holds. */
+/* Closing frees every object the file still holds (up to max_objects). */
 void goalloc_file_close(struct goalloc_file *f)
 {
 	struct goalloc_uobj *o;
 	unsigned long id;
 
 	xa_for_each(&f->handles, id, o) {
+		atomic_long_sub(o->usable, &dev_bytes);
 		goalloc_free(o->p);
 		kfree(o);
+		if (!(id % BATCH_CHUNK))
+			cond_resched();
 	}
 	xa_destroy(&f->handles);
 	mutex_destroy(&f->lock);
@@ -394,6 +478,8 @@ static struct miscdevice goalloc_miscdev = {
 
 int goalloc_dev_init(void)
 {
+	if (!max_dev_bytes)
+		max_dev_bytes = (totalram_pages() << PAGE_SHIFT) / 2;
 	goalloc_miscdev.mode = dev_mode;
 	return misc_register(&goalloc_miscdev);
 }

@@ -218,8 +218,11 @@ bool debug_free(unsigned long addr, const struct mspan *s)
 	size_t room = debug_room(s) - DEBUG_TRACK_SIZE, off;
 	struct debug_track t;
 
-	if (!debug_tracked(s))
+	if (!debug_tracked(s)) {
+		/* no track to check, but poisoned whole like any other */
+		platform_debug_fill((void *)addr, DEBUG_POISON_FREE, mspan_bytes(s));
 		return true;
+	}
 	track_read(addr, s, &t);
 	if (t.magic == (DEBUG_FREE ^ addr))
 		return true;
@@ -246,7 +249,11 @@ bool debug_free(unsigned long addr, const struct mspan *s)
 	return true;
 }
 
-/* Bytes requested for the live object at @addr in @s, or 0 if it is not one. */
+/*
+ * Bytes requested for the live object at @addr in @s, or 0 if it is not one;
+ * an untracked large object may use all its pages, and malloc_debug()
+ * zeroes them all when asked to zero.
+ */
 size_t debug_size(unsigned long addr, const struct mspan *s)
 {
 	struct debug_track t;

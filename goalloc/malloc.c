@@ -228,7 +228,8 @@ static noinline void *malloc_debug(size_t size, gfp_t gfp, bool noscan, int node
 		s = mheap_span_of((unsigned long)p);
 	} while (!debug_alloc((unsigned long)p, s, size, caller, gfp));
 	room = s->spc ? s->elemsize : mspan_bytes(s);
-	return object_init(p, size, size, room, gfp, noscan);
+	/* usable as goalloc_usable_size() says: all the pages if untracked */
+	return object_init(p, size, debug_size((unsigned long)p, s), room, gfp, noscan);
 }
 
 static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan, int node)

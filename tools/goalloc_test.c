@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,7 +237,7 @@ static int test_errors(void)
 	if (!(xioctl(fd, GOALLOC_IOC_READ, &rw) == -EINVAL))
 		return fail("rw with reserved field");
 	/* batch: bad op, too many, bad pointer */
-	b.nr = (1U << 20) + 1;
+	b.nr = GOALLOC_BATCH_MAX + 1;
 	if (!(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EINVAL))
 		return fail("batch too long");
 	b.nr = 1;
@@ -244,8 +245,10 @@ static int test_errors(void)
 	if (!(xioctl(fd, GOALLOC_IOC_BATCH, &b) == -EFAULT))
 		return fail("batch ops at a bad address");
 	/* unknown ioctl */
-	if (!(xioctl(fd, _IO('G', 99), NULL) == -ENOTTY))
+	if (!(xioctl(fd, _IO(GOALLOC_IOC_MAGIC, 99), NULL) == -ENOTTY))
 		return fail("unknown ioctl");
+	if (!(xioctl(fd, _IOWR('G', 1, struct goalloc_alloc_req), &a) == -ENOTTY))
+		return fail("the old magic 'G'");
 	if (!(xioctl(fd, _IOW('x', 1, int), buf) == -ENOTTY))
 		return fail("foreign ioctl");
 	/* nothing above changed the object */
@@ -426,7 +429,246 @@ static int test_limits(void)
 		ret = -1, snprintf(why, sizeof(why), "over the byte limit not ENOMEM");
 	write_param("max_bytes", "268435456");
 	close(fd);
+	if (ret)
+		return ret;
+	/*
+	 * The limit counts usable bytes: 4000 bytes use 4096, so after two
+	 * of them 1800 more (2048 usable) would pass a test of requested
+	 * bytes against 10000 but hold 10240.  (In debug mode usable bytes
+	 * are the requested ones, and the third object fits.)
+	 */
+	fd = open_dev();
+	if (write_param("max_bytes", "10000"))
+		return fail("set max_bytes");
+	if (g_alloc(fd, 4000, 0, &h, NULL) || g_alloc(fd, 4000, 0, &h, NULL))
+		ret = fail("two objects of 4000 bytes under 10000");
+	else if (g_alloc(fd, 1800, 0, &h, NULL) == 0 && g_stats(fd).file_bytes > 10000)
+		ret = fail("%llu usable bytes held under a limit of 10000",
+			   (unsigned long long)g_stats(fd).file_bytes);
+	write_param("max_bytes", "268435456");
+	close(fd);
 	return ret;
+}
+
+/* max_dev_bytes bounds all open files together. */
+static int test_device_limit(void)
+{
+	int fd1 = open_dev(), fd2 = open_dev(), ret = 0;
+	char old[64] = "";
+	uint64_t h1, h2;
+	ssize_t n;
+	int pfd = open("/sys/module/goalloc/parameters/max_dev_bytes", O_RDONLY);
+
+	if (pfd < 0 || (n = read(pfd, old, sizeof(old) - 1)) <= 0)
+		return fail("read max_dev_bytes");
+	close(pfd);
+	old[strcspn(old, "\n")] = 0;
+	if (write_param("max_dev_bytes", "1000000"))
+		return fail("set max_dev_bytes");
+	if (g_alloc(fd1, 600000, 0, &h1, NULL))
+		ret = fail("first file under the device limit");
+	else if (g_alloc(fd2, 600000, 0, &h2, NULL) != -ENOMEM)
+		ret = fail("second file over the device limit not ENOMEM");
+	else if (g_free(fd1, h1) || g_alloc(fd2, 600000, 0, &h2, NULL))
+		ret = fail("room again after the first file freed");
+	close(fd1);
+	close(fd2);
+	/* a closed file's bytes come back too */
+	fd1 = open_dev();
+	if (!ret && g_alloc(fd1, 900000, 0, &h1, NULL))
+		ret = fail("the device limit's bytes came back at close");
+	close(fd1);
+	write_param("max_dev_bytes", old);
+	return ret;
+}
+
+/*
+ * The ABI grows: requests are read by their own size, whatever size the
+ * command encodes; older replies are cut to the caller's size, newer
+ * requests need a zero tail; sizes above a page are E2BIG.
+ */
+static int test_abi_sizes(void)
+{
+	struct goalloc_stats_req st;
+	unsigned char buf[8192];
+	int fd = open_dev();
+	uint64_t h;
+
+	if (g_alloc(fd, 100, 0, &h, NULL))
+		return fail("alloc");
+	/* an old caller: STATS of version 1's size, nothing written past it */
+	memset(buf, 0xee, sizeof(buf));
+	*(uint32_t *)buf = GOALLOC_STATS_REQ_SIZE_VER0;
+	if (xioctl(fd, GOALLOC_IOC_STATS, buf))
+		return fail("STATS of the first version's size");
+	memcpy(&st, buf, sizeof(st));
+	if (!(st.version == GOALLOC_ABI_VERSION && st.file_objects == 1))
+		return fail("old STATS: version %u, file_objects %llu", st.version,
+			    (unsigned long long)st.file_objects);
+	if (buf[GOALLOC_STATS_REQ_SIZE_VER0] != 0xee)
+		return fail("STATS wrote past the caller's size");
+	/* a newer caller: bigger struct with a zero tail, command of its size */
+	memset(buf, 0, sizeof(buf));
+	*(uint32_t *)buf = sizeof(st) + 64;
+	if (xioctl(fd, _IOWR(GOALLOC_IOC_MAGIC, 6, char[sizeof(st) + 64]), buf))
+		return fail("STATS of a newer, longer size");
+	memcpy(&st, buf, sizeof(st));
+	if (!(st.meta_sys > 0 && st.debug_reports != UINT64_MAX && st.file_objects == 1))
+		return fail("newer STATS: meta_sys %llu", (unsigned long long)st.meta_sys);
+	/* ALLOC through a command that encodes another size */
+	memset(buf, 0, sizeof(buf));
+	((struct goalloc_alloc_req *)buf)->size = 64;
+	((struct goalloc_alloc_req *)buf)->bytes = 64;
+	if (xioctl(fd, _IOWR(GOALLOC_IOC_MAGIC, 1, char[64]), buf))
+		return fail("ALLOC with a command of a newer size");
+	if (g_free(fd, ((struct goalloc_alloc_req *)buf)->handle))
+		return fail("free what the newer ALLOC made");
+	/* more than a page: E2BIG, before anything is read */
+	*(uint32_t *)buf = 4097;
+	if (!(xioctl(fd, GOALLOC_IOC_STATS, buf) == -E2BIG))
+		return fail("a 4097-byte request not E2BIG");
+	*(uint32_t *)buf = UINT32_MAX;
+	if (!(xioctl(fd, GOALLOC_IOC_ALLOC, buf) == -E2BIG))
+		return fail("a 4 GiB request not E2BIG");
+	close(fd);
+	return 0;
+}
+
+/* A batch of @pairs 4 MiB allocations and frees: slow on purpose. */
+static struct goalloc_batch_op *slow_batch(unsigned int pairs, struct goalloc_batch_req *b)
+{
+	struct goalloc_batch_op *ops = calloc(2 * pairs, sizeof(*ops));
+	unsigned int i;
+
+	if (!ops)
+		return NULL;
+	for (i = 0; i < pairs; i++) {
+		ops[2 * i].op = GOALLOC_OP_ALLOC;
+		ops[2 * i].bytes = 4 << 20;
+		ops[2 * i + 1].op = GOALLOC_OP_FREE;
+		ops[2 * i + 1].flags = GOALLOC_F_REF;
+		ops[2 * i + 1].handle = 2 * i;
+	}
+	*b = (struct goalloc_batch_req) { .size = sizeof(*b), .nr = 2 * pairs,
+					  .ops = (uintptr_t)ops };
+	return ops;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct stats_probe {
+	int fd;
+	double took;
+};
+
+static void *stats_probe_fn(void *arg)
+{
+	struct stats_probe *p = arg;
+	double t0;
+
+	usleep(200000);		/* the batch is running by now */
+	t0 = now_s();
+	g_stats(p->fd);
+	p->took = now_s() - t0;
+	return NULL;
+}
+
+/*
+ * A long batch can be killed at once, and does not hold up another
+ * thread's STATS on the same file; a file closed while a batch runs frees
+ * everything once the batch is over.
+ */
+static int test_killed_batch(void)
+{
+	struct goalloc_batch_req b;
+	struct goalloc_batch_op *ops;
+	uint64_t base = live_objects();
+	struct stats_probe probe;
+	pthread_t t;
+	double t0, killed;
+	int status, fd;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		fd = open_dev();
+		ops = slow_batch(GOALLOC_BATCH_MAX / 2, &b);
+		probe.fd = fd;
+		if (!ops || pthread_create(&t, NULL, stats_probe_fn, &probe))
+			_exit(3);
+		if (xioctl(fd, GOALLOC_IOC_BATCH, &b))
+			_exit(4);
+		pthread_join(t, NULL);
+		/* the whole batch ran: report how long STATS waited */
+		_exit(probe.took < 1.0 ? 5 : 6);
+	}
+	if (pid < 0)
+		return fail("fork");
+	usleep(500000);
+	t0 = now_s();
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid)
+		return fail("waitpid");
+	killed = now_s() - t0;
+	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+		return fail("the batch ended before the kill (status %d): make it longer", status);
+	if (killed > 2.0)
+		return fail("SIGKILL took %.2f s to end a batch", killed);
+	if (live_objects() != base)
+		return fail("a killed batch left %llu objects",
+			    (unsigned long long)(live_objects() - base));
+	/* STATS on the same file while a batch runs */
+	fd = open_dev();
+	ops = slow_batch(2000, &b);
+	probe.fd = fd;
+	if (!ops || pthread_create(&t, NULL, stats_probe_fn, &probe))
+		return fail("thread");
+	xioctl(fd, GOALLOC_IOC_BATCH, &b);
+	pthread_join(t, NULL);
+	free(ops);
+	close(fd);
+	if (probe.took > 0.5)
+		return fail("STATS waited %.2f s for another thread's batch", probe.took);
+	return 0;
+}
+
+struct closer {
+	int fd;
+};
+
+static void *close_fn(void *arg)
+{
+	usleep(100000);
+	close(((struct closer *)arg)->fd);
+	return NULL;
+}
+
+/* close() racing a batch on the same file: nothing lost, nothing left. */
+static int test_racing_close(void)
+{
+	uint64_t base = live_objects();
+	struct goalloc_batch_op ops[2000];
+	struct goalloc_batch_req b = { .size = sizeof(b), .nr = 2000, .ops = (uintptr_t)ops };
+	struct closer c = { .fd = open_dev() };
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < 2000; i++)
+		ops[i] = (struct goalloc_batch_op) { .op = GOALLOC_OP_ALLOC, .bytes = 1 + i * 13 % 40000 };
+	if (pthread_create(&t, NULL, close_fn, &c))
+		return fail("thread");
+	xioctl(c.fd, GOALLOC_IOC_BATCH, &b);	/* may fail with EBADF: fine */
+	pthread_join(t, NULL);
+	if (live_objects() != base)
+		return fail("%llu objects live after a close raced a batch",
+			    (unsigned long long)(live_objects() - base));
+	return 0;
 }
 
 static int test_root_only(void)
@@ -450,6 +692,62 @@ static int test_root_only(void)
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		return fail("an unprivileged user could open %s (status %d)", dev, status);
 	return 0;
+}
+
+/*
+ * Dirty an object of @bytes, free it, then take one of the same size (with
+ * GOALLOC_F_ZERO, and without): every usable byte must read zero, so
+ * nothing the previous owner or the allocator left reaches user space.
+ */
+static int stale_check(int fd, uint64_t bytes, uint32_t flags, unsigned char *buf,
+		       uint64_t *usable)
+{
+	uint32_t zero[2] = { GOALLOC_F_ZERO, 0 };
+	uint64_t h, u, i;
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		if (g_alloc(fd, bytes, flags, &h, &u))
+			return fail("alloc %llu", (unsigned long long)bytes);
+		memset(buf, 0xa5, u);
+		if (g_rw(fd, 1, h, 0, u, buf) || g_free(fd, h))
+			return fail("write/free %llu", (unsigned long long)bytes);
+		if (g_alloc(fd, bytes, flags | zero[k], &h, &u))
+			return fail("alloc %llu again", (unsigned long long)bytes);
+		memset(buf, 0x5a, u);
+		if (g_rw(fd, 0, h, 0, u, buf))
+			return fail("read %llu", (unsigned long long)bytes);
+		for (i = 0; i < u && !buf[i]; i++)
+			;
+		g_free(fd, h);
+		if (i < u)
+			return fail("%llu bytes%s: byte %llu of %llu usable is 0x%02x, not 0",
+				    (unsigned long long)bytes, zero[k] ? " (F_ZERO)" : "",
+				    (unsigned long long)i, (unsigned long long)u, buf[i]);
+	}
+	*usable = u;
+	return 0;
+}
+
+/* Every class (walked by usable size), tiny sizes, and the largest sizes. */
+static int test_no_stale_data(void)
+{
+	const uint64_t max = 4 << 20;
+	unsigned char *buf = malloc(max);
+	uint64_t bytes, u;
+	int fd = open_dev(), ret = 0;
+
+	if (!buf)
+		return fail("malloc");
+	for (bytes = 1; !ret && bytes < 16; bytes++)
+		ret = stale_check(fd, bytes, GOALLOC_F_NOSCAN, buf, &u);
+	for (bytes = 1; !ret && bytes <= 32768; bytes = u + 1)
+		ret = stale_check(fd, bytes, 0, buf, &u);
+	for (bytes = max - 64; !ret && bytes <= max; bytes++)
+		ret = stale_check(fd, bytes, 0, buf, &u);
+	free(buf);
+	close(fd);
+	return ret;
 }
 
 /*
@@ -556,13 +854,15 @@ static int test_fuzz(void)
 					u.raw[j] = rand_r(&seed);
 				if (r & 256)
 					u.a.size = sizeof(u.a) + rand_r(&seed) % 16;
-				xioctl(f, _IOC(_IOC_READ | _IOC_WRITE, 'G', rand_r(&seed) % 8,
+				xioctl(f, _IOC(_IOC_READ | _IOC_WRITE, GOALLOC_IOC_MAGIC, rand_r(&seed) % 8,
 					       rand_r(&seed) % 64), &u);
 				xioctl(f, GOALLOC_IOC_ALLOC + (rand_r(&seed) % 6 << _IOC_NRSHIFT),
 				       &u);
 				break;
-			case 5:
+			case 5:	/* any size, older and newer ones among them */
 				g_stats(f);
+				*(uint32_t *)buf = rand_r(&seed) % 5000;
+				xioctl(f, GOALLOC_IOC_STATS, buf);
 				break;
 			case 6:	/* reopen: closing frees everything of that file */
 				if (r & 512) {
@@ -621,7 +921,12 @@ int main(int argc, char **argv)
 	run("threads_share_a_file", test_threads_share_a_file);
 	run("close_frees_all", test_close_frees_all);
 	run("per_file_limits", test_limits);
+	run("device_limit", test_device_limit);
+	run("abi_sizes", test_abi_sizes);
+	run("killed_batch", test_killed_batch);
+	run("racing_close", test_racing_close);
 	run("root_only", test_root_only);
+	run("no_stale_data", test_no_stale_data);
 	run("tool_hint_non_root", test_tool_hint_non_root);
 	run("fuzz", test_fuzz);
 	printf("%d passed, %d failed\n", passed, failed);

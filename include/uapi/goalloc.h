@@ -3,16 +3,27 @@
  * /dev/goalloc: drive the goalloc allocator from user space.
  *
  * Each open file owns the objects it allocates; closing it frees them all.
- * Objects are named by opaque 64-bit handles (never addresses).  Every
- * request structure starts with __u32 size, set by the caller to
- * sizeof(the structure it was built with), so structures can grow: the
- * kernel accepts a shorter (older) one, and a longer one only if the bytes
- * it does not know are zero (else E2BIG).  Reserved fields and unknown flags
- * must be zero (else EINVAL).
+ * Objects are named by opaque 64-bit handles (never addresses).
+ *
+ * Growing the ABI: every request structure starts with __u32 size, set by
+ * the caller to sizeof(the structure it was built with).  The kernel
+ * dispatches on the ioctl's number alone (not the size encoded in the
+ * command), so a program built with an older or newer header is served:
+ *  - a structure shorter than its first version (GOALLOC_*_SIZE_VER0) is
+ *    refused with EINVAL; one larger than GOALLOC_REQ_SIZE_MAX with E2BIG;
+ *  - a shorter (older) structure is read as if the fields it lacks were
+ *    zero; a longer (newer) one only if the bytes the kernel does not know
+ *    are zero (else E2BIG), as with openat2() and clone3();
+ *  - replies are written up to the smaller of the caller's size and the
+ *    kernel's, so an older caller gets the fields it knows.
+ * Reserved fields and unknown flags must be zero (else EINVAL).
  *
  * Errors: ENOENT unknown handle; EINVAL bad size, flags, reserved field,
- * offset or length; EFAULT bad user pointer; ENOSPC per-file object limit;
- * ENOMEM per-file byte limit or no memory; ENOTTY unknown ioctl.
+ * offset or length; E2BIG request size over GOALLOC_REQ_SIZE_MAX or unknown
+ * non-zero tail; EFAULT bad user pointer; ENOSPC per-file object limit;
+ * ENOMEM per-file or device-wide byte limit (module parameters max_bytes,
+ * max_dev_bytes), or no memory; EINTR a fatal signal interrupted the wait
+ * for the file or a batch (done says how far it got); ENOTTY unknown ioctl.
  */
 #ifndef _UAPI_GOALLOC_H
 #define _UAPI_GOALLOC_H
@@ -20,7 +31,18 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define GOALLOC_ABI_VERSION	1
+#define GOALLOC_ABI_VERSION	2
+
+/* Bounds of a request structure's size field (see above). */
+#define GOALLOC_REQ_SIZE_MAX		4096
+#define GOALLOC_ALLOC_REQ_SIZE_VER0	32
+#define GOALLOC_FREE_REQ_SIZE_VER0	16
+#define GOALLOC_RW_REQ_SIZE_VER0	40
+#define GOALLOC_BATCH_REQ_SIZE_VER0	32
+#define GOALLOC_STATS_REQ_SIZE_VER0	128	/* up to file_bytes */
+
+/* Operations one GOALLOC_IOC_BATCH may ask for. */
+#define GOALLOC_BATCH_MAX	(1U << 16)
 
 /* goalloc_alloc_req.flags, goalloc_batch_op.flags */
 #define GOALLOC_F_NOSCAN	(1U << 0)	/* pointer-free: tiny allocator under 16 B */
@@ -70,11 +92,12 @@ struct goalloc_batch_op {
 
 /*
  * Run nr operations in the kernel and time them.  Stops at the first
- * operation that fails: done tells how many ran, error its errno.
+ * operation that fails, or at a fatal signal (EINTR): done tells how many
+ * ran, error the failed operation's errno.
  */
 struct goalloc_batch_req {
 	__u32 size;		/* in: sizeof(struct goalloc_batch_req) */
-	__u32 nr;		/* in: operations, at most 1 << 20 */
+	__u32 nr;		/* in: operations, at most GOALLOC_BATCH_MAX */
 	__u64 ops;		/* in: user address of nr struct goalloc_batch_op */
 	__u64 elapsed_ns;	/* out: time spent in the operations */
 	__u32 done;		/* out: operations that ran */
@@ -100,9 +123,14 @@ struct goalloc_stats_req {
 	__u64 invalid_frees;	/* bad frees caught */
 	__u64 file_objects;	/* objects this file holds */
 	__u64 file_bytes;	/* usable bytes this file holds */
+	/* version 2 */
+	__u64 meta_sys;		/* bytes of span descriptors */
+	__u64 debug_reports;	/* corrupted objects reported (debug mode) */
+	__u64 quarantined;	/* objects quarantined now (debug mode) */
 };
 
-#define GOALLOC_IOC_MAGIC	'G'
+/* 0xB9: no other range in Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define GOALLOC_IOC_MAGIC	0xB9
 #define GOALLOC_IOC_ALLOC	_IOWR(GOALLOC_IOC_MAGIC, 1, struct goalloc_alloc_req)
 #define GOALLOC_IOC_FREE	_IOW(GOALLOC_IOC_MAGIC, 2, struct goalloc_free_req)
 #define GOALLOC_IOC_WRITE	_IOW(GOALLOC_IOC_MAGIC, 3, struct goalloc_rw_req)
