@@ -131,7 +131,7 @@ struct mspan {
 	/* Frees from CPUs that do not cache the span: atomic bit ops. */
 	unsigned long remotebits[SPAN_BITMAP_LONGS];
 	atomic_t npending;		/* bits being set or set in remotebits */
-	atomic_t *tinymask;		/* per block: TINY_* bits (tiny spans) */
+	struct tiny_mask *tinymask;	/* tiny spans: TINY_* bits per block (tiny.c) */
 
 	struct list_head list;		/* mcentral list, or heap free list */
 	struct rb_node rb;		/* heap: long free runs (heap lock) */
@@ -415,6 +415,20 @@ int pcache_flush(struct pcache *pc);
  * bit 15 is free to be the held flag.
  */
 #define TINY_HELD		BIT(15)
+
+/*
+ * The masks of a tiny span, published once set up and freed through RCU,
+ * so a racing bad free that still sees the span as tiny reads either NULL
+ * or a mask whose bits say "not allocated", never freed memory (tiny.c).
+ */
+struct tiny_mask {
+	struct rcu_head rcu;
+	u32 nblocks;
+	atomic_t block[];
+};
+
+struct tiny_mask *tiny_mask_alloc(unsigned int nblocks, gfp_t gfp);
+void tiny_mask_release(struct mspan *s);
 #define TINY_START(off)		BIT(off)
 #define TINY_END(off)		BIT(16 + (off))
 

@@ -91,10 +91,8 @@ static void mcentral_release(struct list_head *release)
 
 	if (list_empty(release))
 		return;
-	list_for_each_entry(s, release, list) {
-		kfree(s->tinymask);
-		s->tinymask = NULL;
-	}
+	list_for_each_entry(s, release, list)
+		tiny_mask_release(s);
 	spin_lock_irqsave(&mheap.lock, flags);
 	list_for_each_entry_safe(s, tmp, release, list) {
 		list_del_init(&s->list);
@@ -187,11 +185,14 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 	if (goalloc_debug_on() && !tiny)
 		debug_init_span(s);
 	if (tiny) {
-		s->tinymask = kcalloc(s->nelems, sizeof(atomic_t), gfp & ~__GFP_ZERO);
-		if (!s->tinymask) {
+		struct tiny_mask *tm = tiny_mask_alloc(s->nelems, gfp);
+
+		if (!tm) {
 			mheap_free_span(s);
 			return NULL;
 		}
+		/* its zeroed bits before the pointer: see struct tiny_mask */
+		smp_store_release(&s->tinymask, tm);
 	}
 	return s;
 }

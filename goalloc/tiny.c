@@ -31,6 +31,39 @@ static unsigned int tiny_align(size_t size)
 
 #define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
 
+/* Zeroed masks for a new tiny span of @nblocks blocks. */
+struct tiny_mask *tiny_mask_alloc(unsigned int nblocks, gfp_t gfp)
+{
+	struct tiny_mask *tm = kzalloc(struct_size(tm, block, nblocks), gfp & ~__GFP_ZERO);
+
+	if (tm)
+		tm->nblocks = nblocks;
+	return tm;
+}
+
+/* Unpublish the masks of a tiny span going back to the heap; freed after RCU. */
+void tiny_mask_release(struct mspan *s)
+{
+	struct tiny_mask *tm = s->tinymask;
+
+	if (!tm)
+		return;
+	WRITE_ONCE(s->tinymask, NULL);
+	kfree_rcu(tm, rcu);
+}
+
+/*
+ * The mask word of the block @idx of tiny span @s, or NULL if @s has no
+ * such block now: a bad free racing the span's set-up or release (the
+ * masks are not yet or no longer published).  Within rcu_read_lock().
+ */
+static atomic_t *tiny_mask_of(struct mspan *s, unsigned int idx)
+{
+	struct tiny_mask *tm = smp_load_acquire(&s->tinymask);
+
+	return tm && idx < tm->nblocks ? &tm->block[idx] : NULL;
+}
+
 /*
  * Give the current block up; free it if no object in it is live.  Called
  * with @c's mcache lock held, or for a dead CPU.
@@ -62,7 +95,7 @@ void *tiny_install(struct mcache *c, unsigned long block, size_t size)
 	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);
 	c->tiny = block;
 	c->tinyspan = s;
-	c->tinymask = &s->tinymask[mspan_obj_index(s, block)];
+	c->tinymask = &s->tinymask->block[mspan_obj_index(s, block)];
 	atomic_set(c->tinymask, TINY_HELD | TINY_START(0) | TINY_END(size - 1));
 	c->tinyoffset = size;
 	c->stat[GS_TINY_ALLOC]++;
@@ -111,23 +144,29 @@ void tiny_free(struct mspan *s, unsigned long addr)
 	unsigned int idx = mspan_obj_index(s, addr);
 	unsigned long block = mspan_obj_addr(s, idx);
 	unsigned int off = addr - block, end;
-	atomic_t *m = &s->tinymask[idx];
-	int old, new;
+	int old = 0, new;
+	atomic_t *m;
 
-	old = atomic_read(m);
-	if (unlikely(off >= TINY_SIZE - 1 || !(old & TINY_START(off)))) {
+	rcu_read_lock();
+	m = tiny_mask_of(s, idx);
+	if (m)
+		old = atomic_read(m);
+	if (unlikely(!m || off >= TINY_SIZE - 1 || !(old & TINY_START(off)))) {
+		rcu_read_unlock();
 		goalloc_report_invalid_free((void *)addr, s, "tiny object not allocated");
 		return;
 	}
 	goalloc_free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
 	do {
 		if (unlikely(!(old & TINY_START(off)))) {
+			rcu_read_unlock();
 			goalloc_report_invalid_free((void *)addr, s, "double free (tiny)");
 			return;
 		}
 		end = tiny_end(old, off);
 		new = old & ~(TINY_START(off) | TINY_END(end));
 	} while (!atomic_try_cmpxchg(m, &old, new));
+	rcu_read_unlock();
 	goalloc_stat_inc(GS_TINY_FREE);
 	if (!(new & (TINY_STARTS | TINY_HELD))) {
 		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
@@ -141,8 +180,13 @@ size_t tiny_usable_size(struct mspan *s, unsigned long addr)
 {
 	unsigned int idx = mspan_obj_index(s, addr);
 	unsigned int off = addr - mspan_obj_addr(s, idx);
-	int mask = atomic_read(&s->tinymask[idx]);
+	atomic_t *m;
+	int mask;
 
+	rcu_read_lock();
+	m = tiny_mask_of(s, idx);
+	mask = m ? atomic_read(m) : 0;
+	rcu_read_unlock();
 	if (off >= TINY_SIZE - 1 || !(mask & TINY_START(off)))
 		return 0;
 	return tiny_end(mask, off) - off + 1;

@@ -159,6 +159,9 @@ static inline void set_bit(unsigned long nr, unsigned long *addr)
 #define smp_mb__before_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
+#define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
+
 static inline bool test_and_set_bit(unsigned long nr, unsigned long *addr)
 {
 	return __atomic_fetch_or(&addr[BIT_WORD(nr)], BIT_MASK(nr), __ATOMIC_SEQ_CST) & BIT_MASK(nr);
@@ -439,6 +442,15 @@ static inline void *kmalloc(size_t n, gfp_t gfp) { return gfp & __GFP_ZERO ? cal
 static inline void *kzalloc(size_t n, gfp_t gfp) { return calloc(1, n); }
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
 static inline void kfree(const void *p) { free((void *)p); }
+
+/*
+ * RCU: readers are no-ops and kfree_rcu() frees at once; nothing in user
+ * space frees a tiny mask while a racing bad free still reads it.
+ */
+struct rcu_head { void *next; };
+#define rcu_read_lock()		do { } while (0)
+#define rcu_read_unlock()	do { } while (0)
+#define kfree_rcu(p, field)	kfree(p)
 
 /* kmemleak: nothing to tell in user space. */
 static inline void kmemleak_alloc(const void *p, size_t size, int min_count, gfp_t gfp) { }
