@@ -30,9 +30,13 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 	s->alloc_cache = 0;
 	s->cache_word = 0;
 	s->nfree = n;
-	bitmap_zero(s->freebits, MAX_OBJS_PER_SPAN);
-	bitmap_set(s->freebits, 0, n);
-	bitmap_zero(s->remotebits, MAX_OBJS_PER_SPAN);
+	/*
+	 * Only the words that hold slots: no bit past nelems is ever read, and
+	 * a 16-page span of 3 objects costs no more to set up than it needs.
+	 */
+	bitmap_zero(s->freebits, n);
+	bitmap_set(s->freebits, 0, n);	/* not bitmap_fill(): it sets past n */
+	bitmap_zero(s->remotebits, n);
 	atomic_set(&s->npending, 0);
 	s->on_list = MC_NONE;
 }

@@ -16,6 +16,11 @@
  *   prodcons    one thread allocates, another frees (remote frees)
  *   tiny        bursts of 1-15 byte pointer-free objects
  *   large       churn of 40 KiB to 1 MiB objects
+ *   FILE        a recorded trace ("a ID SIZE [noscan]" / "f ID" lines, as
+ *               tools/traces/ holds, or the name of one there, e.g.
+ *               kernel-6.12 (tools/traces/kernel-6.12.trace) from the
+ *               kernel's own kmem events); what it leaves live is freed at
+ *               the end of each run
  * "null" hands out preallocated buffers: the harness alone, for callgrind.
  * Under callgrind (--instr-atstart=no) only the last run's replay is
  * instrumented, on a shorter trace.
@@ -117,6 +122,62 @@ static void make_trace(size_t n, size_t slots, u32 (*pick)(void), bool bursts)
 		max_size = max_t(size_t, max_size, ops[i].size);
 	}
 	free(sizes);
+}
+
+/* A recorded trace from @path; false if it cannot be read. */
+static bool load_trace(const char *path)
+{
+	size_t cap = 1 << 16, id, size, *sizes = NULL, nsizes = 0, live = 0, i;
+	char line[128], kind, ns[16];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	ops = malloc(cap * sizeof(*ops));
+	while (fgets(line, sizeof(line), f)) {
+		int n = sscanf(line, "%c %zu %zu %15s", &kind, &id, &size, ns);
+
+		if (line[0] == '#' || n < 2 || (kind == 'a' && (n < 3 || !size)))
+			continue;
+		if (id >= nsizes) {
+			size_t grow = max(id + 1, nsizes * 2);
+
+			sizes = realloc(sizes, grow * sizeof(*sizes));
+			memset(sizes + nsizes, 0, (grow - nsizes) * sizeof(*sizes));
+			nsizes = grow;
+		}
+		if (kind == 'a' && !sizes[id]) {
+			sizes[id] = size;
+			live += size;
+			peak_live = max(peak_live, live);
+		} else if (kind == 'f' && sizes[id]) {
+			live -= sizes[id];
+			sizes[id] = 0;
+			size = 0;
+		} else {
+			continue;	/* a free of what is not live, a second alloc */
+		}
+		if (nops + 1 >= cap)
+			ops = realloc(ops, (cap *= 2) * sizeof(*ops));
+		ops[nops].slot = id;
+		ops[nops++].size = size;
+	}
+	fclose(f);
+	for (i = 0; i < nsizes; i++) {	/* free what is left */
+		if (!sizes[i])
+			continue;
+		if (nops + 1 >= cap)
+			ops = realloc(ops, (cap *= 2) * sizeof(*ops));
+		ops[nops].slot = i;
+		ops[nops++].size = 0;
+	}
+	nslots = nsizes;
+	for (i = 0; i < nops; i++) {
+		nallocs += ops[i].size != 0;
+		max_size = max_t(size_t, max_size, ops[i].size);
+	}
+	free(sizes);
+	return nallocs > 0;
 }
 
 static u32 pick_kernel(void)
@@ -258,7 +319,7 @@ int main(int argc, char **argv)
 	long rss0;
 
 	if (argc < 2 || runs < 1 || runs > 16) {
-		fprintf(stderr, "usage: %s <goalloc|malloc|null> <fastpath|kernel-mix|prodcons|tiny|large> [runs]\n",
+		fprintf(stderr, "usage: %s <goalloc|malloc|null> <fastpath|kernel-mix|prodcons|tiny|large|FILE> [runs]\n",
 			argv[0]);
 		return 2;
 	}
@@ -274,8 +335,13 @@ int main(int argc, char **argv)
 		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, true);
 	else if (!strcmp(trace, "large"))
 		make_trace(grind ? 20000 : 100000, 64, pick_large, false);
-	else
-		return 2;
+	else if (!load_trace(trace)) {
+		char path[256];	/* a name in tools/traces/ */
+
+		snprintf(path, sizeof(path), "../../traces/%s.trace", trace);
+		if (!load_trace(path))
+			return 2;
+	}
 	noscan = !strcmp(trace, "tiny");
 	if (pc) {			/* the producer's sizes, one per object */
 		size_t i, k = 0;
@@ -288,8 +354,9 @@ int main(int argc, char **argv)
 	}
 	ptr = calloc(nslots, sizeof(*ptr));
 	if (backend == B_NULL) {
-		null_stride = ALIGN(max_size, 64);
-		null_pool = malloc(nslots * null_stride);
+		/* slots may overlap past 64 KiB: the harness only touches bytes */
+		null_stride = ALIGN(min_t(size_t, max_size, 65536), 64);
+		null_pool = malloc(nslots * null_stride + max_size);
 		if (!null_pool)
 			return 1;
 	}

