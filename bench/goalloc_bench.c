@@ -1,16 +1,24 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc_bench: goalloc against kmalloc, side by side in one boot.
+ * goalloc_bench: goalloc against kmalloc and kmem_cache, side by side in
+ * one boot.
  *
- * Loading the module runs every row for both allocators, repeats each
+ * Loading the module runs every row for each allocator, repeats each
  * measurement (module parameter "reps") and prints the median ns per
- * operation and the ratio goalloc/kmalloc.  Rows:
- *   pair SIZE      alloc + free of one object, repeated
- *   burst SIZE     alloc N objects, then free N
- *   bulk SIZE      goalloc_alloc_bulk/free_bulk vs kmalloc loop + kfree_bulk
- *   prodcons SIZE  CPU A allocates, CPU B frees (remote frees)
- * Both allocators get the same GFP flags, so with init_on_alloc (Debian's
- * default) both zero every object.
+ * operation and the ratios goalloc/kmalloc and goalloc/kmem_cache (a cache
+ * of the row's size, where the row has one size).  Rows:
+ *   pair SIZE        alloc + free of one object, repeated
+ *   burst SIZE       alloc N objects, then free N
+ *   bulk SIZE        goalloc_alloc_bulk/free_bulk vs a kmalloc loop +
+ *                    kfree_bulk and kmem_cache_alloc_bulk/free_bulk
+ *   prodcons SIZE    CPU A allocates, CPU B frees (remote frees)
+ *   replay TRACE     a recorded trace with random lifetimes (ns per
+ *                    allocation, its free included): kernel-mix, and
+ *                    kernel-6.12, captured from this kernel's own
+ *                    kmem:kmalloc/kmem:kfree events (scripts/capture-trace.sh)
+ * Every allocator is called directly (the loops are specialised per
+ * allocator: no function pointer between the loop and the call), with the
+ * same GFP flags, so with init_on_alloc (Debian's default) all of them zero
+ * every object.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -33,19 +41,51 @@ MODULE_PARM_DESC(iters, "operations per repetition");
 #define MAX_REPS	31
 #define BURST		512
 
-struct allocator {
-	const char *name;
-	void *(*alloc)(size_t size, gfp_t gfp);
-	void (*free)(const void *p);
-};
+enum which { GOALLOC, KMALLOC, KCACHE, NR_WHICH };
 
-static void *kmalloc_fn(size_t size, gfp_t gfp)
+static const char *const which_name[NR_WHICH] = { "goalloc", "kmalloc", "kmem_cache" };
+
+/* Direct calls: @w is a constant in every specialised loop. */
+static __always_inline void *b_alloc(enum which w, struct kmem_cache *kc, size_t size,
+				     bool noscan)
 {
-	return kmalloc(size, gfp);
+	switch (w) {
+	case GOALLOC:
+		return noscan ? goalloc_alloc_noscan(size, GFP_KERNEL) : goalloc_alloc(size, GFP_KERNEL);
+	case KMALLOC:
+		return kmalloc(size, GFP_KERNEL);
+	default:
+		return kmem_cache_alloc(kc, GFP_KERNEL);
+	}
 }
 
-static const struct allocator goalloc_a = { "goalloc", goalloc_alloc, goalloc_free };
-static const struct allocator kmalloc_a = { "kmalloc", kmalloc_fn, kfree };
+static __always_inline void b_free(enum which w, struct kmem_cache *kc, void *p)
+{
+	switch (w) {
+	case GOALLOC:
+		goalloc_free(p);
+		break;
+	case KMALLOC:
+		kfree(p);
+		break;
+	default:
+		kmem_cache_free(kc, p);
+	}
+}
+
+/* A row's loop, specialised for each allocator from __NAME(w, ...). */
+#define SPECIALISE(name)								\
+static noinline u64 name(enum which w, struct kmem_cache *kc, size_t size, unsigned int n) \
+{											\
+	switch (w) {									\
+	case GOALLOC:									\
+		return __##name(GOALLOC, kc, size, n);					\
+	case KMALLOC:									\
+		return __##name(KMALLOC, kc, size, n);					\
+	default:									\
+		return __##name(KCACHE, kc, size, n);					\
+	}										\
+}
 
 static void *burst_buf[BURST];
 
@@ -63,69 +103,83 @@ static u64 median(u64 *v, unsigned int n)
 }
 
 /* ns per alloc+free pair */
-static u64 run_pair(const struct allocator *a, size_t size, unsigned int n)
+static __always_inline u64 __run_pair(enum which w, struct kmem_cache *kc, size_t size,
+				      unsigned int n)
 {
 	u64 t0 = ktime_get_ns();
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		void *p = a->alloc(size, GFP_KERNEL);
+		void *p = b_alloc(w, kc, size, false);
 
 		if (unlikely(!p))
 			return U64_MAX;
 		WRITE_ONCE(*(char *)p, 1);	/* touch it, as a user would */
-		a->free(p);
+		b_free(w, kc, p);
 	}
 	return (ktime_get_ns() - t0) / n;
 }
+SPECIALISE(run_pair)
 
 /* ns per object for N allocations followed by N frees */
-static u64 run_burst(const struct allocator *a, size_t size, unsigned int n)
+static __always_inline u64 __run_burst(enum which w, struct kmem_cache *kc, size_t size,
+				       unsigned int n)
 {
 	unsigned int rounds = max(1U, n / BURST), r, i;
 	u64 t0 = ktime_get_ns();
 
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < BURST; i++) {
-			burst_buf[i] = a->alloc(size, GFP_KERNEL);
+			burst_buf[i] = b_alloc(w, kc, size, false);
 			if (unlikely(!burst_buf[i]))
 				return U64_MAX;
 		}
 		for (i = 0; i < BURST; i++)
-			a->free(burst_buf[i]);
+			b_free(w, kc, burst_buf[i]);
 	}
 	return (ktime_get_ns() - t0) / (rounds * BURST);
 }
+SPECIALISE(run_burst)
 
 /* ns per object with the bulk calls (kmalloc has no bulk allocation) */
-static u64 run_bulk(const struct allocator *a, size_t size, unsigned int n)
+static __always_inline u64 __run_bulk(enum which w, struct kmem_cache *kc, size_t size,
+				      unsigned int n)
 {
 	unsigned int rounds = max(1U, n / BURST), r, i;
 	u64 t0 = ktime_get_ns();
 
 	for (r = 0; r < rounds; r++) {
-		if (a == &goalloc_a) {
+		switch (w) {
+		case GOALLOC:
 			if (goalloc_alloc_bulk(size, GFP_KERNEL, BURST, burst_buf) != BURST)
 				return U64_MAX;
 			goalloc_free_bulk(BURST, burst_buf);
-			continue;
-		}
-		for (i = 0; i < BURST; i++) {
-			burst_buf[i] = kmalloc(size, GFP_KERNEL);
-			if (unlikely(!burst_buf[i]))
+			break;
+		case KMALLOC:
+			for (i = 0; i < BURST; i++) {
+				burst_buf[i] = kmalloc(size, GFP_KERNEL);
+				if (unlikely(!burst_buf[i]))
+					return U64_MAX;
+			}
+			kfree_bulk(BURST, burst_buf);
+			break;
+		default:
+			if (kmem_cache_alloc_bulk(kc, GFP_KERNEL, BURST, burst_buf) != BURST)
 				return U64_MAX;
+			kmem_cache_free_bulk(kc, BURST, burst_buf);
 		}
-		kfree_bulk(BURST, burst_buf);
 	}
 	return (ktime_get_ns() - t0) / (rounds * BURST);
 }
+SPECIALISE(run_bulk)
 
 /* === producer/consumer on two CPUs: a single-producer ring === */
 
 #define RING	1024
 
 struct pc_ctx {
-	const struct allocator *a;
+	enum which w;
+	struct kmem_cache *kc;
 	size_t size;
 	unsigned int n;
 	void *ring[RING];
@@ -135,13 +189,12 @@ struct pc_ctx {
 	bool failed;
 };
 
-static int producer(void *arg)
+static __always_inline void __producer(enum which w, struct pc_ctx *c)
 {
-	struct pc_ctx *c = arg;
 	unsigned int i;
 
 	for (i = 0; i < c->n; i++) {
-		void *p = c->a->alloc(c->size, GFP_KERNEL);
+		void *p = b_alloc(w, c->kc, c->size, false);
 
 		if (!p) {
 			c->failed = true;
@@ -154,14 +207,10 @@ static int producer(void *arg)
 		/* release: the slot is written before the consumer sees it */
 		smp_store_release(&c->head, c->head + 1);
 	}
-	if (atomic_dec_and_test(&c->running))
-		complete(&c->done);
-	return 0;
 }
 
-static int consumer(void *arg)
+static __always_inline void __consumer(enum which w, struct pc_ctx *c)
 {
-	struct pc_ctx *c = arg;
 	unsigned int i;
 
 	for (i = 0; i < c->n; i++) {
@@ -174,14 +223,41 @@ static int consumer(void *arg)
 		/* release: the slot is read before the producer may reuse it */
 		smp_store_release(&c->tail, c->tail + 1);
 		if (p != ZERO_SIZE_PTR)
-			c->a->free(p);
+			b_free(w, c->kc, p);
 	}
+}
+
+static int producer(void *arg)
+{
+	struct pc_ctx *c = arg;
+
+	if (c->w == GOALLOC)
+		__producer(GOALLOC, c);
+	else if (c->w == KMALLOC)
+		__producer(KMALLOC, c);
+	else
+		__producer(KCACHE, c);
 	if (atomic_dec_and_test(&c->running))
 		complete(&c->done);
 	return 0;
 }
 
-static u64 run_prodcons(const struct allocator *a, size_t size, unsigned int n)
+static int consumer(void *arg)
+{
+	struct pc_ctx *c = arg;
+
+	if (c->w == GOALLOC)
+		__consumer(GOALLOC, c);
+	else if (c->w == KMALLOC)
+		__consumer(KMALLOC, c);
+	else
+		__consumer(KCACHE, c);
+	if (atomic_dec_and_test(&c->running))
+		complete(&c->done);
+	return 0;
+}
+
+static u64 run_prodcons(enum which w, struct kmem_cache *kc, size_t size, unsigned int n)
 {
 	struct pc_ctx *c = kzalloc(sizeof(*c), GFP_KERNEL);
 	struct task_struct *tp, *tc;
@@ -191,7 +267,8 @@ static u64 run_prodcons(const struct allocator *a, size_t size, unsigned int n)
 		kfree(c);
 		return U64_MAX;
 	}
-	c->a = a;
+	c->w = w;
+	c->kc = kc;
 	c->size = size;
 	c->n = n;
 	init_completion(&c->done);
@@ -220,20 +297,26 @@ static u64 run_prodcons(const struct allocator *a, size_t size, unsigned int n)
 	return ns;
 }
 
-static u64 run_lookup(const struct allocator *a, size_t size, unsigned int n)
+static u64 run_lookup(enum which w, struct kmem_cache *kc, size_t size, unsigned int n)
 {
-	void *p = a->alloc(size, GFP_KERNEL);
+	void *p = w == GOALLOC ? goalloc_alloc(size, GFP_KERNEL) : kmalloc(size, GFP_KERNEL);
 	u64 t0 = ktime_get_ns(), sum = 0;
 	unsigned int i;
 
+	if (!p)
+		return U64_MAX;
 	for (i = 0; i < n; i++)
-		sum += a == &goalloc_a ? goalloc_usable_size(p) : ksize(p);
+		sum += w == GOALLOC ? goalloc_usable_size(p) : ksize(p);
 	t0 = (ktime_get_ns() - t0) / n;
-	a->free(p);
+	if (w == GOALLOC)
+		goalloc_free(p);
+	else
+		kfree(p);
 	return sum ? t0 : 0;
 }
 
-static u64 run_alloc_only(const struct allocator *a, size_t size, unsigned int n)
+static __always_inline u64 __run_alloc_only(enum which w, struct kmem_cache *kc, size_t size,
+					    unsigned int n)
 {
 	unsigned int rounds = max(1U, n / BURST), r, i;
 	u64 t = 0, t0;
@@ -241,79 +324,191 @@ static u64 run_alloc_only(const struct allocator *a, size_t size, unsigned int n
 	for (r = 0; r < rounds; r++) {
 		t0 = ktime_get_ns();
 		for (i = 0; i < BURST; i++)
-			burst_buf[i] = a->alloc(size, GFP_KERNEL);
+			burst_buf[i] = b_alloc(w, kc, size, false);
 		t += ktime_get_ns() - t0;
 		for (i = 0; i < BURST; i++)
-			a->free(burst_buf[i]);
+			b_free(w, kc, burst_buf[i]);
 	}
 	return t / (rounds * BURST);
+}
+SPECIALISE(run_alloc_only)
+
+/* === Replays of recorded traces (bench/traces.h, made from tools/traces/) === */
+
+struct trace_op {
+	u32 id;
+	u32 size;		/* 0: free; TRACE_NOSCAN: pointer-free */
+};
+
+#define TRACE_NOSCAN	(1U << 31)
+
+static const struct trace_op trace_kernel_mix[] = {
+#include "trace_kernel_mix.h"
+};
+
+static const struct trace_op trace_kernel_612[] = {
+#include "trace_kernel_612.h"
+};
+
+static const struct {
+	const struct trace_op *ops;
+	unsigned int nops;
+} traces[] = {
+	{ trace_kernel_mix, ARRAY_SIZE(trace_kernel_mix) },
+	{ trace_kernel_612, ARRAY_SIZE(trace_kernel_612) },
+};
+
+static void **trace_ptr;	/* by id: the live object, or NULL */
+static unsigned int trace_ids;
+
+/*
+ * ns per allocation (its free included) replaying trace @size (an index in
+ * traces[]); what the trace leaves live is freed at the end, in the time.
+ */
+static __always_inline u64 __run_replay(enum which w, struct kmem_cache *kc, size_t size,
+					unsigned int n)
+{
+	const struct trace_op *o = traces[size].ops, *end = o + traces[size].nops;
+	unsigned int nallocs = 0, i;
+	u64 t0 = ktime_get_ns();
+
+	for (; o < end; o++) {
+		if (o->size) {
+			u32 bytes = o->size & ~TRACE_NOSCAN;
+			void *p = b_alloc(w, kc, bytes, o->size & TRACE_NOSCAN);
+
+			if (unlikely(!p))
+				return U64_MAX;
+			WRITE_ONCE(*(char *)p, 1);
+			trace_ptr[o->id] = p;
+			nallocs++;
+		} else if (trace_ptr[o->id]) {
+			b_free(w, kc, trace_ptr[o->id]);
+			trace_ptr[o->id] = NULL;
+		}
+	}
+	for (i = 0; i < trace_ids; i++) {
+		if (trace_ptr[i]) {
+			b_free(w, kc, trace_ptr[i]);
+			trace_ptr[i] = NULL;
+		}
+	}
+	return (ktime_get_ns() - t0) / max(nallocs, 1U);
+}
+SPECIALISE(run_replay)
+
+static int trace_init(void)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < ARRAY_SIZE(traces); t++)
+		for (i = 0; i < traces[t].nops; i++)
+			trace_ids = max(trace_ids, traces[t].ops[i].id + 1);
+	trace_ptr = kvcalloc(trace_ids, sizeof(*trace_ptr), GFP_KERNEL);
+	return trace_ptr ? 0 : -ENOMEM;
 }
 
 struct row {
 	const char *kind;
-	size_t size;
-	u64 (*run)(const struct allocator *a, size_t size, unsigned int n);
+	size_t size;		/* bytes, or for replay an index in traces[] */
+	u64 (*run)(enum which w, struct kmem_cache *kc, size_t size, unsigned int n);
 	unsigned int div;	/* fewer iterations for slow rows */
+	bool cache;		/* has a kmem_cache column */
 };
 
+static const char *const trace_names[] = { "kernel-mix", "kernel-6.12" };
+
 static const struct row rows[] = {
-	{ "lookup", 64, run_lookup, 1 },
-	{ "alloconly", 64, run_alloc_only, 1 },
-	{ "pair", 8, run_pair, 1 },
-	{ "pair", 16, run_pair, 1 },
-	{ "pair", 32, run_pair, 1 },
-	{ "pair", 64, run_pair, 1 },
-	{ "pair", 128, run_pair, 1 },
-	{ "pair", 256, run_pair, 1 },
-	{ "pair", 512, run_pair, 1 },
-	{ "pair", 1024, run_pair, 1 },
-	{ "pair", 2048, run_pair, 1 },
-	{ "pair", 4096, run_pair, 1 },
-	{ "pair", 8192, run_pair, 2 },
-	{ "pair", 16384, run_pair, 4 },
-	{ "pair", 32768, run_pair, 8 },
-	{ "pair", 65536, run_pair, 16 },
-	{ "pair", 262144, run_pair, 64 },
-	{ "burst", 64, run_burst, 1 },
-	{ "burst", 1024, run_burst, 1 },
-	{ "bulk", 64, run_bulk, 1 },
-	{ "bulk", 1024, run_bulk, 1 },
-	{ "prodcons", 64, run_prodcons, 1 },
-	{ "prodcons", 1024, run_prodcons, 1 },
+	{ "lookup", 64, run_lookup, 1, false },
+	{ "alloconly", 64, run_alloc_only, 1, true },
+	{ "pair", 8, run_pair, 1, true },
+	{ "pair", 16, run_pair, 1, true },
+	{ "pair", 32, run_pair, 1, true },
+	{ "pair", 64, run_pair, 1, true },
+	{ "pair", 128, run_pair, 1, true },
+	{ "pair", 256, run_pair, 1, true },
+	{ "pair", 512, run_pair, 1, true },
+	{ "pair", 1024, run_pair, 1, true },
+	{ "pair", 2048, run_pair, 1, true },
+	{ "pair", 4096, run_pair, 1, true },
+	{ "pair", 8192, run_pair, 2, true },
+	{ "pair", 16384, run_pair, 4, true },
+	{ "pair", 32768, run_pair, 8, true },
+	{ "pair", 65536, run_pair, 16, false },
+	{ "pair", 262144, run_pair, 64, false },
+	{ "burst", 64, run_burst, 1, true },
+	{ "burst", 1024, run_burst, 1, true },
+	{ "bulk", 64, run_bulk, 1, true },
+	{ "bulk", 1024, run_bulk, 1, true },
+	{ "prodcons", 64, run_prodcons, 1, true },
+	{ "prodcons", 1024, run_prodcons, 1, true },
+	{ "replay", 0, run_replay, 1, false },
+	{ "replay", 1, run_replay, 1, false },
 };
+
+/* "1.23" for @a / @b, or "-" */
+static const char *ratio(char *buf, u64 a, u64 b)
+{
+	if (a == U64_MAX || b == U64_MAX || !b)
+		return "-";
+	snprintf(buf, 24, "%llu.%02llu", a / b, (a * 100 / b) % 100);
+	return buf;
+}
+
+static void bench_row(const struct row *row, unsigned int nreps)
+{
+	u64 v[NR_WHICH][MAX_REPS], m[NR_WHICH];
+	unsigned int ops = max(64U, iters / row->div), i, w, nw = row->cache ? NR_WHICH : KCACHE;
+	struct kmem_cache *kc = NULL;
+	char size[24], rk[24], rc[24], ns[NR_WHICH][24];
+
+	if (row->cache) {
+		kc = kmem_cache_create("goalloc_bench", row->size, 0, 0, NULL);
+		if (!kc)
+			nw = KCACHE;
+	}
+	/* alternate the allocators so drift hits them alike */
+	for (i = 0; i < nreps; i++) {
+		for (w = 0; w < nw; w++)
+			v[w][i] = row->run(w, kc, row->size, ops);
+		cond_resched();
+	}
+	for (w = 0; w < NR_WHICH; w++) {
+		m[w] = w < nw ? median(v[w], nreps) : U64_MAX;
+		if (m[w] == U64_MAX)
+			strscpy(ns[w], "-", sizeof(ns[w]));
+		else
+			snprintf(ns[w], sizeof(ns[w]), "%llu", m[w]);
+	}
+	if (kc)
+		kmem_cache_destroy(kc);
+	if (row->run == run_replay)
+		strscpy(size, trace_names[row->size], sizeof(size));
+	else
+		snprintf(size, sizeof(size), "%zu", row->size);
+	pr_info("goalloc-bench: %-10s %11s %8s %8s %10s %8s %8s\n", row->kind, size,
+		ns[GOALLOC], ns[KMALLOC], ns[KCACHE], ratio(rk, m[GOALLOC], m[KMALLOC]),
+		ratio(rc, m[GOALLOC], m[KCACHE]));
+}
 
 static int __init goalloc_bench_init(void)
 {
-	u64 g[MAX_REPS], k[MAX_REPS], gm, km;
-	unsigned int r, i, n = min_t(unsigned int, reps, MAX_REPS);
+	unsigned int r, n = clamp_t(unsigned int, reps, 1, MAX_REPS);
 
-	pr_info("goalloc-bench: %u reps x %u ops, init_on_alloc=%d, %u CPUs\n", n, iters,
-		want_init_on_alloc(GFP_KERNEL), num_online_cpus());
-	pr_info("goalloc-bench: %-10s %8s %14s %14s %8s\n", "row", "size", "goalloc ns/op",
-		"kmalloc ns/op", "ratio");
-	for (r = 0; r < ARRAY_SIZE(rows); r++) {
-		unsigned int ops = max(64U, iters / rows[r].div);
-
-		/* alternate the allocators so drift hits both alike */
-		for (i = 0; i < n; i++) {
-			g[i] = rows[r].run(&goalloc_a, rows[r].size, ops);
-			k[i] = rows[r].run(&kmalloc_a, rows[r].size, ops);
-			cond_resched();
-		}
-		gm = median(g, n);
-		km = median(k, n);
-		if (gm == U64_MAX || km == U64_MAX) {
-			pr_info("goalloc-bench: %-10s %8zu   failed\n", rows[r].kind, rows[r].size);
-			continue;
-		}
-		pr_info("goalloc-bench: %-10s %8zu %14llu %14llu %5llu.%02llu\n", rows[r].kind,
-			rows[r].size, gm, km, gm / max(km, 1ULL),
-			(gm * 100 / max(km, 1ULL)) % 100);
-	}
+	if (trace_init())
+		return -ENOMEM;
+	pr_info("goalloc-bench: %u reps x %u ops, init_on_alloc=%d, %u CPUs; ns per operation, medians\n",
+		n, iters, want_init_on_alloc(GFP_KERNEL), num_online_cpus());
+	pr_info("goalloc-bench: %-10s %11s %8s %8s %10s %8s %8s\n", "row", "size",
+		which_name[GOALLOC], which_name[KMALLOC], which_name[KCACHE], "g/kmalloc",
+		"g/cache");
+	for (r = 0; r < ARRAY_SIZE(rows); r++)
+		bench_row(&rows[r], n);
+	kvfree(trace_ptr);
 	goalloc_flush();
 	return 0;
 }
 
 module_init(goalloc_bench_init);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("goalloc vs kmalloc benchmark");
+MODULE_DESCRIPTION("goalloc vs kmalloc and kmem_cache benchmark");
