@@ -524,7 +524,7 @@ size_t goalloc_usable_size(const void *p)
 	else if (mspan_obj_start(s, addr, &idx))
 		n = s->elemsize;
 	if (n && goalloc_debug_on())
-		return debug_size(addr, s);	/* the red zone starts after it */
+		n = debug_size(addr, s);	/* the red zone starts after it */
 	if (n)
 		platform_kasan_alloc((void *)p, n, n);
 	return n;
