@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * goalloc_bench: goalloc against kmalloc and kmem_cache, side by side in
  * one boot.
@@ -480,8 +481,7 @@ static void bench_row(const struct row *row, unsigned int nreps)
 		else
 			snprintf(ns[w], sizeof(ns[w]), "%llu", m[w]);
 	}
-	if (kc)
-		kmem_cache_destroy(kc);
+	kmem_cache_destroy(kc);
 	if (row->run == run_replay)
 		strscpy(size, trace_names[row->size], sizeof(size));
 	else

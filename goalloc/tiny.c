@@ -59,6 +59,7 @@ void tiny_mask_release(struct mspan *s)
  */
 static atomic_t *tiny_mask_of(struct mspan *s, unsigned int idx)
 {
+	/* pairs with the release in mcentral_init_span(): zeroed bits seen */
 	struct tiny_mask *tm = smp_load_acquire(&s->tinymask);
 
 	return tm && idx < tm->nblocks ? &tm->block[idx] : NULL;

@@ -435,7 +435,7 @@ static void tiny_free_racing_span_setup_caught(struct kunit *test)
 	WRITE_ONCE(s->tinymask, NULL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 0UL);
 	expect_caught(test, &invalid, p);
-	smp_store_release(&s->tinymask, tm);
+	smp_store_release(&s->tinymask, tm);	/* as mcentral_init_span() publishes */
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 4UL);
 	goalloc_free(p);
 	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid);

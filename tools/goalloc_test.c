@@ -456,10 +456,9 @@ static int test_device_limit(void)
 	int fd1 = open_dev(), fd2 = open_dev(), ret = 0;
 	char old[64] = "";
 	uint64_t h1, h2;
-	ssize_t n;
 	int pfd = open("/sys/module/goalloc/parameters/max_dev_bytes", O_RDONLY);
 
-	if (pfd < 0 || (n = read(pfd, old, sizeof(old) - 1)) <= 0)
+	if (pfd < 0 || read(pfd, old, sizeof(old) - 1) <= 0)
 		return fail("read max_dev_bytes");
 	close(pfd);
 	old[strcspn(old, "\n")] = 0;
