@@ -458,7 +458,8 @@ static const char *ratio(char *buf, u64 a, u64 b)
 
 static void bench_row(const struct row *row, unsigned int nreps)
 {
-	u64 v[NR_WHICH][MAX_REPS], m[NR_WHICH];
+	static u64 v[NR_WHICH][MAX_REPS];	/* one row at a time, at load */
+	u64 m[NR_WHICH];
 	unsigned int ops = max(64U, iters / row->div), i, w, nw = row->cache ? NR_WHICH : KCACHE;
 	struct kmem_cache *kc = NULL;
 	char size[24], rk[24], rc[24], ns[NR_WHICH][24];

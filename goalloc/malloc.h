@@ -126,6 +126,7 @@ struct mspan {
 	 */
 	u64 alloc_cache;		/* free slots of word cache_word; hot */
 	u32 cache_word;			/* which freebits word alloc_cache holds */
+	u32 cache_seq;			/* odd while the owner moves the window */
 	u32 nfree;			/* set bits in freebits */
 	unsigned long freebits[SPAN_BITMAP_LONGS];	/* 1 = free */
 	/* Frees from CPUs that do not cache the span: atomic bit ops. */
@@ -204,6 +205,31 @@ static __always_inline bool mspan_obj_is_free(const struct mspan *s, unsigned in
 	if (test_bit(idx, s->freebits))
 		return true;
 	return idx / 64 == s->cache_word && (s->alloc_cache & BIT_ULL(idx % 64));
+}
+
+/*
+ * mspan_obj_is_free() from a CPU that does not own @s: cache_word and
+ * alloc_cache are read as one (cache_seq, a sequence count the owner bumps
+ * around moving the window), or a refill between the two reads would have
+ * the new window's free slots taken for the old word's: a live object
+ * reported as a double free, and lost.  The owner's fast path only clears
+ * alloc_cache bits of objects it hands out, which a freer of them sees
+ * (it got the object after).
+ */
+static inline bool mspan_obj_is_free_racy(const struct mspan *s, unsigned int idx)
+{
+	unsigned int seq;
+	bool free;
+
+	do {
+		/* pairs with cache_move_end(): a window moved before is seen */
+		seq = smp_load_acquire(&s->cache_seq);
+		/* racy, and thrown away unless cache_seq says nothing moved */
+		free = data_race(mspan_obj_is_free(s, idx));
+		/* the reads above before the second look at cache_seq */
+		smp_rmb();
+	} while (unlikely((seq & 1) || READ_ONCE(s->cache_seq) != seq));
+	return free;
 }
 unsigned int mspan_merge_remote(struct mspan *s);
 

@@ -238,7 +238,7 @@ static bool mcentral_free_slot(struct mspan *s, unsigned int idx, unsigned long 
 	 * set in neither freebits nor alloc_cache whatever it does, so a set
 	 * bit is a double free (and mspan_merge_remote() checks again).
 	 */
-	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits)))
+	if (unlikely(mspan_obj_is_free_racy(s, idx) || test_bit(idx, s->remotebits)))
 		return false;
 	if (hook_size)
 		goalloc_free_hook((void *)addr, hook_size, hook_size);
@@ -296,7 +296,7 @@ static bool mcentral_free_lockless(struct mspan *s, unsigned int idx, unsigned l
 	if (unlikely(READ_ONCE(s->state) != MSPAN_INUSE || !s->spc))
 		return false;
 	/* a live slot is in no bitmap, whatever others do to theirs */
-	if (unlikely(data_race(mspan_obj_is_free(s, idx)) || test_bit(idx, s->remotebits))) {
+	if (unlikely(mspan_obj_is_free_racy(s, idx) || test_bit(idx, s->remotebits))) {
 		goalloc_report_invalid_free((void *)addr, s, "double free");
 		return true;
 	}

@@ -80,6 +80,19 @@ unsigned int mspan_merge_remote(struct mspan *s)
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_merge_remote);
 
+/* The owner moves alloc_cache's window: see mspan_obj_is_free_racy(). */
+static void cache_move_begin(struct mspan *s)
+{
+	WRITE_ONCE(s->cache_seq, s->cache_seq + 1);
+	smp_wmb();	/* odd before the window changes */
+}
+
+static void cache_move_end(struct mspan *s)
+{
+	/* the new window before the even count: pairs with the racy reader */
+	smp_store_release(&s->cache_seq, s->cache_seq + 1);
+}
+
 /*
  * The fast path found alloc_cache empty: load the next word of freebits
  * that has a free slot, merging remote frees first if there is none.
@@ -105,10 +118,12 @@ bool mspan_refill_cache(struct mspan *s)
 		w = (s->cache_word + i) % nwords;
 		bits = s->freebits[w];
 		if (bits) {
+			cache_move_begin(s);
 			s->freebits[w] = 0;
 			s->nfree -= hweight64(bits);
 			s->cache_word = w;
 			s->alloc_cache = bits;
+			cache_move_end(s);
 			return true;
 		}
 	}
@@ -126,8 +141,10 @@ void mspan_uncache_bits(struct mspan *s)
 
 	if (!bits)
 		return;
+	cache_move_begin(s);
 	s->freebits[w] |= bits;
 	s->nfree += hweight64(bits);
 	s->alloc_cache = 0;
+	cache_move_end(s);
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_uncache_bits);

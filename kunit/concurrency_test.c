@@ -78,8 +78,96 @@ static void remote_frees_are_reused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->bad, 0UL);
 }
 
+/*
+ * One CPU allocates 64-byte objects as fast as it can and hands them over
+ * a ring to another, which frees them: each remote free checks the slot
+ * against the owner's alloc_cache while the owner moves that window
+ * (mspan_obj_is_free_racy()).  No free may be taken for a double free.
+ */
+#define RING_OBJS	256
+
+struct ring_ctx {
+	void *ring[RING_OBJS];
+	unsigned int head, tail;	/* producer writes head, consumer tail */
+	unsigned int n;
+	atomic_t failures;
+	struct completion done[2];
+};
+
+static int ring_producer(void *arg)
+{
+	struct ring_ctx *r = arg;
+	unsigned int i;
+
+	for (i = 0; i < r->n; i++) {
+		void *p = goalloc_alloc(64, GFP_KERNEL);
+
+		if (!p) {
+			atomic_inc(&r->failures);
+			p = ZERO_SIZE_PTR;
+		}
+		/* the consumer is done with the slot this overwrites */
+		while (r->head - smp_load_acquire(&r->tail) >= RING_OBJS)
+			cpu_relax();
+		r->ring[r->head % RING_OBJS] = p;
+		smp_store_release(&r->head, r->head + 1);	/* pairs with the consumer */
+	}
+	complete(&r->done[0]);
+	return 0;
+}
+
+static int ring_consumer(void *arg)
+{
+	struct ring_ctx *r = arg;
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < r->n; i++) {
+		/* pairs with the producer's release of head */
+		while (smp_load_acquire(&r->head) == r->tail)
+			cpu_relax();
+		p = r->ring[r->tail % RING_OBJS];
+		smp_store_release(&r->tail, r->tail + 1);	/* pairs with the producer */
+		goalloc_free(p);
+	}
+	complete(&r->done[1]);
+	return 0;
+}
+
+static void remote_frees_racing_refills_are_not_double_frees(struct kunit *test)
+{
+	struct ring_ctx *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	u64 invalid = stats_now().invalid_frees, live = stats_now().heap_objects;
+	struct task_struct *tp, *tc;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	r->n = 100000;
+	init_completion(&r->done[0]);
+	init_completion(&r->done[1]);
+	tp = kthread_create(ring_producer, r, "goalloc-ring-p");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(tp));
+	tc = kthread_create(ring_consumer, r, "goalloc-ring-c");
+	if (IS_ERR(tc)) {
+		kthread_stop(tp);
+		KUNIT_FAIL(test, "kthread_create");
+		return;
+	}
+	kthread_bind(tp, cpumask_first(cpu_online_mask));
+	kthread_bind(tc, second_cpu());
+	wake_up_process(tp);
+	wake_up_process(tc);
+	wait_for_completion(&r->done[0]);
+	wait_for_completion(&r->done[1]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&r->failures), 0);
+	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live);
+}
+
 static struct kunit_case remote_cases[] = {
 	KUNIT_CASE(remote_frees_are_reused),
+	KUNIT_CASE_SLOW(remote_frees_racing_refills_are_not_double_frees),
 	{}
 };
 

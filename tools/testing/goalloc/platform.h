@@ -160,6 +160,13 @@ static inline void set_bit(unsigned long nr, unsigned long *addr)
 #endif
 
 #define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#ifdef GL_TSAN	/* no fences under TSan: the reads they order are data_race() */
+#define smp_wmb()		__asm__ __volatile__("" ::: "memory")
+#define smp_rmb()		__asm__ __volatile__("" ::: "memory")
+#else
+#define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
+#define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
 #define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 
 static inline bool test_and_set_bit(unsigned long nr, unsigned long *addr)
