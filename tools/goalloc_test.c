@@ -533,8 +533,9 @@ static int test_abi_sizes(void)
 	return 0;
 }
 
-/* A batch of @pairs 4 MiB allocations and frees: slow on purpose. */
-static struct goalloc_batch_op *slow_batch(unsigned int pairs, struct goalloc_batch_req *b)
+/* A batch of @pairs allocations of @bytes and their frees: slow on purpose. */
+static struct goalloc_batch_op *slow_batch(unsigned int pairs, uint64_t bytes,
+					   struct goalloc_batch_req *b)
 {
 	struct goalloc_batch_op *ops = calloc(2 * pairs, sizeof(*ops));
 	unsigned int i;
@@ -543,7 +544,7 @@ static struct goalloc_batch_op *slow_batch(unsigned int pairs, struct goalloc_ba
 		return NULL;
 	for (i = 0; i < pairs; i++) {
 		ops[2 * i].op = GOALLOC_OP_ALLOC;
-		ops[2 * i].bytes = 4 << 20;
+		ops[2 * i].bytes = bytes;
 		ops[2 * i + 1].op = GOALLOC_OP_FREE;
 		ops[2 * i + 1].flags = GOALLOC_F_REF;
 		ops[2 * i + 1].handle = 2 * i;
@@ -551,6 +552,11 @@ static struct goalloc_batch_op *slow_batch(unsigned int pairs, struct goalloc_ba
 	*b = (struct goalloc_batch_req) { .size = sizeof(*b), .nr = 2 * pairs,
 					  .ops = (uintptr_t)ops };
 	return ops;
+}
+
+static uint32_t min_u32(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
 }
 
 static double now_s(void)
@@ -597,7 +603,7 @@ static int test_killed_batch(void)
 	pid = fork();
 	if (pid == 0) {
 		fd = open_dev();
-		ops = slow_batch(GOALLOC_BATCH_MAX / 2, &b);
+		ops = slow_batch(GOALLOC_BATCH_MAX / 2, 4 << 20, &b);
 		probe.fd = fd;
 		if (!ops || pthread_create(&t, NULL, stats_probe_fn, &probe))
 			_exit(3);
@@ -622,9 +628,18 @@ static int test_killed_batch(void)
 	if (live_objects() != base)
 		return fail("a killed batch left %llu objects",
 			    (unsigned long long)(live_objects() - base));
-	/* STATS on the same file while a batch runs */
+	/*
+	 * STATS on the same file while a batch runs: a batch sized to last
+	 * about a second here (under TCG and KASAN as on hardware), from a
+	 * short one timed first.
+	 */
 	fd = open_dev();
-	ops = slow_batch(2000, &b);
+	ops = slow_batch(64, 65536, &b);
+	if (!ops || xioctl(fd, GOALLOC_IOC_BATCH, &b) || !b.elapsed_ns)
+		return fail("timing batch");
+	free(ops);
+	ops = slow_batch(min_u32(GOALLOC_BATCH_MAX / 2, 64 * 1000000000ULL / b.elapsed_ns + 1),
+			 65536, &b);
 	probe.fd = fd;
 	if (!ops || pthread_create(&t, NULL, stats_probe_fn, &probe))
 		return fail("thread");
