@@ -441,6 +441,8 @@ int pcache_flush(struct pcache *pc);
  * bit 15 is free to be the held flag.
  */
 #define TINY_HELD		BIT(15)
+#define TINY_START(off)		BIT(off)
+#define TINY_END(off)		BIT(16 + (off))
 
 /*
  * The masks of a tiny span, published once set up and freed through RCU,
@@ -455,8 +457,6 @@ struct tiny_mask {
 
 struct tiny_mask *tiny_mask_alloc(unsigned int nblocks, gfp_t gfp);
 void tiny_mask_release(struct mspan *s);
-#define TINY_START(off)		BIT(off)
-#define TINY_END(off)		BIT(16 + (off))
 
 void *tiny_alloc(struct mcache *c, size_t size);
 void *tiny_install(struct mcache *c, unsigned long block, size_t size);
