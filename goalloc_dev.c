@@ -415,7 +415,7 @@ void goalloc_file_close(struct goalloc_file *f)
 	unsigned long id;
 
 	xa_for_each(&f->handles, id, o) {
-		atomic_long_sub(o->usable, &dev_bytes);
+		uncharge_bytes(f, o->usable);
 		goalloc_free(o->p);
 		kfree(o);
 		if (!(id % BATCH_CHUNK))

@@ -74,18 +74,16 @@ static __always_inline void b_free(enum which w, struct kmem_cache *kc, void *p)
 	}
 }
 
-/* A row's loop, specialised for each allocator from __NAME(w, ...). */
+/* fn(w, ...) with @w a constant in each call: one specialised copy each */
+#define BY_WHICH(w, fn, ...)							\
+	((w) == GOALLOC ? fn(GOALLOC, __VA_ARGS__) :				\
+	 (w) == KMALLOC ? fn(KMALLOC, __VA_ARGS__) : fn(KCACHE, __VA_ARGS__))
+
+/* A row's loop NAME, specialised for each allocator from __NAME(w, ...). */
 #define SPECIALISE(name)								\
 static noinline u64 name(enum which w, struct kmem_cache *kc, size_t size, unsigned int n) \
 {											\
-	switch (w) {									\
-	case GOALLOC:									\
-		return __##name(GOALLOC, kc, size, n);					\
-	case KMALLOC:									\
-		return __##name(KMALLOC, kc, size, n);					\
-	default:									\
-		return __##name(KCACHE, kc, size, n);					\
-	}										\
+	return BY_WHICH(w, __##name, kc, size, n);					\
 }
 
 static void *burst_buf[BURST];
@@ -232,12 +230,7 @@ static int producer(void *arg)
 {
 	struct pc_ctx *c = arg;
 
-	if (c->w == GOALLOC)
-		__producer(GOALLOC, c);
-	else if (c->w == KMALLOC)
-		__producer(KMALLOC, c);
-	else
-		__producer(KCACHE, c);
+	BY_WHICH(c->w, __producer, c);
 	if (atomic_dec_and_test(&c->running))
 		complete(&c->done);
 	return 0;
@@ -247,12 +240,7 @@ static int consumer(void *arg)
 {
 	struct pc_ctx *c = arg;
 
-	if (c->w == GOALLOC)
-		__consumer(GOALLOC, c);
-	else if (c->w == KMALLOC)
-		__consumer(KMALLOC, c);
-	else
-		__consumer(KCACHE, c);
+	BY_WHICH(c->w, __consumer, c);
 	if (atomic_dec_and_test(&c->running))
 		complete(&c->done);
 	return 0;
@@ -334,7 +322,7 @@ static __always_inline u64 __run_alloc_only(enum which w, struct kmem_cache *kc,
 }
 SPECIALISE(run_alloc_only)
 
-/* === Replays of recorded traces (bench/traces.h, made from tools/traces/) === */
+/* === Replays of recorded traces (bench/trace_*.h, made from tools/traces/) === */
 
 struct trace_op {
 	u32 id;
@@ -352,11 +340,12 @@ static const struct trace_op trace_kernel_612[] = {
 };
 
 static const struct {
+	const char *name;
 	const struct trace_op *ops;
 	unsigned int nops;
 } traces[] = {
-	{ trace_kernel_mix, ARRAY_SIZE(trace_kernel_mix) },
-	{ trace_kernel_612, ARRAY_SIZE(trace_kernel_612) },
+	{ "kernel-mix", trace_kernel_mix, ARRAY_SIZE(trace_kernel_mix) },
+	{ "kernel-6.12", trace_kernel_612, ARRAY_SIZE(trace_kernel_612) },
 };
 
 static void **trace_ptr;	/* by id: the live object, or NULL */
@@ -416,8 +405,6 @@ struct row {
 	unsigned int div;	/* fewer iterations for slow rows */
 	bool cache;		/* has a kmem_cache column */
 };
-
-static const char *const trace_names[] = { "kernel-mix", "kernel-6.12" };
 
 static const struct row rows[] = {
 	{ "lookup", 64, run_lookup, 1, false },
@@ -484,7 +471,7 @@ static void bench_row(const struct row *row, unsigned int nreps)
 	}
 	kmem_cache_destroy(kc);
 	if (row->run == run_replay)
-		strscpy(size, trace_names[row->size], sizeof(size));
+		strscpy(size, traces[row->size].name, sizeof(size));
 	else
 		snprintf(size, sizeof(size), "%zu", row->size);
 	pr_info("goalloc-bench: %-10s %11s %8s %8s %10s %8s %8s\n", row->kind, size,

@@ -77,13 +77,33 @@ static u64 rnd(void)
 static struct op *ops;
 static size_t nops, nslots, nallocs, peak_live, max_size;
 
+/*
+ * End the trace in ops[0..nops): free what @sizes (by slot, of @slots) says
+ * is still live, then count the allocations.  ops has room for them.
+ */
+static void trace_close(const size_t *sizes, size_t slots)
+{
+	size_t i;
+
+	for (i = 0; i < slots; i++) {	/* free what is left */
+		if (sizes[i]) {
+			ops[nops].slot = i;
+			ops[nops++].size = 0;
+		}
+	}
+	nslots = slots;
+	for (i = 0; i < nops; i++) {
+		nallocs += ops[i].size != 0;
+		max_size = max_t(size_t, max_size, ops[i].size);
+	}
+}
+
 /* A trace of @n operations over @slots pointers; sizes from @pick. */
 static void make_trace(size_t n, size_t slots, u32 (*pick)(void), bool bursts)
 {
 	size_t *sizes = calloc(slots, sizeof(*sizes)), live = 0, i = 0, j;
 
 	ops = calloc(n + slots, sizeof(*ops));
-	nslots = slots;
 	while (i < n) {
 		if (bursts) {		/* allocate every slot, then free them all */
 			for (j = 0; j < slots && i < n; j++, i++) {
@@ -113,21 +133,15 @@ static void make_trace(size_t n, size_t slots, u32 (*pick)(void), bool bursts)
 		}
 		i++;
 	}
-	for (j = 0; j < slots; j++)	/* free what is left */
-		if (sizes[j])
-			ops[i++].slot = j;
 	nops = i;
-	for (i = 0; i < nops; i++) {
-		nallocs += ops[i].size != 0;
-		max_size = max_t(size_t, max_size, ops[i].size);
-	}
+	trace_close(sizes, slots);
 	free(sizes);
 }
 
 /* A recorded trace from @path; false if it cannot be read. */
 static bool load_trace(const char *path)
 {
-	size_t cap = 1 << 16, id, size, *sizes = NULL, nsizes = 0, live = 0, i;
+	size_t cap = 1 << 16, id, size, *sizes = NULL, nsizes = 0, live = 0;
 	char line[128], kind, ns[16];
 	FILE *f = fopen(path, "r");
 
@@ -163,19 +177,8 @@ static bool load_trace(const char *path)
 		ops[nops++].size = size;
 	}
 	fclose(f);
-	for (i = 0; i < nsizes; i++) {	/* free what is left */
-		if (!sizes[i])
-			continue;
-		if (nops + 1 >= cap)
-			ops = realloc(ops, (cap *= 2) * sizeof(*ops));
-		ops[nops].slot = i;
-		ops[nops++].size = 0;
-	}
-	nslots = nsizes;
-	for (i = 0; i < nops; i++) {
-		nallocs += ops[i].size != 0;
-		max_size = max_t(size_t, max_size, ops[i].size);
-	}
+	ops = realloc(ops, (nops + nsizes) * sizeof(*ops));	/* room to free all */
+	trace_close(sizes, nsizes);
 	free(sizes);
 	return nallocs > 0;
 }
