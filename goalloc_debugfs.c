@@ -87,24 +87,21 @@ static int cpus_show(struct seq_file *m, void *v)
 {
 	unsigned int cpu, slot, i;
 
-	seq_puts(m, "cpu cached_spans cached_objects pcache_free_pages");
+	seq_puts(m, "cpu cached_objects cached_bytes pcache_free_pages");
 	for (i = 0; i < GS_NR_CPU_STATS; i++)
 		seq_printf(m, " %s", goalloc_cpu_stat_names[i]);
 	seq_putc(m, '\n');
 	for_each_online_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
-		unsigned long spans = 0, objs = 0;
+		unsigned long objs = 0, bytes = 0, n;
 
 		/* A racy but harmless look at another CPU's cache. */
 		for (slot = 0; slot < NUM_CENTRALS; slot++) {
-			struct mspan *s = READ_ONCE(c->alloc[slot]);
-
-			if (s == &emptymspan)
-				continue;
-			spans++;
-			objs += READ_ONCE(s->nfree) + hweight64(READ_ONCE(s->alloc_cache));
+			n = READ_ONCE(c->stack[slot].n);
+			objs += n;
+			bytes += n * class_to_size[slot_sizeclass(slot)];
 		}
-		seq_printf(m, "%u %lu %lu %lu", cpu, spans, objs,
+		seq_printf(m, "%u %lu %lu %lu", cpu, objs, bytes,
 			   (unsigned long)hweight64(READ_ONCE(c->pcache.freemask)));
 		for (i = 0; i < GS_NR_CPU_STATS; i++)
 			seq_printf(m, " %lu", READ_ONCE(c->stat[i]));

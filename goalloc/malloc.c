@@ -130,56 +130,62 @@ void goalloc_report_invalid_free(const void *p, const struct mspan *s, const cha
 
 /* === Allocation === */
 
-/* The current span of the class had no free slot in its alloc_cache. */
+/* This CPU's stack for the class was empty. */
 static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int node)
 {
 	unsigned int cls = size_to_class(size);
-	void *obj = mcache_alloc_slow(make_spc(cls, noscan), gfp, node);
+	struct objref r = mcache_alloc_slow(make_spc(cls, noscan), gfp, node);
 
-	if (!obj)
+	if (!r.addr)
 		return NULL;
 	this_cpu_inc(mcaches.class_allocs[cls]);
-	return goalloc_alloc_hook(obj, size, class_to_size[cls], class_to_size[cls], gfp, noscan);
+	return goalloc_alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
+				  gfp, noscan);
 }
 
 /*
- * The fast path: about 15 instructions between the interrupt flag ops, and
- * no call but the slow path's (a tail call, so the fast path saves no
- * registers).
+ * The fast path: pop this CPU's stack of free objects of the class, then
+ * mark the object live with one atomic bit operation.  No lock is shared,
+ * and no call is made but the slow path's.
  */
 static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, int node)
 {
 	unsigned int cls = size_to_class(size);
-	unsigned long flags, obj;
+	struct objref r = { 0 };
+	struct objstack *st;
+	unsigned long flags;
 	struct mcache *c;
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
-	obj = mspan_next_free_fast(c->alloc[make_spc(cls, noscan)]);
-	if (likely(obj))
+	st = &c->stack[make_spc(cls, noscan)];
+	if (likely(st->n)) {
+		r = st->ref[--st->n];
 		c->class_allocs[cls]++;
+	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	if (unlikely(!obj))
+	if (unlikely(!r.addr))
 		return malloc_small_slow(size, gfp, noscan, node);
-	return goalloc_alloc_hook((void *)obj, size, class_to_size[cls], class_to_size[cls], gfp,
-				  noscan);
+	return goalloc_alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
+				  gfp, noscan);
 }
 
 static noinline void *malloc_tiny(size_t size, gfp_t gfp)
 {
+	struct objref block;
 	unsigned long flags;
-	void *p, *block;
+	void *p;
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	p = tiny_alloc(this_cpu_ptr(&mcaches), size);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!p)) {
 		block = mcache_alloc_slow(TINY_SLOT, gfp, NUMA_NO_NODE);
-		if (!block)
+		if (!block.addr)
 			return NULL;
 		local_lock_irqsave(&mcaches.lock, flags);
 		this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
-		p = tiny_install(this_cpu_ptr(&mcaches), (unsigned long)block, size);
+		p = tiny_install(this_cpu_ptr(&mcaches), block, size);
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
 	return goalloc_alloc_hook(p, size, size, 0, gfp, true);
@@ -316,70 +322,22 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
 /* === Free === */
 
-/* Mark slot @idx of @s, which this CPU caches, free.  mcache lock held. */
-static __always_inline void mark_free_local(struct mcache *c, struct mspan *s, unsigned int idx)
-{
-	__set_bit(idx, s->freebits);
-	s->nfree++;
-	c->class_frees[spc_sizeclass(s->spc)]++;
-	c->stat[GS_FREE_LOCAL]++;
-}
-
 /*
- * Free slot @idx (at @addr) of @s, which this CPU caches, if it is live.
- * @hook_size: bytes for the free hook, 0 for a tiny block (the hook ran per
- * tiny object).  mcache lock held.
+ * Free slot @idx (at @addr) of small span @s if it is live: the free hook
+ * for @hook_size bytes, then onto this CPU's stack.
  */
-static __always_inline bool free_local(struct mcache *c, struct mspan *s, unsigned int idx,
-				       unsigned long addr, size_t hook_size)
-{
-	if (unlikely(!mspan_obj_live(s, idx)))
-		return false;
-	if (hook_size)
-		goalloc_free_hook((void *)addr, hook_size, hook_size);
-	mark_free_local(c, s, idx);
-	return true;
-}
-
-/*
- * Free slot @idx (at @addr) of @s with this CPU's mcache lock held (or for
- * a dead CPU's @c): the tiny allocator giving back an empty block.
- */
-void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long addr,
-			       unsigned int idx, size_t hook_size)
-{
-	if (READ_ONCE(s->cpu) != smp_processor_id())
-		mcentral_free_remote(s, idx, addr, hook_size);
-	else if (unlikely(!free_local(c, s, idx, addr, hook_size)))
-		goalloc_report_invalid_free((void *)addr, s, "double free");
-}
-
-/* The free fast path: interrupts off only while this CPU's span is touched. */
-static __always_inline void free_small(struct mspan *s, unsigned long addr, unsigned int idx,
-				       size_t hook_size)
+static void free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size)
 {
 	unsigned long flags;
-	bool done;
 
-	local_lock_irqsave(&mcaches.lock, flags);
-	if (likely(READ_ONCE(s->cpu) == smp_processor_id())) {
-		struct mcache *c = this_cpu_ptr(&mcaches);
-
-		done = free_local(c, s, idx, addr, hook_size);
-		if (!s->tiny)
-			*mcache_hint(c, addr) = s;
-		local_unlock_irqrestore(&mcaches.lock, flags);
-		if (unlikely(!done))
-			goalloc_report_invalid_free((void *)addr, s, "double free");
+	if (unlikely(!mspan_clear_live(s, idx))) {
+		goalloc_report_invalid_free((void *)addr, s, "double free");
 		return;
 	}
+	goalloc_free_hook((void *)addr, hook_size, hook_size);
+	local_lock_irqsave(&mcaches.lock, flags);
+	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	mcentral_free_remote(s, idx, addr, hook_size);
-}
-
-void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size)
-{
-	free_small(s, addr, idx, hook_size);
 }
 
 static noinline void free_large(struct mspan *s, unsigned long addr)
@@ -422,10 +380,7 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 	return s;
 }
 
-/*
- * Not in a span this CPU caches under the free hint of its page, or there
- * is a hook to run.  @check: debug mode checks the object first.
- */
+/* A free hook to run, a tiny or large object, or a bad pointer. */
 static noinline void free_slow(const void *p, bool check)
 {
 	unsigned long addr = (unsigned long)p;
@@ -459,32 +414,29 @@ void goalloc_free(const void *p)
 {
 	unsigned long addr = (unsigned long)p, flags;
 	unsigned int idx;
-	struct mcache *c;
 	struct mspan *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	/*
-	 * The fast path: @p lies in a span this CPU caches, and the free hint
-	 * for its page names it.  A hint is always a small span this CPU
-	 * caches, never a tiny one (tiny objects are not slots), or emptymspan,
-	 * which holds no address: mcache_uncache() clears the hints of a span,
-	 * and only this CPU uncaches its spans.  mspan_obj_start() alone says
-	 * whether @p lies in the span (emptymspan has no objects).  About 30
-	 * instructions; no lookup, no lock, no call.  Anything else (a double
-	 * free to report, a free hook to run) is for free_slow().
+	 * The fast path: find the span through the page (mheap_span_of()),
+	 * clear the object's live bit with one atomic operation (which alone
+	 * decides between racing frees of one object), and push it onto this
+	 * CPU's stack of its class, whichever CPU allocated it.
 	 */
-	local_lock_irqsave(&mcaches.lock, flags);
-	c = this_cpu_ptr(&mcaches);
-	s = *mcache_hint(c, addr);
-	if (likely(mspan_obj_start(s, addr, &idx) && mspan_obj_live(s, idx) &&
-		   !goalloc_free_hook_active())) {
-		mark_free_local(c, s, idx);
-		local_unlock_irqrestore(&mcaches.lock, flags);
+	s = mheap_span_of(addr);
+	if (unlikely(!s || !s->spc || s->tiny || goalloc_free_hook_active() ||
+		     !mspan_obj_start(s, addr, &idx))) {
+		free_slow(p, true);
 		return;
 	}
+	if (unlikely(!mspan_clear_live(s, idx))) {
+		goalloc_report_invalid_free(p, s, "double free");
+		return;
+	}
+	local_lock_irqsave(&mcaches.lock, flags);
+	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	free_slow(p, true);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 
@@ -593,11 +545,12 @@ EXPORT_SYMBOL_GPL(goalloc_realloc);
  */
 int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 {
-	unsigned int cls, slot;
-	unsigned long flags_irq, obj;
+	unsigned long flags_irq;
+	unsigned int cls, spc;
+	struct objstack *st;
 	size_t i = 0, start;
+	struct objref r;
 	struct mcache *c;
-	struct mspan *s;
 
 	if (!size || size > MAX_SMALL_SIZE || goalloc_debug_on()) {
 		for (; i < nr; i++) {
@@ -609,32 +562,33 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 	}
 	might_alloc(flags);
 	cls = size_to_class(size);
-	slot = make_spc(cls, false);
+	spc = make_spc(cls, false);
 	while (i < nr) {
 		start = i;
+		r.addr = 0;
 		local_lock_irqsave(&mcaches.lock, flags_irq);
 		c = this_cpu_ptr(&mcaches);
-		s = c->alloc[slot];
-		while (i < nr && (obj = mspan_next_free_fast(s)))
-			p[i++] = (void *)obj;
+		st = &c->stack[spc];
+		while (i < nr && st->n)
+			p[i++] = objref_set_live(st->ref[--st->n]);
 		if (i < nr) {
-			obj = mcache_refill(c, slot);
-			if (obj)
-				p[i++] = (void *)obj;
+			r = mcache_refill(c, spc);
+			if (r.addr)
+				p[i++] = objref_set_live(r);
 		}
 		c->class_allocs[cls] += i - start;
 		local_unlock_irqrestore(&mcaches.lock, flags_irq);
-		if (i < nr && !obj) {
-			obj = (unsigned long)mcache_alloc_slow(slot, flags, NUMA_NO_NODE);
-			if (obj) {
+		if (i < nr && !r.addr) {
+			r = mcache_alloc_slow(spc, flags, NUMA_NO_NODE);
+			if (r.addr) {
 				this_cpu_inc(mcaches.class_allocs[cls]);
-				p[i++] = (void *)obj;
+				p[i++] = objref_set_live(r);
 			}
 		}
 		for (; start < i; start++)
 			goalloc_alloc_hook(p[start], size, class_to_size[cls], class_to_size[cls],
 					   flags, false);
-		if (i < nr && !obj)
+		if (i < nr && !r.addr)
 			goto fail;
 	}
 	return nr;
@@ -649,50 +603,38 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_bulk);
  * @nr: number of objects.
  * @p: the objects (each as for goalloc_free()).
  *
- * Faster per object than goalloc_free(): objects in spans this CPU caches
- * are freed under one lock section, and a run of objects in one span that
- * no CPU (or another CPU) caches under one mcentral lock.
+ * Faster per object than goalloc_free(): small objects go onto this CPU's
+ * stacks under one lock section.
  */
 void goalloc_free_bulk(size_t nr, void **p)
 {
 	unsigned long flags, addr;
-	unsigned int idx = 0;
+	unsigned int idx;
 	struct mcache *c;
 	struct mspan *s;
-	size_t i = 0, j;
+	size_t i;
 
 	if (goalloc_debug_on()) {	/* every object checked on its own */
-		for (; i < nr; i++)
+		for (i = 0; i < nr; i++)
 			goalloc_free(p[i]);
 		return;
 	}
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
-	while (i < nr) {
+	for (i = 0; i < nr; i++) {
 		addr = (unsigned long)p[i];
 		s = ZERO_OR_NULL_PTR(p[i]) ? NULL : mheap_span_of(addr);
-		if (!s || !s->spc || s->tiny || !mspan_obj_start(s, addr, &idx)) {
-			s = NULL;	/* goalloc_free() sorts it out */
-		} else if (READ_ONCE(s->cpu) == smp_processor_id()) {
-			if (free_local(c, s, idx, addr, s->elemsize)) {
-				i++;
-				continue;
-			}
-			s = NULL;	/* a double free: reported by goalloc_free() */
+		if (unlikely(!s || !s->spc || s->tiny || !mspan_obj_start(s, addr, &idx) ||
+			     !mspan_clear_live(s, idx))) {
+			/* goalloc_free() frees it, or reports why not */
+			local_unlock_irqrestore(&mcaches.lock, flags);
+			goalloc_free(p[i]);
+			local_lock_irqsave(&mcaches.lock, flags);
+			c = this_cpu_ptr(&mcaches);
+			continue;
 		}
-		local_unlock_irqrestore(&mcaches.lock, flags);
-		if (s) {
-			/* the run of objects in @s, one lock */
-			for (j = i + 1; j < nr && !ZERO_OR_NULL_PTR(p[j]) &&
-			     mheap_span_of((unsigned long)p[j]) == s &&
-			     mspan_obj_start(s, (unsigned long)p[j], &idx); j++)
-				;
-			i += mcentral_free_remote_batch(s, p + i, j - i);
-		}
-		if (i < nr && (!s || i < j))
-			goalloc_free(p[i++]);
-		local_lock_irqsave(&mcaches.lock, flags);
-		c = this_cpu_ptr(&mcaches);
+		goalloc_free_hook(p[i], s->elemsize, s->elemsize);
+		mcache_free(c, s, addr, s->spc);
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 }
@@ -718,12 +660,21 @@ EXPORT_SYMBOL_GPL(goalloc_flush);
 /* Ready every level, in debug mode if @debug.  Returns 0 or an errno. */
 int malloc_init(bool debug)
 {
-	if (debug)
-		debug_enable();
+	int err;
+
 	sizeclasses_init();
 	mheap_init();
-	mcentral_init();
-	return mcache_init();
+	err = mcentral_init();	/* cleans up after itself */
+	if (err)
+		return err;
+	err = mcache_init();
+	if (err) {
+		mcentral_exit();
+		return err;
+	}
+	if (debug)
+		debug_enable();
+	return 0;
 }
 
 /*
@@ -736,6 +687,7 @@ void malloc_exit(struct goalloc_stats *st)
 	debug_drain_quarantine();
 	mcache_exit();
 	mcentral_release_empty(0);
+	mcentral_exit();
 	mheap_exit();
 	goalloc_get_stats(st);
 	WARN_ONCE(st->heap_objects, "goalloc: %llu objects (%llu bytes) still live at unload\n",

@@ -4,15 +4,18 @@
  *
  * Every type of the core, its size class and its invariant, in one place:
  *
- *   struct mspan      ~330 B  a run of Go pages: one span class, or free.
- *                             nelems == nfree + popcount(alloc_cache)
- *                                       + live objects + pending remote frees
+ *   struct mspan      ~340 B  a run of Go pages: one span class, or free.
+ *                             nelems == nfree + live objects (livebits)
+ *                                       + objects in CPU and transfer caches
  *   struct mchunk     4 KiB   one buddy allocation (Go's arena); spans[]
  *                             maps each Go page to its mspan.
- *   struct mcache     ~1.2 KiB per CPU: one current span per span class,
- *                             the tiny block, the page cache, counters.
+ *   struct mcache     ~3.5 KiB per CPU: a stack of free objects per span
+ *                             class, the tiny block, the page cache,
+ *                             counters; the stacks' entries (struct objref,
+ *                             16 B each) in memory of their own.
  *   struct mcentral   64 B    per span class, cache-line aligned: partial,
- *                             full and empty span lists under one lock.
+ *                             full and empty span lists and a transfer
+ *                             cache of free objects, under one lock.
  *   struct mheap      one     free runs by length, chunks.
  */
 #ifndef GOALLOC_MALLOC_H
@@ -41,8 +44,16 @@
 #define TINY_SLOT		NUM_SPAN_CLASSES
 #define NUM_CENTRALS		(NUM_SPAN_CLASSES + 1)
 
-/* Free hints per CPU: cached spans by Go page number (a power of two). */
-#define FREE_HINTS		16
+/*
+ * Per-CPU object caches: a stack per span class of at most OBJSTACK_BYTES
+ * of objects (between OBJSTACK_MIN and OBJSTACK_MAX of them), moved to and
+ * from mcentral in batches of half a stack; each mcentral's transfer cache
+ * holds TRANSFER_BATCHES such batches.
+ */
+#define OBJSTACK_BYTES		(16 << 10)
+#define OBJSTACK_MIN		2
+#define OBJSTACK_MAX		64
+#define TRANSFER_BATCHES	4
 /* Page cache per CPU (Go's pageCache): 64 Go pages and a bitmap. */
 #define PCACHE_PAGES		64
 /* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
@@ -97,6 +108,22 @@ static __always_inline unsigned int size_to_class(size_t size)
 	return size_to_class128[DIV_ROUND_UP(size - SMALL_SIZE_MAX, LARGE_SIZE_DIV)];
 }
 
+/* Objects a CPU's stack for @slot holds at most (sizeclasses_init() first). */
+static inline unsigned int objstack_cap(unsigned int slot)
+{
+	unsigned int size = class_to_size[slot_sizeclass(slot)];
+	/* class 0 (no size, never used) gets the least */
+	unsigned int n = size ? OBJSTACK_BYTES / size : OBJSTACK_MIN;
+
+	return min(max(n, OBJSTACK_MIN), OBJSTACK_MAX);
+}
+
+/* Objects moved at once between a CPU's stack for @slot and mcentral. */
+static inline unsigned int objstack_batch(unsigned int slot)
+{
+	return objstack_cap(slot) / 2;
+}
+
 /* === mspan (mspan.c) === */
 
 enum mspan_state {
@@ -105,8 +132,6 @@ enum mspan_state {
 	MSPAN_INUSE,		/* small-object span or large object */
 };
 
-#define MSPAN_NO_CPU	(-1)
-
 struct mspan {
 	/* Identity: set when carved, stable while in use (read lock-free). */
 	unsigned long base;		/* first byte */
@@ -114,30 +139,26 @@ struct mspan {
 	u16 spc;			/* span class; 0 for a large object */
 	u8 state;			/* enum mspan_state; heap lock */
 	u8 tiny;			/* holds tiny blocks (noscan, class 2) */
-	u32 elemsize;			/* object size (large: npages bytes) */
+	u32 elemsize;			/* object size (large: bytes requested) */
 	u32 nelems;			/* objects in the span */
 	u32 divmagic;			/* (off * divmagic) >> 32 == off / elemsize */
-	int cpu;			/* caching CPU or MSPAN_NO_CPU; hot */
 	struct mchunk *chunk;		/* the chunk this span lies in */
 
 	/*
-	 * Allocation state.  While cached (cpu >= 0): owned by that CPU with
-	 * interrupts off.  Uncached: under the mcentral lock.
+	 * The objects back in the span, under the mcentral lock.  Slots from
+	 * freeindex on were never handed out (Go's freeindex): a new span
+	 * costs what its first batch needs, not a bitmap of nelems bits.
 	 */
-	u64 alloc_cache;		/* free slots of word cache_word; hot */
-	u32 cache_word;			/* which freebits word alloc_cache holds */
-	u32 cache_seq;			/* odd while the owner moves the window */
-	u32 nfree;			/* set bits in freebits */
-	unsigned long freebits[SPAN_BITMAP_LONGS];	/* 1 = free */
-	/* Frees from CPUs that do not cache the span: atomic bit ops. */
-	unsigned long remotebits[SPAN_BITMAP_LONGS];
-	atomic_t npending;		/* bits being set or set in remotebits */
+	u32 freeindex;			/* slots >= freeindex: free, never used */
+	u32 nfree;			/* free slots in the span, both kinds */
+	unsigned long freebits[SPAN_BITMAP_LONGS];	/* below freeindex: 1 = free */
+	/* 1 = a live object: set on allocation, cleared by one atomic on free. */
+	unsigned long livebits[SPAN_BITMAP_LONGS];
 	struct tiny_mask *tinymask;	/* tiny spans: TINY_* bits per block (tiny.c) */
 
 	struct list_head list;		/* mcentral list, or heap free list */
 	struct rb_node rb;		/* heap: long free runs (heap lock) */
 	u8 on_list;			/* enum mcentral_list; mcentral lock */
-	u8 large_align_shift;		/* large objects: log2 of alignment */
 };
 
 /* Index of the object at @addr in @s (exact when addr is an object start). */
@@ -163,93 +184,46 @@ static __always_inline bool mspan_obj_start(const struct mspan *s, unsigned long
 	return *idx < s->nelems && mspan_obj_addr(s, *idx) == addr;
 }
 
-/*
- * Fast path, interrupts off, @s cached by this CPU: take the lowest free
- * slot from alloc_cache.  About 6 instructions: test, ctz, clear, mul, add.
- * Returns 0 on a miss (alloc_cache empty).
- */
-static __always_inline unsigned long mspan_next_free_fast(struct mspan *s)
-{
-	u64 cache = s->alloc_cache;
-	unsigned int idx;
-
-	if (unlikely(!cache))
-		return 0;
-	idx = __ffs64(cache);
-	s->alloc_cache = cache & (cache - 1);
-	return mspan_obj_addr(s, s->cache_word * 64 + idx);
-}
-
 /* Go pages of @s as bytes. */
 static inline unsigned long mspan_bytes(const struct mspan *s)
 {
 	return (unsigned long)s->npages << GO_PAGE_SHIFT;
 }
 
+/*
+ * A free object on its way between a span and a CPU: its address and its
+ * span, so neither an allocation nor a drain looks the span up.
+ */
+struct objref {
+	unsigned long addr;
+	struct mspan *span;
+};
+
+/* The object @r is handed out: live from now on (lock-free, any CPU). */
+static __always_inline void *objref_set_live(struct objref r)
+{
+	set_bit(mspan_obj_index(r.span, r.addr), r.span->livebits);
+	return (void *)r.addr;
+}
+
+/*
+ * A free of slot @idx of @s: live no more.  False, and nothing changed, if
+ * it was not live (a double free), however many CPUs race to free it.
+ */
+static __always_inline bool mspan_clear_live(struct mspan *s, unsigned int idx)
+{
+	return test_and_clear_bit(idx, s->livebits);
+}
+
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
-bool mspan_refill_cache(struct mspan *s);
+unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n);
 
-/*
- * Whether slot @idx holds a live object, as the CPU caching @s sees it: not
- * free in freebits or alloc_cache, and not freed remotely either.
- */
-static __always_inline bool mspan_obj_is_free(const struct mspan *s, unsigned int idx);
-static __always_inline bool mspan_obj_live(const struct mspan *s, unsigned int idx)
+/* Give the free slot @idx back to @s.  mcentral lock held. */
+static inline void mspan_put(struct mspan *s, unsigned int idx)
 {
-	return !mspan_obj_is_free(s, idx) && !test_bit(idx, s->remotebits);
+	__set_bit(idx, s->freebits);
+	s->nfree++;
 }
-
-/* Whether slot @idx is free in freebits or alloc_cache (owner's view). */
-static __always_inline bool mspan_obj_is_free(const struct mspan *s, unsigned int idx)
-{
-	if (test_bit(idx, s->freebits))
-		return true;
-	return idx / 64 == s->cache_word && (s->alloc_cache & BIT_ULL(idx % 64));
-}
-
-/*
- * mspan_obj_is_free() from a CPU that does not own @s: cache_word and
- * alloc_cache are read as one (cache_seq, a sequence count the owner bumps
- * around moving the window), or a refill between the two reads would have
- * the new window's free slots taken for the old word's: a live object
- * reported as a double free, and lost.  The owner's fast path only clears
- * alloc_cache bits of objects it hands out, which a freer of them sees
- * (it got the object after).
- */
-static inline bool mspan_obj_is_free_racy(const struct mspan *s, unsigned int idx)
-{
-	unsigned int seq;
-	bool free;
-
-	do {
-		/* pairs with cache_move_end(): a window moved before is seen */
-		seq = smp_load_acquire(&s->cache_seq);
-		/* racy, and thrown away unless cache_seq says nothing moved */
-		free = data_race(mspan_obj_is_free(s, idx));
-		/* the reads above before the second look at cache_seq */
-		smp_rmb();
-	} while (unlikely((seq & 1) || READ_ONCE(s->cache_seq) != seq));
-	return free;
-}
-unsigned int mspan_merge_remote(struct mspan *s);
-
-/*
- * A remote free of slot @idx: count it pending, then set its bit (both
- * fully ordered), so npending never lags what remotebits holds.  False, and
- * nothing changed, if the bit was set already (a double free).
- */
-static inline bool mspan_set_remote(struct mspan *s, unsigned int idx)
-{
-	atomic_inc(&s->npending);
-	/* counted before the bit can be seen and merged */
-	smp_mb__after_atomic();
-	if (unlikely(test_and_set_bit(idx, s->remotebits))) {
-		atomic_dec(&s->npending);
-		return false;
-	}
-	return true;
-}
-void mspan_uncache_bits(struct mspan *s);
 
 /* === Chunks and the page heap (mheap.c) === */
 
@@ -336,26 +310,25 @@ enum mcentral_list { MC_NONE = 0, MC_PARTIAL, MC_FULL, MC_EMPTY };
 
 struct mcentral {
 	spinlock_t lock;
-	struct list_head partial;	/* some free slots, not cached */
-	struct list_head full;		/* no free slots, not cached */
+	struct list_head partial;	/* some free slots */
+	struct list_head full;		/* no free slot */
 	struct list_head empty;		/* all slots free: small reserve */
 	u32 npartial, nfull, nempty;	/* list lengths */
-	u32 ncached;			/* spans cached by some CPU */
+	/* Free objects drained by one CPU for others (tcmalloc's transfer cache). */
+	u32 ntransfer, transfer_cap;
+	struct objref *transfer;
 } ____cacheline_aligned_in_smp;
 
 extern struct mcentral mcentral[NUM_CENTRALS];
 
-void mcentral_init(void);
-struct mspan *mcentral_cache_span(unsigned int slot, int cpu);
-void mcentral_cache_fresh(struct mspan *s, int cpu);
-void mcentral_uncache_span(struct mspan *s);
+int mcentral_init(void);
+void mcentral_exit(void);
+unsigned int mcentral_refill(unsigned int slot, struct objref *out, unsigned int n);
+void mcentral_drain(unsigned int slot, const struct objref *in, unsigned int n);
+unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned int n);
 void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *align);
 struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp);
 struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp);
-void mcentral_free_remote(struct mspan *s, unsigned int idx, unsigned long addr,
-			  size_t hook_size);
-size_t mcentral_free_remote_batch(struct mspan *s, void **objs, size_t n);
-void mcentral_put_fresh(struct mspan *s);
 void mcentral_release_empty(unsigned int keep);
 
 /* === Per-CPU caches (mcache.c) === */
@@ -368,9 +341,8 @@ struct pcache {
 
 /* Per-CPU path counters; names in stats.c. */
 enum goalloc_cpu_stat {
-	GS_ALLOC_SLOW,		/* allocations that left the fast path */
-	GS_FREE_LOCAL,		/* frees into a span this CPU caches */
-	GS_FREE_REMOTE,		/* frees through mcentral */
+	GS_ALLOC_SLOW,		/* allocations that found the CPU's stack empty */
+	GS_FREE_SLOW,		/* frees that found it full and drained a batch */
 	GS_TINY_ALLOC,		/* tiny objects allocated */
 	GS_TINY_FREE,		/* tiny objects freed */
 	GS_TINY_BLOCK_ALLOC,	/* 16-byte blocks taken for tiny objects */
@@ -380,27 +352,34 @@ enum goalloc_cpu_stat {
 	GS_LARGE_ALLOC_PAGES,	/* Go pages of large objects allocated */
 	GS_LARGE_FREE_PAGES,	/* Go pages of large objects freed */
 	GS_INVALID_FREE,	/* bad frees caught and ignored */
-	GS_PCACHE_HIT,		/* span refills served by the page cache */
-	GS_PCACHE_MISS,		/* span refills the page cache could not serve */
+	GS_PCACHE_HIT,		/* new spans carved from the page cache */
+	GS_PCACHE_MISS,		/* new spans the page cache could not give */
 	GS_DEBUG_REPORT,	/* corrupted objects reported (debug mode) */
 	GS_NR_CPU_STATS,
 };
 
 extern const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS];
 
+/*
+ * Free objects of one span class that a CPU holds: a stack, popped by
+ * allocations and pushed by frees; refilled from and drained to mcentral
+ * a batch at a time.
+ */
+struct objstack {
+	struct objref *ref;		/* cap entries, this CPU's memory */
+	u16 n;				/* objects held */
+	u16 cap;			/* at most, by the class's bytes */
+	u16 batch;			/* moved per refill or drain */
+};
+
 struct mcache {
 	local_lock_t lock;		/* interrupts off: everything below */
-	struct mspan *alloc[NUM_CENTRALS];	/* current span per slot; hot */
+	struct objstack stack[NUM_CENTRALS];	/* per span class, then tiny; hot */
 	unsigned long tiny;		/* current tiny block, 0 if none; hot */
 	unsigned int tinyoffset;	/* next free byte in it; hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
-	/*
-	 * Spans this CPU caches (tiny ones never), by the Go page number of
-	 * an address in them, or emptymspan: the free fast path; hot.
-	 */
-	struct mspan *free_hint[FREE_HINTS];
-	struct pcache pcache;		/* Go pages for span refills */
+	struct pcache pcache;		/* Go pages for new spans */
 	/* Counters, summed on read (stats.c). */
 	unsigned long stat[GS_NR_CPU_STATS];
 	unsigned long class_allocs[NUM_SIZE_CLASSES];
@@ -410,17 +389,28 @@ struct mcache {
 
 DECLARE_PER_CPU(struct mcache, mcaches);
 
-static __always_inline struct mspan **mcache_hint(struct mcache *c, unsigned long addr)
+struct mcache *mcache_of(unsigned int cpu);
+void mcache_drain(struct mcache *c, unsigned int slot);
+
+/*
+ * Push the free object @addr of @s onto @c's stack for @slot, draining a
+ * batch first if it is full.  @c's mcache lock held (or @c a dead CPU's).
+ */
+static __always_inline void mcache_free(struct mcache *c, struct mspan *s, unsigned long addr,
+					unsigned int slot)
 {
-	return &c->free_hint[(addr >> GO_PAGE_SHIFT) % FREE_HINTS];
+	struct objstack *st = &c->stack[slot];
+
+	if (unlikely(st->n == st->cap))
+		mcache_drain(c, slot);
+	st->ref[st->n].addr = addr;
+	st->ref[st->n].span = s;
+	st->n++;
+	c->class_frees[slot_sizeclass(slot)]++;
 }
 
-extern struct mspan emptymspan;
-
-struct mcache *mcache_of(unsigned int cpu);
-
-unsigned long mcache_refill(struct mcache *c, unsigned int slot);
-void *mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
+struct objref mcache_refill(struct mcache *c, unsigned int slot);
+struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
 void mcache_flush_all(void);
 int mcache_init(void);
 void mcache_exit(void);
@@ -459,7 +449,7 @@ struct tiny_mask *tiny_mask_alloc(unsigned int nblocks, gfp_t gfp);
 void tiny_mask_release(struct mspan *s);
 
 void *tiny_alloc(struct mcache *c, size_t size);
-void *tiny_install(struct mcache *c, unsigned long block, size_t size);
+void *tiny_install(struct mcache *c, struct objref block, size_t size);
 void tiny_retire(struct mcache *c);
 void tiny_free(struct mspan *s, unsigned long addr);
 size_t tiny_usable_size(struct mspan *s, unsigned long addr);
@@ -493,11 +483,8 @@ size_t debug_size(unsigned long addr, const struct mspan *s);
 unsigned long debug_quarantined(void);
 void debug_drain_quarantine(void);
 
-/* === Frees, hooks and the invalid-free report (malloc.c) === */
+/* === Hooks and the invalid-free report (malloc.c) === */
 
-void goalloc_free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size);
-void goalloc_free_small_locked(struct mcache *c, struct mspan *s, unsigned long addr,
-			       unsigned int idx, size_t hook_size);
 void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what);
 void goalloc_free_unchecked(const void *p);
 

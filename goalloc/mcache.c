@@ -3,17 +3,15 @@
  * Per-CPU caches (Go's mcache, one per P there, one per CPU here).  See
  * malloc.c for the overview.
  *
- * The fast path (malloc.c) only reads c->alloc[slot]->alloc_cache.  This
- * file holds the slow paths: refilling a slot from the span's own bitmap,
- * from mcentral, from the page cache, or (with interrupts back on, so the
- * heap may sleep to grow) from the heap; and flushing a CPU's caches when
- * it goes offline, when asked to, and at unload.
+ * Each CPU keeps, per span class, a stack of free objects (struct objref:
+ * the address and its span).  The fast paths (malloc.c) pop from it and
+ * push onto it.  This file holds the slow paths: refilling an empty stack
+ * with a batch from mcentral or from a new span (the page cache without
+ * sleeping, or, with interrupts back on, the heap), draining a full one a
+ * batch at a time, and flushing a CPU's caches when it goes offline, when
+ * asked to, and at unload.
  */
 #include "malloc.h"
-
-/* Go's emptymspan: the slot of a class with no span; alloc_cache is 0. */
-struct mspan emptymspan = { .cpu = MSPAN_NO_CPU };
-EXPORT_SYMBOL_IF_KUNIT(emptymspan);
 
 DEFINE_PER_CPU(struct mcache, mcaches);
 
@@ -25,126 +23,107 @@ struct mcache *mcache_of(unsigned int cpu)
 EXPORT_SYMBOL_IF_KUNIT(mcache_of);
 
 /*
- * Stop caching the span of @slot: back to mcentral.  The free hints never
- * name a span this CPU does not cache (see goalloc_free()).
+ * Refill this CPU's stack for @slot with a batch and take one object:
+ * from mcentral (its transfer cache, then its spans), else from a new span
+ * carved from the page cache.  Interrupts off.  Returns a null objref when
+ * only the heap can help.
  */
-static void mcache_uncache(struct mcache *c, unsigned int slot)
+struct objref mcache_refill(struct mcache *c, unsigned int slot)
 {
-	struct mspan *s = c->alloc[slot];
-	unsigned int i;
+	struct objstack *st = &c->stack[slot];
+	struct objref none = { 0 };
+	unsigned int npages, align;
+	struct mspan *s;
 
-	c->alloc[slot] = &emptymspan;
-	for (i = 0; i < FREE_HINTS; i++)
-		if (c->free_hint[i] == s)
-			c->free_hint[i] = &emptymspan;
-	mcentral_uncache_span(s);
-}
-
-/* Install @s as this CPU's span for @slot and take an object from it. */
-static unsigned long mcache_install(struct mcache *c, unsigned int slot, struct mspan *s)
-{
-	unsigned int i;
-
-	c->alloc[slot] = s;
-	if (!s->tiny)		/* tiny objects are not slots: no free hints */
-		for (i = 0; i < min_t(u32, s->npages, FREE_HINTS); i++)
-			*mcache_hint(c, s->base + ((unsigned long)i << GO_PAGE_SHIFT)) = s;
-	if (!mspan_refill_cache(s))
-		return 0;
-	return mspan_next_free_fast(s);
+	lockdep_assert_irqs_disabled();
+	/* an interrupt refilled it, or the caller moved to a CPU with objects */
+	if (st->n)
+		return st->ref[--st->n];
+	c->class_refills[slot_sizeclass(slot)]++;
+	st->n = mcentral_refill(slot, st->ref, st->batch);
+	if (!st->n) {
+		mcentral_span_shape(slot, &npages, &align);
+		if (align != 1)
+			return none;
+		s = pcache_alloc_span(&c->pcache, npages);
+		c->stat[s ? GS_PCACHE_HIT : GS_PCACHE_MISS]++;
+		if (!s || !mcentral_init_span(s, slot, GFP_ATOMIC | __GFP_NOWARN))
+			return none;
+		st->n = mcentral_take_fresh(s, st->ref, st->batch);
+	}
+	return st->ref[--st->n];
 }
 
 /*
- * Refill @slot of this CPU's cache without sleeping and take an object:
- * the current span's bitmap and remote frees first, then a partial span
- * from mcentral, then a new span from the page cache.  Interrupts off.
- * Returns 0 when only the heap can help.
+ * This CPU's stack for @slot is full: give its oldest batch (the bottom
+ * half, the objects freed longest ago) back to mcentral.  Interrupts off.
  */
-unsigned long mcache_refill(struct mcache *c, unsigned int slot)
+void mcache_drain(struct mcache *c, unsigned int slot)
 {
-	struct mspan *s = c->alloc[slot];
-	unsigned int npages, align;
-	int cpu = smp_processor_id();
+	struct objstack *st = &c->stack[slot];
+	unsigned int n = st->batch;
 
 	lockdep_assert_irqs_disabled();
-	if (s != &emptymspan) {
-		if (mspan_refill_cache(s))
-			return mspan_next_free_fast(s);
-		mcache_uncache(c, slot);
-	}
-	c->class_refills[slot_sizeclass(slot)]++;
-
-	s = mcentral_cache_span(slot, cpu);
-	if (s)
-		return mcache_install(c, slot, s);
-
-	mcentral_span_shape(slot, &npages, &align);
-	if (align == 1) {
-		s = pcache_alloc_span(&c->pcache, npages);
-		c->stat[s ? GS_PCACHE_HIT : GS_PCACHE_MISS]++;
-		if (s && mcentral_init_span(s, slot, GFP_ATOMIC | __GFP_NOWARN)) {
-			mcentral_cache_fresh(s, cpu);
-			return mcache_install(c, slot, s);
-		}
-	}
-	return 0;
+	mcentral_drain(slot, st->ref, n);
+	st->n -= n;
+	memmove(st->ref, st->ref + n, st->n * sizeof(*st->ref));
+	c->stat[GS_FREE_SLOW]++;
 }
 
 /*
  * The slow path of an allocation for @slot: refill without sleeping; if
- * that fails, grow with interrupts on and the caller's @gfp, then install
- * the new span on whatever CPU this now runs on.
+ * that fails, grow with interrupts on and the caller's @gfp, then take a
+ * batch from the new span on whatever CPU this now runs on.
  */
-void *mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
+struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
 {
+	struct objstack *st;
+	struct objref r;
+	unsigned long flags;
 	struct mcache *c;
-	struct mspan *s, *cur;
-	unsigned long flags, obj;
+	struct mspan *s;
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
 	c->stat[GS_ALLOC_SLOW]++;
-	obj = mcache_refill(c, slot);
+	r = mcache_refill(c, slot);
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	if (obj)
-		return (void *)obj;
+	if (r.addr)
+		return r;
 
 	s = mcentral_grow(slot, node, gfp);
 	if (!s)
-		return NULL;
+		return r;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	c = this_cpu_ptr(&mcaches);
-	cur = c->alloc[slot];
-	obj = mspan_next_free_fast(cur);
-	if (!obj && cur != &emptymspan && mspan_refill_cache(cur))
-		obj = mspan_next_free_fast(cur);
-	if (obj) {
-		/* An interrupt or the CPU we moved to has a span already. */
-		mcentral_put_fresh(s);
-	} else {
-		if (cur != &emptymspan)
-			mcache_uncache(c, slot);
-		mcentral_cache_fresh(s, smp_processor_id());
-		obj = mcache_install(c, slot, s);
-	}
+	st = this_cpu_ptr(&mcaches.stack[slot]);
+	/* an interrupt, or the CPU we moved to, has objects: list @s whole */
+	if (st->n)
+		mcentral_take_fresh(s, NULL, 0);
+	else
+		st->n = mcentral_take_fresh(s, st->ref, st->batch);
+	r = st->ref[--st->n];
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	return (void *)obj;
+	return r;
 }
 
 /*
- * Give everything @c caches back: the tiny block, every span, the page
+ * Give everything @c caches back: the tiny block, every object, the page
  * cache.  Called on this CPU with the mcache lock held, or for a dead CPU.
  * Returns -ENOMEM if some page-cache pages could not be returned.
  */
 static int __mcache_flush(struct mcache *c)
 {
+	struct objstack *st;
 	unsigned int slot;
 
 	tiny_retire(c);
-	for (slot = 0; slot < NUM_CENTRALS; slot++)
-		if (c->alloc[slot] != &emptymspan)
-			mcache_uncache(c, slot);
+	for (slot = 0; slot < NUM_CENTRALS; slot++) {
+		st = &c->stack[slot];
+		if (st->n)
+			mcentral_drain(slot, st->ref, st->n);
+		st->n = 0;
+	}
 	return pcache_flush(&c->pcache);
 }
 
@@ -183,9 +162,9 @@ void mcache_flush_all(void)
 EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
 
 /*
- * Flush the cache of @cpu, which is offline, from this CPU.  The dead
- * CPU's tiny block or spans may meet spans this CPU caches (a block lies in
- * a span that this CPU took over), so this CPU's mcache lock is held too.
+ * Flush the cache of @cpu, which is offline, from this CPU, with this
+ * CPU's mcache lock held: mcentral and the heap are entered with
+ * interrupts off, as everywhere.
  */
 static void mcache_flush_offline(unsigned int cpu)
 {
@@ -199,20 +178,49 @@ static int mcache_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
-int mcache_init(void)
+/* Free the stacks' entries of every possible CPU. */
+static void mcache_free_stacks(void)
 {
-	unsigned int cpu, slot;
+	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
-		local_lock_init(&c->lock);
-		for (slot = 0; slot < FREE_HINTS; slot++)
-			c->free_hint[slot] = &emptymspan;
-		for (slot = 0; slot < NUM_CENTRALS; slot++)
-			c->alloc[slot] = &emptymspan;
+		kvfree(c->stack[0].ref);
+		c->stack[0].ref = NULL;
 	}
-	return platform_cpu_dead_register(mcache_cpu_dead);
+}
+
+/* Give each possible CPU its stacks, in one array on its node. */
+int mcache_init(void)
+{
+	unsigned int cpu, slot, total = 0;
+	struct objref *ref;
+	int err;
+
+	for (slot = 0; slot < NUM_CENTRALS; slot++)
+		total += objstack_cap(slot);
+	for_each_possible_cpu(cpu) {
+		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
+
+		local_lock_init(&c->lock);
+		ref = kvzalloc_node(array_size(total, sizeof(*ref)), GFP_KERNEL, cpu_to_node(cpu));
+		if (!ref) {
+			mcache_free_stacks();
+			return -ENOMEM;
+		}
+		for (slot = 0; slot < NUM_CENTRALS; slot++) {
+			c->stack[slot].ref = ref;
+			c->stack[slot].n = 0;
+			c->stack[slot].cap = objstack_cap(slot);
+			c->stack[slot].batch = objstack_batch(slot);
+			ref += objstack_cap(slot);
+		}
+	}
+	err = platform_cpu_dead_register(mcache_cpu_dead);
+	if (err)
+		mcache_free_stacks();
+	return err;
 }
 
 /* Unload: no allocation runs any more; flush every possible CPU. */
@@ -220,4 +228,5 @@ void mcache_exit(void)
 {
 	platform_cpu_dead_unregister();
 	platform_each_cpu(mcache_flush_this_cpu, mcache_flush_offline);
+	mcache_free_stacks();
 }

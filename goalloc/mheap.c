@@ -228,7 +228,6 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
 	}
 	r->npages = npages;
 	r->state = MSPAN_INUSE;
-	WRITE_ONCE(r->cpu, MSPAN_NO_CPU);
 	mheap_set_span_pages(r->chunk, r->base, npages, r);
 	atomic_long_inc(&mheap.inuse_spans);
 	return r;

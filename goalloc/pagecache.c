@@ -63,7 +63,6 @@ struct mspan *pcache_alloc_span(struct pcache *pc, unsigned int npages)
 	s->chunk = pc->chunk;
 	s->base = pc->base + ((unsigned long)i << GO_PAGE_SHIFT);
 	s->npages = npages;
-	WRITE_ONCE(s->cpu, MSPAN_NO_CPU);
 	WRITE_ONCE(s->state, MSPAN_INUSE);
 	mheap_set_span_pages(s->chunk, s->base, npages, s);
 	atomic_long_inc(&mheap.inuse_spans);

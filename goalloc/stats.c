@@ -10,8 +10,7 @@
 
 const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {
 	[GS_ALLOC_SLOW]		= "alloc_slowpath",
-	[GS_FREE_LOCAL]		= "free_local",
-	[GS_FREE_REMOTE]	= "free_remote",
+	[GS_FREE_SLOW]		= "free_slowpath",
 	[GS_TINY_ALLOC]		= "tiny_alloc",
 	[GS_TINY_FREE]		= "tiny_free",
 	[GS_TINY_BLOCK_ALLOC]	= "tiny_block_alloc",
@@ -47,7 +46,11 @@ static unsigned long sum_stat(enum goalloc_cpu_stat item)
 int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *cs)
 {
 	unsigned long allocs = 0, frees = 0, refills = 0, flags;
-	unsigned int cpu, slot;
+	/* the mcache slots and mcentrals of the class: scan, noscan, tiny */
+	unsigned int slots[3] = { make_spc(sizeclass, false), make_spc(sizeclass, true),
+				  TINY_SLOT };
+	unsigned int nslots = sizeclass == TINY_SIZE_CLASS ? 3 : 2;
+	unsigned int cpu, i;
 
 	if (!sizeclass || sizeclass >= NUM_SIZE_CLASSES)
 		return -EINVAL;
@@ -61,20 +64,20 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 		allocs += READ_ONCE(c->class_allocs[sizeclass]);
 		frees += READ_ONCE(c->class_frees[sizeclass]);
 		refills += READ_ONCE(c->class_refills[sizeclass]);
+		for (i = 0; i < nslots; i++)
+			cs->cached += READ_ONCE(c->stack[slots[i]].n);
 	}
 	cs->allocs = allocs;
 	cs->frees = frees;
 	cs->refills = refills;
 	cs->live = allocs - frees;
-	for (slot = 0; slot < NUM_CENTRALS; slot++) {
-		struct mcentral *mc = &mcentral[slot];
+	for (i = 0; i < nslots; i++) {
+		struct mcentral *mc = &mcentral[slots[i]];
 
-		if (slot_sizeclass(slot) != sizeclass)
-			continue;
 		spin_lock_irqsave(&mc->lock, flags);
 		cs->partial += mc->npartial + mc->nempty;
 		cs->full += mc->nfull;
-		cs->cached += mc->ncached;
+		cs->cached += mc->ntransfer;
 		spin_unlock_irqrestore(&mc->lock, flags);
 	}
 	return 0;

@@ -66,6 +66,21 @@ static atomic_t *tiny_mask_of(struct mspan *s, unsigned int idx)
 }
 
 /*
+ * The block at @block of tiny span @s holds no live object and no CPU
+ * allocates from it: back onto @c's stack of blocks.  @c's mcache lock
+ * held (or @c a dead CPU's).
+ */
+static void tiny_free_block(struct mcache *c, struct mspan *s, unsigned long block)
+{
+	/* the block's bits are only cleared by whoever left them zero */
+	if (WARN_ON_ONCE(!mspan_clear_live(s, mspan_obj_index(s, block))))
+		return;
+	c->stat[GS_TINY_BLOCK_FREE]++;
+	platform_kasan_free((void *)block, TINY_SIZE);
+	mcache_free(c, s, block, TINY_SLOT);
+}
+
+/*
  * Give the current block up; free it if no object in it is live.  Called
  * with @c's mcache lock held, or for a dead CPU.
  */
@@ -77,20 +92,21 @@ void tiny_retire(struct mcache *c)
 	if (!c->tiny)
 		return;
 	old = atomic_fetch_andnot(TINY_HELD, c->tinymask);
-	if (!(old & TINY_STARTS)) {
-		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
-		platform_kasan_free((void *)c->tiny, TINY_SIZE);
-		goalloc_free_small_locked(c, s, c->tiny, mspan_obj_index(s, c->tiny), 0);
-	}
+	if (!(old & TINY_STARTS))
+		tiny_free_block(c, s, c->tiny);
 	c->tiny = 0;
 	c->tinyspan = NULL;
 	c->tinymask = NULL;
 }
 
-/* Make @block this CPU's tiny block and put a @size-byte object at its start. */
-void *tiny_install(struct mcache *c, unsigned long block, size_t size)
+/*
+ * Make @ref, a free block, this CPU's tiny block and put a @size-byte
+ * object at its start.
+ */
+void *tiny_install(struct mcache *c, struct objref ref, size_t size)
 {
-	struct mspan *s = mheap_span_of(block);
+	unsigned long block = (unsigned long)objref_set_live(ref);
+	struct mspan *s = ref.span;
 
 	tiny_retire(c);
 	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);
@@ -112,7 +128,8 @@ void *tiny_install(struct mcache *c, unsigned long block, size_t size)
  */
 void *tiny_alloc(struct mcache *c, size_t size)
 {
-	unsigned long block;
+	struct objstack *st = &c->stack[TINY_SLOT];
+	struct objref block;
 	unsigned int off;
 
 	if (likely(c->tiny)) {
@@ -124,10 +141,11 @@ void *tiny_alloc(struct mcache *c, size_t size)
 			return (void *)(c->tiny + off);
 		}
 	}
-	block = mspan_next_free_fast(c->alloc[TINY_SLOT]);
-	if (!block)
+	if (likely(st->n))
+		block = st->ref[--st->n];
+	else
 		block = mcache_refill(c, TINY_SLOT);
-	if (!block)
+	if (!block.addr)
 		return NULL;
 	c->class_allocs[TINY_SIZE_CLASS]++;
 	return tiny_install(c, block, size);
@@ -170,9 +188,11 @@ void tiny_free(struct mspan *s, unsigned long addr)
 	rcu_read_unlock();
 	goalloc_stat_inc(GS_TINY_FREE);
 	if (!(new & (TINY_STARTS | TINY_HELD))) {
-		goalloc_stat_inc(GS_TINY_BLOCK_FREE);
-		platform_kasan_free((void *)block, TINY_SIZE);
-		goalloc_free_small(s, block, idx, 0);
+		unsigned long flags;
+
+		local_lock_irqsave(&mcaches.lock, flags);
+		tiny_free_block(this_cpu_ptr(&mcaches), s, block);
+		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
 }
 

@@ -65,9 +65,9 @@ struct goalloc_stats {
  * @span_bytes: bytes per span.
  * @objects: objects per span.
  * @live: live objects.
- * @partial: uncached spans with some free objects.
- * @full: uncached spans with no free object.
- * @cached: spans cached by CPUs.
+ * @partial: spans with some free objects (or all).
+ * @full: spans with no free object.
+ * @cached: free objects waiting in CPU and transfer caches.
  * @allocs: allocations since load.
  * @frees: frees since load.
  * @refills: mcache refills since load.

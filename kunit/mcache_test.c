@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc-mcache: per-CPU refill and flush.
- * goalloc-mcentral: spans moving between cached, full, partial and empty.
+ * goalloc-mcache: per-CPU stacks refilled in batches, and flush.
+ * goalloc-mcentral: spans moving between full, partial and empty.
  */
 #include "goalloc_test.h"
 
@@ -10,7 +10,7 @@
 struct refill_ctx {
 	void *objs[200];
 	unsigned long refills;
-	bool cached_by_me;
+	unsigned int held, batch;
 };
 
 static long refill_on_cpu(void *arg)
@@ -19,7 +19,6 @@ static long refill_on_cpu(void *arg)
 	struct mcache *c = mcache_of(smp_processor_id());
 	unsigned int cls = size_to_class(OBJ_SIZE), i;
 	unsigned long before = READ_ONCE(c->class_refills[cls]);
-	struct mspan *s;
 
 	for (i = 0; i < ARRAY_SIZE(ctx->objs); i++) {
 		ctx->objs[i] = goalloc_alloc(OBJ_SIZE, GFP_KERNEL);
@@ -27,13 +26,13 @@ static long refill_on_cpu(void *arg)
 			return -ENOMEM;
 	}
 	ctx->refills = READ_ONCE(c->class_refills[cls]) - before;
-	s = READ_ONCE(c->alloc[make_spc(cls, false)]);
-	ctx->cached_by_me = s != &emptymspan && READ_ONCE(s->cpu) == smp_processor_id();
+	ctx->held = READ_ONCE(c->stack[make_spc(cls, false)].n);
+	ctx->batch = c->stack[make_spc(cls, false)].batch;
 	return 0;
 }
 
-/* 200 objects of a 32-object class need a refill per span, and a cached span. */
-static void refill_takes_a_span_per_32_objects(struct kunit *test)
+/* Allocations refill the CPU's stack a batch at a time, not one by one. */
+static void refill_takes_a_batch(struct kunit *test)
 {
 	struct refill_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	unsigned int i;
@@ -41,14 +40,15 @@ static void refill_takes_a_span_per_32_objects(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	goalloc_flush();
 	KUNIT_ASSERT_EQ(test, run_on_cpu(0, refill_on_cpu, ctx), 0L);
-	KUNIT_EXPECT_GE(test, ctx->refills, 200UL / 32);
-	KUNIT_EXPECT_LE(test, ctx->refills, 200UL / 32 + 1);
-	KUNIT_EXPECT_TRUE(test, ctx->cached_by_me);
+	KUNIT_EXPECT_EQ(test, ctx->batch, 32U);
+	KUNIT_EXPECT_EQ(test, ctx->refills, DIV_ROUND_UP(200UL, ctx->batch));
+	/* what the last batch left over waits in the stack */
+	KUNIT_EXPECT_EQ(test, ctx->held, ctx->refills * ctx->batch - 200);
 	for (i = 0; i < ARRAY_SIZE(ctx->objs); i++)
 		goalloc_free(ctx->objs[i]);
 }
 
-/* After a flush no CPU caches a span, a tiny block or a page. */
+/* After a flush no CPU holds an object, a tiny block or a page. */
 static void flush_empties_every_cpu_cache(struct kunit *test)
 {
 	void *p = goalloc_alloc(100, GFP_KERNEL), *t = goalloc_alloc_noscan(3, GFP_KERNEL);
@@ -61,10 +61,12 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 		struct mcache *c = mcache_of(cpu);
 
 		for (slot = 0; slot < NUM_CENTRALS; slot++)
-			KUNIT_EXPECT_PTR_EQ(test, c->alloc[slot], &emptymspan);
+			KUNIT_EXPECT_EQ(test, c->stack[slot].n, 0);
 		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
 		KUNIT_EXPECT_EQ(test, c->pcache.freemask, 0ULL);
 	}
+	for (slot = 0; slot < NUM_CENTRALS; slot++)
+		KUNIT_EXPECT_EQ(test, mcentral[slot].ntransfer, 0U);
 	/* the live objects survived the flush */
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 112UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t), 3UL);
@@ -73,7 +75,7 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 }
 
 static struct kunit_case mcache_cases[] = {
-	KUNIT_CASE(refill_takes_a_span_per_32_objects),
+	KUNIT_CASE(refill_takes_a_batch),
 	KUNIT_CASE(flush_empties_every_cpu_cache),
 	{}
 };
@@ -99,29 +101,46 @@ static long alloc_three_4k(void *arg)
 	return t->a && t->b && t->c ? 0 : -ENOMEM;
 }
 
-/* full (uncached) -> partial on the first free -> empty on the last. */
+static long free_one(void *p)
+{
+	goalloc_free(p);
+	return 0;
+}
+
+/*
+ * Spans are full once their objects are handed out; freed objects wait in
+ * the CPU's stack and the transfer cache until a flush takes them back to
+ * their spans, which then go partial, then empty, then back to the heap.
+ */
 static void span_moves_full_partial_empty(struct kunit *test)
 {
-	struct three t;
+	long inuse_before;
 	struct mspan *s;
+	struct three t;
 
-	goalloc_flush();	/* empty reserves: the empty span stays listed */
+	goalloc_flush();
+	inuse_before = atomic_long_read(&mheap.inuse_spans);
 	KUNIT_ASSERT_EQ(test, run_on_cpu(0, alloc_three_4k, &t), 0L);
-	s = span_of(t.a);
+	s = span_of(t.c);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	/* class 44 has 2 objects per span: a and b fill one span */
-	KUNIT_ASSERT_PTR_EQ(test, span_of(t.b), s);
-	KUNIT_EXPECT_PTR_NE(test, span_of(t.c), s);
-	/* the third allocation handed the full span back to mcentral */
-	KUNIT_EXPECT_EQ(test, READ_ONCE(s->cpu), MSPAN_NO_CPU);
+	KUNIT_ASSERT_PTR_EQ(test, span_of(t.b), span_of(t.a));
+	KUNIT_EXPECT_PTR_NE(test, s, span_of(t.a));
+	KUNIT_EXPECT_EQ(test, span_of(t.a)->on_list, (u8)MC_FULL);
+	/* c's neighbour went to CPU 0's stack with it: both spans are full */
 	KUNIT_EXPECT_EQ(test, s->on_list, (u8)MC_FULL);
-	goalloc_free(t.a);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans), inuse_before + 2);
+	run_on_cpu(0, free_one, t.a);
+	run_on_cpu(0, free_one, t.b);
+	/* a, b and c's neighbour back in their spans: a's span is empty and goes */
+	goalloc_flush();
+	KUNIT_EXPECT_PTR_EQ(test, span_of(t.a), NULL);
 	KUNIT_EXPECT_EQ(test, s->on_list, (u8)MC_PARTIAL);
 	KUNIT_EXPECT_EQ(test, s->nfree, 1U);
-	goalloc_free(t.b);
-	KUNIT_EXPECT_EQ(test, s->on_list, (u8)MC_EMPTY);
-	KUNIT_EXPECT_EQ(test, s->nfree, 2U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans), inuse_before + 1);
 	goalloc_free(t.c);
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans), inuse_before);
 }
 
 static long alloc_one(void *arg)
@@ -144,11 +163,15 @@ static void empty_spans_beyond_reserve_go_to_heap(struct kunit *test)
 	/* class 51: one 8 KiB object per span, so each object is a span */
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		KUNIT_ASSERT_EQ(test, run_on_cpu(0, alloc_one, &p[i]), 0L);
-	goalloc_flush();	/* uncache the last one */
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans),
 			inuse_before + (long)ARRAY_SIZE(p));
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		goalloc_free(p[i]);
+	/* freed objects wait in CPU stacks and the transfer cache: spans stay */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans),
+			inuse_before + (long)ARRAY_SIZE(p));
+	mcache_flush_all();
+	mcentral_release_empty(MCENTRAL_EMPTY_RESERVE);
 	KUNIT_EXPECT_EQ(test, mcentral[make_spc(51, false)].nempty, (u32)MCENTRAL_EMPTY_RESERVE);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans),
 			inuse_before + MCENTRAL_EMPTY_RESERVE);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc-mspan: carving a span into objects through its free bitmap and
- * allocCache, merging remote frees, and the double-free check at merge.
+ * goalloc-mspan: carving a span into objects (fresh slots from freeindex,
+ * given-back ones from freebits) and the live bits that catch double frees.
  */
 #include "goalloc_test.h"
 
@@ -23,11 +23,12 @@ static struct mspan *new_span(struct kunit *test, unsigned int c)
 	return s;
 }
 
+/* One object from @s, or 0. */
 static unsigned long take(struct mspan *s)
 {
-	if (!s->alloc_cache && !mspan_refill_cache(s))
-		return 0;
-	return mspan_next_free_fast(s);
+	struct objref r;
+
+	return mspan_take(s, &r, 1) ? r.addr : 0;
 }
 
 /* A fresh span hands out every slot once, lowest address first. */
@@ -43,71 +44,57 @@ static void span_carves_every_slot_in_order(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, take(s), mspan_obj_addr(s, i));
 	KUNIT_EXPECT_EQ(test, take(s), 0UL);
 	KUNIT_EXPECT_EQ(test, s->nfree, 0U);
-	KUNIT_EXPECT_EQ(test, s->alloc_cache, 0ULL);
+	KUNIT_EXPECT_EQ(test, s->freeindex, s->nelems);
 	mheap_free_span(s);
 }
 
-/* allocCache holds one 64-slot word; the next word loads when it runs dry. */
-static void alloc_cache_loads_word_by_word(struct kunit *test)
+/*
+ * A batch takes what it asks for and no more, fresh slots only advance
+ * freeindex, and slots given back are handed out again first, lowest first.
+ */
+static void slots_given_back_come_first(struct kunit *test)
 {
-	struct mspan *s = new_span(test, 1);	/* 8 B: 1024 slots, 16 words */
+	struct mspan *s = new_span(test, 1);	/* 8 B: 1024 slots */
+	struct objref r[100];
 	unsigned int i;
 
-	KUNIT_ASSERT_TRUE(test, mspan_refill_cache(s));
-	KUNIT_EXPECT_EQ(test, s->alloc_cache, ~0ULL);
-	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 64);
-	for (i = 0; i < 64; i++)
-		KUNIT_ASSERT_NE(test, mspan_next_free_fast(s), 0UL);
-	KUNIT_EXPECT_EQ(test, mspan_next_free_fast(s), 0UL);	/* a miss, not a slot */
-	KUNIT_ASSERT_TRUE(test, mspan_refill_cache(s));
-	KUNIT_EXPECT_EQ(test, s->cache_word, 1U);
-	/* Handing the cache back restores the count. */
-	mspan_uncache_bits(s);
-	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 64);
-	KUNIT_EXPECT_EQ(test, s->alloc_cache, 0ULL);
+	KUNIT_ASSERT_EQ(test, mspan_take(s, r, 70), 70U);
+	KUNIT_EXPECT_EQ(test, s->freeindex, 70U);
+	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 70);
+	for (i = 0; i < 70; i++)
+		KUNIT_ASSERT_PTR_EQ(test, r[i].span, s);
+	mspan_put(s, 66);
+	mspan_put(s, 3);
+	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 68);
+	KUNIT_ASSERT_EQ(test, mspan_take(s, r, 3), 3U);
+	KUNIT_EXPECT_EQ(test, r[0].addr, mspan_obj_addr(s, 3));
+	KUNIT_EXPECT_EQ(test, r[1].addr, mspan_obj_addr(s, 66));
+	KUNIT_EXPECT_EQ(test, r[2].addr, mspan_obj_addr(s, 70));
+	KUNIT_EXPECT_EQ(test, s->freeindex, 71U);
+	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 71);
 	mheap_free_span(s);
 }
 
-/* Slots freed by other CPUs come back through remotebits. */
-static void remote_frees_merge_into_free_bits(struct kunit *test)
-{
-	struct mspan *s = new_span(test, 44);	/* 4096 B: 2 slots */
-	unsigned long a = take(s), b = take(s);
-
-	KUNIT_ASSERT_EQ(test, take(s), 0UL);
-	KUNIT_ASSERT_TRUE(test, mspan_set_remote(s, mspan_obj_index(s, b)));
-	KUNIT_EXPECT_EQ(test, mspan_merge_remote(s), 1U);
-	KUNIT_EXPECT_EQ(test, take(s), b);
-	KUNIT_ASSERT_TRUE(test, mspan_set_remote(s, mspan_obj_index(s, a)));
-	KUNIT_EXPECT_EQ(test, take(s), a);	/* refill merges by itself */
-	mheap_free_span(s);
-}
-
-/* A remote free of a slot that is already free is caught when merged. */
-static void double_free_caught_at_merge(struct kunit *test)
+/* A slot is freed once per allocation: the second free is refused. */
+static void live_bit_refuses_second_free(struct kunit *test)
 {
 	struct mspan *s = new_span(test, 18);
-	unsigned long invalid = stats_now().invalid_frees;
-	unsigned int nfree;
+	struct objref r;
+	unsigned int idx;
 
-	KUNIT_ASSERT_NE(test, take(s), 0UL);
-	nfree = s->nfree;
-	/* slot 1 is free (in alloc_cache): a "remote free" of it is a double free */
-	KUNIT_ASSERT_TRUE(test, mspan_set_remote(s, 1));
-	expect_invalid_frees_begin();
-	KUNIT_EXPECT_EQ(test, mspan_merge_remote(s), 0U);
-	expect_invalid_frees_end();
-	KUNIT_EXPECT_EQ(test, s->nfree, nfree);
-	KUNIT_EXPECT_TRUE(test, mspan_obj_is_free(s, 1));
-	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid + 1);
+	KUNIT_ASSERT_EQ(test, mspan_take(s, &r, 1), 1U);
+	idx = mspan_obj_index(s, r.addr);
+	KUNIT_EXPECT_FALSE(test, mspan_clear_live(s, idx));	/* free, not live */
+	KUNIT_EXPECT_EQ(test, (unsigned long)objref_set_live(r), r.addr);
+	KUNIT_EXPECT_TRUE(test, mspan_clear_live(s, idx));
+	KUNIT_EXPECT_FALSE(test, mspan_clear_live(s, idx));
 	mheap_free_span(s);
 }
 
 static struct kunit_case mspan_cases[] = {
 	KUNIT_CASE_PARAM(span_carves_every_slot_in_order, span_class_gen_params),
-	KUNIT_CASE(alloc_cache_loads_word_by_word),
-	KUNIT_CASE(remote_frees_merge_into_free_bits),
-	KUNIT_CASE(double_free_caught_at_merge),
+	KUNIT_CASE(slots_given_back_come_first),
+	KUNIT_CASE(live_bit_refuses_second_free),
 	{}
 };
 

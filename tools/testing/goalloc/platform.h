@@ -174,6 +174,11 @@ static inline bool test_and_set_bit(unsigned long nr, unsigned long *addr)
 	return __atomic_fetch_or(&addr[BIT_WORD(nr)], BIT_MASK(nr), __ATOMIC_SEQ_CST) & BIT_MASK(nr);
 }
 
+static inline bool test_and_clear_bit(unsigned long nr, unsigned long *addr)
+{
+	return __atomic_fetch_and(&addr[BIT_WORD(nr)], ~BIT_MASK(nr), __ATOMIC_SEQ_CST) & BIT_MASK(nr);
+}
+
 #define xchg(p, v)		__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
 
 unsigned long find_next_bit(const unsigned long *addr, unsigned long size, unsigned long off);
@@ -356,6 +361,7 @@ extern bool gl_cpu_online[GL_NR_CPUS];
 #define for_each_online_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < GL_NR_CPUS; (cpu)++) if (cpu_online(cpu))
 unsigned int num_online_cpus(void);
+#define cpu_to_node(cpu)	((void)(cpu), 0)
 #define num_possible_cpus()	GL_NR_CPUS
 
 /*
@@ -458,6 +464,9 @@ static inline void *kmalloc(size_t n, gfp_t gfp) { return gfp & __GFP_ZERO ? cal
 static inline void *kzalloc(size_t n, gfp_t gfp) { return calloc(1, n); }
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
 static inline void kfree(const void *p) { free((void *)p); }
+static inline void *kvzalloc_node(size_t n, gfp_t gfp, int node) { return calloc(1, n); }
+static inline void kvfree(const void *p) { free((void *)p); }
+#define array_size(a, b)	((size_t)(a) * (b))
 
 /*
  * RCU: readers are no-ops and kfree_rcu() frees at once; nothing in user
