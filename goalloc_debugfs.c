@@ -5,7 +5,7 @@
  *   stats    Go MemStats-style totals, "name value" per line
  *   classes  one row per size class (first four columns as in Go's table)
  *   heap     chunks, free page runs by length, the largest free run
- *   cpus     per CPU: cached spans and objects, path counters
+ *   cpus     per CPU: free objects in its stacks, path counters
  *   flush    write anything: flush CPU caches, give free memory back
  *   fail_grow  fault injection: make heap growth fail (kernels with
  *            CONFIG_FAULT_INJECTION_DEBUG_FS)

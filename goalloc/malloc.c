@@ -12,9 +12,10 @@
  *   mheap      the page heap: runs of 8 KiB Go pages, drawn from the buddy
  *              allocator in chunks (Go's arenas) (mheap.c)
  *   mspan      a run of pages for one span class, with its bitmaps (mspan.c)
- *   mcentral   per span class: the spans no CPU caches (mcentral.c)
- *   mcache     per CPU: one span per span class, the tiny block and a page
- *              cache (mcache.c, pagecache.c, tiny.c)
+ *   mcentral   per span class: its spans, and a transfer cache of free
+ *              objects (mcentral.c)
+ *   mcache     per CPU: a stack of free objects per span class, the tiny
+ *              block and a page cache (mcache.c, pagecache.c, tiny.c)
  *   debug      debug mode (debug=1): red zones, poison, call sites and a
  *              quarantine around every object, like slub_debug (debug.c);
  *              off, it is one static key the fast paths never take
@@ -23,57 +24,77 @@
  * Noscan objects are declared pointer-free by the caller: kmemleak does not
  * scan them, and under 16 bytes they go to the tiny allocator.
  *
+ * === Where goalloc departs from Go, and why ===
+ *
+ * Go's mcache holds one span per span class and allocates from its bitmap;
+ * nobody frees an object, the garbage collector sweeps whole spans and
+ * hands them back in bulk.  A kernel allocator is told of every free, one
+ * object at a time, from any CPU, in any order.  With Go's design those
+ * frees land in spans other CPUs own (atomics, then the span's lock to move
+ * it between lists), and spans ping-pong between CPUs and mcentral a few
+ * free slots at a time.  So goalloc's mcache holds objects, not spans, as
+ * tcmalloc's per-CPU caches and SLUB's sheaves do: a free pushes the object
+ * onto this CPU's stack of its class, whichever span or CPU it came from,
+ * and an allocation pops.  Spans, mcentral and mheap keep Go's roles, below
+ * the stacks: they supply and take back objects a batch at a time.
+ *
  * === Allocating ===
  *
  *  1. Round the size up to its class: two table lookups (size_to_class).
  *  2. With the CPU's mcache lock (local_lock_irqsave: interrupts off, no
- *     shared lock, no atomic), take the lowest set bit of the current span's
- *     alloc_cache (Go's allocCache: a 64-bit window of the free bitmap).
- *     This is the fast path (malloc_small).  On a miss:
- *  3. mcache_refill: load the next word of the span's free bitmap, or merge
- *     the frees other CPUs made to it; if the span is full, hand it back to
- *     mcentral and take a partial one (mcentral lock, O(1)); if mcentral has
- *     none, carve a new span from the CPU's page cache (no heap lock);
+ *     shared lock, no atomic), pop the class's stack (malloc_small), then
+ *     set the object's live bit in its span with one atomic OR.  This is
+ *     the fast path.  On an empty stack:
+ *  3. mcache_refill: take a batch (half a stack) from mcentral under its
+ *     lock: a batch another CPU gave back whole (the transfer cache), or
+ *     objects from the fullest partial spans; if it has none, carve a new
+ *     span from the CPU's page cache (no heap lock) and take a batch of it;
  *  4. only then, with interrupts back on, mcentral_grow takes a span from
  *     the heap, which may grow by a chunk with the caller's GFP flags (and
  *     sleep if they allow).
- *  Tiny objects (noscan, < 16 B) bump-allocate in the CPU's 16-byte block;
+ *  A new span costs what its first batch takes (Go's freeindex).  Tiny
+ *  objects (noscan, < 16 B) bump-allocate in the CPU's 16-byte block;
  *  large objects (> 32 KiB) are spans of their own straight from the heap.
  *
  * === Freeing ===
  *
- *  1. Find the span: first among this CPU's free hints (spans it caches,
- *     by page), else in O(1) through the page's tag -> chunk -> spans[].
- *     Anything that is not the start of a live object is reported once with
- *     WARN_ONCE, counted, and otherwise ignored.
- *  2. If this CPU caches the span, set the slot's bit in freebits (mcache
- *     lock only).  Otherwise set it in remotebits with one fully ordered
- *     atomic and no lock: the CPU caching the span merges it; if none does,
- *     the freer takes the span's mcentral lock only when the span must move
- *     (off the full list, or to the empty list, from which spans beyond a
- *     small reserve go back to the heap).  mcentral.c says how no bit is
- *     ever left unmerged.
- *  3. A large object goes back to the heap; the heap merges free neighbours.
+ *  1. Find the span in O(1) through the page's tag -> chunk -> spans[], and
+ *     the object's index in it.  Anything that is not the start of an
+ *     object is reported once with WARN_ONCE, counted, and otherwise
+ *     ignored.
+ *  2. Clear the object's live bit with one atomic test-and-clear: it alone
+ *     decides between racing frees of one object, so a double free is
+ *     caught at the offending call, exactly, and changes nothing.
+ *  3. With the mcache lock, push the object onto this CPU's stack of its
+ *     class.  A full stack first gives its oldest half to mcentral, which
+ *     keeps it whole in the transfer cache if there is room, else puts the
+ *     objects back in their spans; a span that becomes empty beyond a
+ *     small reserve goes back to the heap.
+ *  4. A large object goes back to the heap; the heap merges free neighbours.
  *
  * === Where memory comes from and goes back ===
  *
  * The heap takes chunks of up to 4 MiB from alloc_pages_node, falling back
  * to smaller orders down to what the request needs.  Chunks that become
  * entirely free go back to the buddy allocator through the shrinker, the
- * debugfs "flush" file, goalloc_flush() and at unload (Go's scavenger).  A
- * CPU that goes offline has its mcache flushed by a CPU hotplug callback.
+ * debugfs "flush" file, goalloc_flush() and at unload (Go's scavenger).
+ * Flushes also empty every CPU's stacks and the transfer caches.  A CPU
+ * that goes offline has its mcache flushed by a CPU hotplug callback.
  *
  * === Lock order ===
  *
- *  1. mcache.lock (local_lock, per CPU, interrupts off): the CPU's mcache,
- *     its page cache, and the allocation state of the spans it caches.
- *  2. mcentral.lock (spinlock, per span class): the three span lists, and
- *     the allocation state (freebits, nfree, cpu) of spans no CPU caches.
- *     remotebits and npending are atomics, under no lock.
+ *  1. mcache.lock (local_lock, per CPU, interrupts off): the CPU's stacks,
+ *     tiny block and page cache.
+ *  2. mcentral.lock (spinlock, per span class): the three span lists, the
+ *     transfer cache, and each span's freeindex, freebits and nfree.
+ *     livebits are atomics, under no lock.
  *  3. mheap.lock (spinlock): free runs, chunks list, chunk->spans[] of free
  *     runs, heap counters.
  *  4. fixalloc lock: a leaf.
- * Every lock is taken with interrupts off, so every path may run in
+ * Outside them, taken before any of them: /dev/goalloc's per-file mutex
+ * and the mutex that runs work on every CPU (flushes); and debug mode's
+ * quarantine lock, taken with no other goalloc lock held.
+ * Every spinlock is taken with interrupts off, so every path may run in
  * hard-irq context with GFP_ATOMIC.  Growing the heap (alloc_pages, kmalloc
  * of chunk metadata) happens with no goalloc lock held.
  */
@@ -380,6 +401,16 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 	return s;
 }
 
+/* The object at @addr of @s is free; this CPU's stack was full a moment ago. */
+static noinline void free_push_slow(struct mspan *s, unsigned long addr)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
+	local_unlock_irqrestore(&mcaches.lock, flags);
+}
+
 /* A free hook to run, a tiny or large object, or a bad pointer. */
 static noinline void free_slow(const void *p, bool check)
 {
@@ -413,30 +444,48 @@ static noinline void free_slow(const void *p, bool check)
 void goalloc_free(const void *p)
 {
 	unsigned long addr = (unsigned long)p, flags;
-	unsigned int idx;
+	unsigned int idx, spc;
+	struct objstack *st;
+	struct mcache *c;
 	struct mspan *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	/*
-	 * The fast path: find the span through the page (mheap_span_of()),
-	 * clear the object's live bit with one atomic operation (which alone
-	 * decides between racing frees of one object), and push it onto this
-	 * CPU's stack of its class, whichever CPU allocated it.
+	 * The fast path: the span of @addr's page (mheap_page_span(); an
+	 * object start of an in-use small span lies in it), one atomic to
+	 * clear the object's live bit (which alone decides between racing
+	 * frees of one object), and a push onto this CPU's stack of its
+	 * class, whichever CPU allocated it.  The rest is for free_slow():
+	 * large and tiny objects, free hooks, bad pointers, a full stack.
 	 */
-	s = mheap_span_of(addr);
-	if (unlikely(!s || !s->spc || s->tiny || goalloc_free_hook_active() ||
-		     !mspan_obj_start(s, addr, &idx))) {
-		free_slow(p, true);
+	s = mheap_page_span(addr);
+	if (unlikely(!s || READ_ONCE(s->state) != MSPAN_INUSE || !s->spc || s->tiny ||
+		     goalloc_free_hook_active() || !mspan_obj_start(s, addr, &idx))) {
+		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
+			tiny_free(s, addr);	/* checks @addr itself */
+		else
+			free_slow(p, true);
 		return;
 	}
 	if (unlikely(!mspan_clear_live(s, idx))) {
 		goalloc_report_invalid_free(p, s, "double free");
 		return;
 	}
+	spc = s->spc;
 	local_lock_irqsave(&mcaches.lock, flags);
-	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
+	c = this_cpu_ptr(&mcaches);
+	st = &c->stack[spc];
+	if (likely(st->n < st->cap)) {
+		st->ref[st->n].addr = addr;
+		st->ref[st->n].span = s;
+		st->n++;
+		c->class_frees[spc_sizeclass(spc)]++;
+		local_unlock_irqrestore(&mcaches.lock, flags);
+		return;
+	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
+	free_push_slow(s, addr);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 

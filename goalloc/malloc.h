@@ -267,13 +267,12 @@ void mheap_free_span_locked(struct mspan *s);
 extern struct mchunk *chunk_slots[CHUNK_SLOTS];
 
 /*
- * The in-use span that @addr lies in, or NULL when @addr is not inside
- * memory goalloc handed out (a foreign pointer, a free run, a page cache).
- * Lock-free: for a live object the span cannot change under the caller.
+ * The span chunk->spans[] names for @addr's Go page, or NULL when @addr is
+ * not inside a goalloc chunk.  Lock-free, and not checked: the caller
+ * checks the span's state, and that @addr lies in it.
  */
-static __always_inline struct mspan *mheap_span_of(unsigned long addr)
+static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 {
-	struct mspan *s = NULL;
 	unsigned long tag;
 	struct mchunk *ch;
 
@@ -281,12 +280,23 @@ static __always_inline struct mspan *mheap_span_of(unsigned long addr)
 	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_SLOTS))
 		return NULL;
 	ch = READ_ONCE(chunk_slots[(u32)tag]);
-	if (likely(ch && addr - READ_ONCE(ch->base) <
-		   (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT)) {
-		s = READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
-		if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s)))
-			s = NULL;
-	}
+	if (unlikely(!ch || addr - READ_ONCE(ch->base) >=
+		     (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT))
+		return NULL;
+	return READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
+}
+
+/*
+ * The in-use span that @addr lies in, or NULL when @addr is not inside
+ * memory goalloc handed out (a foreign pointer, a free run, a page cache).
+ * Lock-free: for a live object the span cannot change under the caller.
+ */
+static __always_inline struct mspan *mheap_span_of(unsigned long addr)
+{
+	struct mspan *s = mheap_page_span(addr);
+
+	if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s)))
+		s = NULL;
 	return s;
 }
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,

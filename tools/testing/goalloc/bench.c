@@ -15,6 +15,7 @@
  *               to 64 KiB, random lifetimes over a working set of 4096
  *   prodcons    one thread allocates, another frees (remote frees)
  *   tiny        bursts of 1-15 byte pointer-free objects
+ *   tiny-class  the same objects, not pointer-free: the 8 and 16 B classes
  *   large       churn of 40 KiB to 1 MiB objects
  *   FILE        a recorded trace ("a ID SIZE [noscan]" / "f ID" lines, as
  *               tools/traces/ holds, or the name of one there, e.g.
@@ -322,7 +323,7 @@ int main(int argc, char **argv)
 	long rss0;
 
 	if (argc < 2 || runs < 1 || runs > 16) {
-		fprintf(stderr, "usage: %s <goalloc|malloc|null> <fastpath|kernel-mix|prodcons|tiny|large|FILE> [runs]\n",
+		fprintf(stderr, "usage: %s <goalloc|malloc|null> <fastpath|kernel-mix|prodcons|tiny|tiny-class|large|FILE> [runs]\n",
 			argv[0]);
 		return 2;
 	}
@@ -336,6 +337,8 @@ int main(int argc, char **argv)
 		make_trace(grind ? 200000 : 2000000, RING * 2, pick_prodcons, false);
 	else if (!strcmp(trace, "tiny"))
 		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, true);
+	else if (!strcmp(trace, "tiny-class"))	/* the same, as objects that may hold pointers */
+		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, false);
 	else if (!strcmp(trace, "large"))
 		make_trace(grind ? 20000 : 100000, 64, pick_large, false);
 	else if (!load_trace(trace)) {

@@ -20,7 +20,7 @@ declare -A preload=(
 	[mimalloc]=$libdir/libmimalloc.so.2
 )
 allocs="goalloc glibc tcmalloc jemalloc mimalloc"
-traces="fastpath kernel-mix kernel-6.12 prodcons tiny large"
+traces="fastpath kernel-mix kernel-6.12 prodcons tiny tiny-class large"
 make -s build/bench
 mkdir -p results
 for a in $allocs; do
