@@ -233,7 +233,6 @@ struct mchunk {
 	u32 free_pages;			/* Go pages in free runs; heap lock */
 	u8 order;			/* buddy order */
 	u32 slot;			/* index in chunk_slots[], tag of its pages */
-	int node;			/* NUMA node of the pages */
 	struct list_head list;		/* mheap.chunks; heap lock */
 	struct mspan *spans[];		/* per Go page (room for the largest chunk); heap lock */
 };
@@ -255,7 +254,7 @@ struct mheap {
 extern struct mheap mheap;
 extern struct fault_attr mheap_fail_grow;
 
-int mheap_init(void);
+void mheap_init(void);
 void mheap_exit(void);
 struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp);
 void mheap_free_span(struct mspan *s);

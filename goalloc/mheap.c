@@ -346,7 +346,6 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	memset(ch->spans, 0, CHUNK_MAX_PAGES * sizeof(ch->spans[0]));
 	WRITE_ONCE(ch->base, base);
 	ch->order = order;
-	ch->node = platform_page_node(base);
 	ch->free_pages = 0;
 	WRITE_ONCE(ch->npages, npages);
 	platform_set_page_tags(ch->base, ch->order, PAGE_TAG_MAGIC << 32 | slot);
@@ -518,7 +517,7 @@ void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_free_runs);
 
-int mheap_init(void)
+void mheap_init(void)
 {
 	unsigned int i;
 
@@ -528,7 +527,6 @@ int mheap_init(void)
 	bitmap_zero(mheap.free_nonempty, HEAP_FREE_LISTS);
 	mheap.free_large = RB_ROOT;
 	INIT_LIST_HEAD(&mheap.chunks);
-	return 0;
 }
 
 /* Unload: every cache is flushed; give every chunk back. */

@@ -53,12 +53,6 @@ static inline void platform_free_pages(unsigned long addr, unsigned int order)
 	free_pages(addr, order);
 }
 
-/* NUMA node of the page at @addr. */
-static inline int platform_page_node(unsigned long addr)
-{
-	return page_to_nid(virt_to_page((void *)addr));
-}
-
 /*
  * Page tags: one word per page, in page->private of pages goalloc took from
  * the buddy allocator (not compound, in no other cache).  mheap uses them to

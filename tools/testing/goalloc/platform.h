@@ -524,7 +524,6 @@ static inline bool want_init_on_free(void) { return gl_init_on_free; }
 
 unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order);
 void platform_free_pages(unsigned long addr, unsigned int order);
-static inline int platform_page_node(unsigned long addr) { return 0; }
 void platform_set_page_tags(unsigned long addr, unsigned int order, unsigned long tag);
 
 /* Page tags by address: 1 GiB regions, each a table of its 4 KiB pages. */
