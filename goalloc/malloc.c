@@ -43,8 +43,8 @@
  *  1. Round the size up to its class: two table lookups (size_to_class).
  *  2. With the CPU's mcache lock (local_lock_irqsave: interrupts off, no
  *     shared lock, no atomic), pop the class's stack (malloc_small), then
- *     set the object's live bit in its span with one atomic OR.  This is
- *     the fast path.  On an empty stack:
+ *     set the object's live byte in its span, a plain store.  This is the
+ *     fast path.  On an empty stack:
  *  3. mcache_refill: take a batch (half a stack) from mcentral under its
  *     lock: a batch another CPU gave back whole (the transfer cache), or
  *     objects from the fullest partial spans; if it has none, carve a new
@@ -62,11 +62,10 @@
  *     the object's index in it.  Anything that is not the start of an
  *     object is reported once with WARN_ONCE, counted, and otherwise
  *     ignored.
- *  2. Clear the object's live bit with one atomic test-and-clear: it alone
- *     decides between racing frees of one object, so a double free is
- *     caught at the offending call, exactly, and changes nothing.
- *  3. With the mcache lock, push the object onto this CPU's stack of its
- *     class.  A full stack first gives its oldest half to mcentral, which
+ *  2. With the mcache lock, clear the object's live byte with one xchg: it
+ *     alone decides between racing frees of one object, so a double free
+ *     is caught at the offending call, exactly, and changes nothing.
+ *  3. Push the object onto this CPU's stack of its class.  A full stack first gives its oldest half to mcentral, which
  *     keeps it whole in the transfer cache if there is room, else puts the
  *     objects back in their spans; a span that becomes empty beyond a
  *     small reserve goes back to the heap.
@@ -87,7 +86,7 @@
  *     tiny block and page cache.
  *  2. mcentral.lock (spinlock, per span class): the three span lists, the
  *     transfer cache, and each span's freeindex, freebits and nfree.
- *     livebits are atomics, under no lock.
+ *     Live bytes are under no lock (mspan.c).
  *  3. mheap.lock (spinlock): free runs, chunks list, chunk->spans[] of free
  *     runs, heap counters.
  *  4. fixalloc lock: a leaf.
@@ -166,7 +165,7 @@ static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int
 
 /*
  * The fast path: pop this CPU's stack of free objects of the class, then
- * mark the object live with one atomic bit operation.  No lock is shared,
+ * mark the object live with a plain byte store.  No lock is shared,
  * and no call is made but the slow path's.
  */
 static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, int node)
@@ -351,12 +350,13 @@ static void free_small(struct mspan *s, unsigned long addr, unsigned int idx, si
 {
 	unsigned long flags;
 
+	local_lock_irqsave(&mcaches.lock, flags);
 	if (unlikely(!mspan_clear_live(s, idx))) {
+		local_unlock_irqrestore(&mcaches.lock, flags);
 		goalloc_report_invalid_free((void *)addr, s, "double free");
 		return;
 	}
 	goalloc_free_hook((void *)addr, hook_size, hook_size);
-	local_lock_irqsave(&mcaches.lock, flags);
 	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 }
@@ -453,10 +453,10 @@ void goalloc_free(const void *p)
 		return;
 	/*
 	 * The fast path: the span of @addr's page (mheap_page_span(); an
-	 * object start of an in-use small span lies in it), one atomic to
-	 * clear the object's live bit (which alone decides between racing
-	 * frees of one object), and a push onto this CPU's stack of its
-	 * class, whichever CPU allocated it.  The rest is for free_slow():
+	 * object start of an in-use small span lies in it), then, with
+	 * interrupts off, one xchg to clear the object's live byte (which
+	 * alone decides between racing frees of one object) and a push onto
+	 * this CPU's stack of its class, whichever CPU allocated it.  The rest is for free_slow():
 	 * large and tiny objects, free hooks, bad pointers, a full stack.
 	 */
 	s = mheap_page_span(addr);
@@ -468,12 +468,13 @@ void goalloc_free(const void *p)
 			free_slow(p, true);
 		return;
 	}
+	spc = s->spc;
+	local_lock_irqsave(&mcaches.lock, flags);
 	if (unlikely(!mspan_clear_live(s, idx))) {
+		local_unlock_irqrestore(&mcaches.lock, flags);
 		goalloc_report_invalid_free(p, s, "double free");
 		return;
 	}
-	spc = s->spc;
-	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
 	st = &c->stack[spc];
 	if (likely(st->n < st->cap)) {
@@ -504,7 +505,7 @@ void goalloc_free_unchecked(const void *p)
  *
  * Return: the size of @p's class (for a large object its pages, for a tiny
  * object the size it was allocated with), or 0 for NULL, ZERO_SIZE_PTR and
- * pointers that are not the start of a goalloc object.
+ * pointers that are not the start of a live goalloc object.
  */
 size_t goalloc_usable_size(const void *p)
 {
@@ -520,10 +521,13 @@ size_t goalloc_usable_size(const void *p)
 		return 0;
 	if (s->tiny)
 		return tiny_usable_size(s, addr);
-	if (!s->spc)
+	if (!s->spc) {
 		n = addr == s->base ? mspan_bytes(s) : 0;
-	else if (mspan_obj_start(s, addr, &idx))
-		n = s->elemsize;
+	} else if (mspan_obj_start(s, addr, &idx)) {
+		rcu_read_lock();	/* the live bytes: see mspan_clear_live() */
+		n = mspan_obj_live(s, idx) ? s->elemsize : 0;
+		rcu_read_unlock();
+	}
 	if (n && goalloc_debug_on())
 		n = debug_size(addr, s);	/* the red zone starts after it */
 	if (n)

@@ -4,8 +4,8 @@
  *
  * Every type of the core, its size class and its invariant, in one place:
  *
- *   struct mspan      ~340 B  a run of Go pages: one span class, or free.
- *                             nelems == nfree + live objects (livebits)
+ *   struct mspan      ~360 B  a run of Go pages: one span class, or free.
+ *                             nelems == nfree + live objects (live bytes)
  *                                       + objects in CPU and transfer caches
  *   struct mchunk     4 KiB   one buddy allocation (Go's arena); spans[]
  *                             maps each Go page to its mspan.
@@ -132,6 +132,14 @@ enum mspan_state {
 	MSPAN_INUSE,		/* small-object span or large object */
 };
 
+/* Live bytes of a span with more than MSPAN_LIVE_INLINE objects. */
+#define MSPAN_LIVE_INLINE	128
+struct mspan_live {
+	struct rcu_head rcu;
+	u8 byte[];
+};
+extern u8 mspan_no_live[MAX_OBJS_PER_SPAN];
+
 struct mspan {
 	/* Identity: set when carved, stable while in use (read lock-free). */
 	unsigned long base;		/* first byte */
@@ -152,8 +160,15 @@ struct mspan {
 	u32 freeindex;			/* slots >= freeindex: free, never used */
 	u32 nfree;			/* free slots in the span, both kinds */
 	unsigned long freebits[SPAN_BITMAP_LONGS];	/* below freeindex: 1 = free */
-	/* 1 = a live object: set on allocation, cleared by one atomic on free. */
-	unsigned long livebits[SPAN_BITMAP_LONGS];
+	/*
+	 * One byte per slot, 1 = a live object: a plain store sets it on
+	 * allocation, one xchg clears it on free (no lock, any CPU).  In the
+	 * descriptor for spans of up to MSPAN_LIVE_INLINE objects, else in
+	 * live_ext; mspan_no_live (all zero) once the span is released.
+	 */
+	u8 *live;
+	struct mspan_live *live_ext;
+	u8 live_inline[MSPAN_LIVE_INLINE];
 	struct tiny_mask *tinymask;	/* tiny spans: TINY_* bits per block (tiny.c) */
 
 	struct list_head list;		/* mcentral list, or heap free list */
@@ -199,23 +214,33 @@ struct objref {
 	struct mspan *span;
 };
 
-/* The object @r is handed out: live from now on (lock-free, any CPU). */
+/* The object @r is handed out: live from now on (a plain byte store). */
 static __always_inline void *objref_set_live(struct objref r)
 {
-	set_bit(mspan_obj_index(r.span, r.addr), r.span->livebits);
+	WRITE_ONCE(r.span->live[mspan_obj_index(r.span, r.addr)], 1);
 	return (void *)r.addr;
 }
 
 /*
  * A free of slot @idx of @s: live no more.  False, and nothing changed, if
  * it was not live (a double free), however many CPUs race to free it.
+ * Interrupts off (an RCU read side: a bad free racing the span's release
+ * may still see live_ext, never freed memory).
  */
 static __always_inline bool mspan_clear_live(struct mspan *s, unsigned int idx)
 {
-	return test_and_clear_bit(idx, s->livebits);
+	return xchg(&READ_ONCE(s->live)[idx], 0) == 1;
+}
+
+/* Whether slot @idx of @s holds a live object (racy, as any such look). */
+static inline bool mspan_obj_live(const struct mspan *s, unsigned int idx)
+{
+	return READ_ONCE(READ_ONCE(s->live)[idx]) == 1;
 }
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
+struct mspan_live *mspan_live_alloc(unsigned int nelems, gfp_t gfp);
+void mspan_live_release(struct mspan *s);
 unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n);
 
 /* Give the free slot @idx back to @s.  mcentral lock held. */

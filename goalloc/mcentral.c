@@ -89,8 +89,10 @@ static void mcentral_release(struct list_head *release)
 
 	if (list_empty(release))
 		return;
-	list_for_each_entry(s, release, list)
+	list_for_each_entry(s, release, list) {
 		tiny_mask_release(s);
+		mspan_live_release(s);
+	}
 	spin_lock_irqsave(&mheap.lock, flags);
 	list_for_each_entry_safe(s, tmp, release, list) {
 		list_del_init(&s->list);
@@ -205,10 +207,20 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 	platform_kasan_free((void *)s->base, mspan_bytes(s));	/* every slot free */
 	if (goalloc_debug_on() && !tiny)
 		debug_init_span(s);
+	if (s->nelems > MSPAN_LIVE_INLINE) {
+		s->live_ext = mspan_live_alloc(s->nelems, gfp);
+		if (!s->live_ext) {
+			mheap_free_span(s);
+			return NULL;
+		}
+		/* zeroed before the pointer: a racing bad free reads zeros */
+		smp_store_release(&s->live, s->live_ext->byte);
+	}
 	if (tiny) {
 		struct tiny_mask *tm = tiny_mask_alloc(s->nelems, gfp);
 
 		if (!tm) {
+			mspan_live_release(s);
 			mheap_free_span(s);
 			return NULL;
 		}

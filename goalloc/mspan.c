@@ -8,11 +8,15 @@
  *                below it with a bit in freebits (given back);
  *   a cache      free, in some CPU's stack or in mcentral's transfer
  *                cache, as a struct objref;
- *   none         a live object, with its bit set in livebits.
- * freeindex, freebits and nfree are under the mcentral lock; livebits is
- * changed with atomic bit operations by whichever CPU allocates or frees.
+ *   none         a live object, with its live byte set.
+ * freeindex, freebits and nfree are under the mcentral lock; the live bytes
+ * are written by whichever CPU allocates (a plain store: the object is
+ * its own) or frees (one xchg, which alone decides between racing frees).
  */
 #include "malloc.h"
+
+/* The live bytes of a released span: every slot free, whatever a bad free reads. */
+u8 mspan_no_live[MAX_OBJS_PER_SPAN];
 
 /* Set up @s, just carved, for span class @spc: every slot free. */
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
@@ -28,10 +32,40 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 	s->freeindex = 0;
 	s->nfree = n;
 	/* freebits: each word as freeindex reaches it (mspan_take()) */
-	bitmap_zero(s->livebits, n);
+	s->live_ext = NULL;
+	if (n <= MSPAN_LIVE_INLINE) {
+		memset(s->live_inline, 0, n);
+		s->live = s->live_inline;
+	} else {
+		s->live = mspan_no_live;	/* until mcentral_init_span() */
+	}
 	s->on_list = MC_NONE;
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
+
+/* Zeroed live bytes for a span of @nelems objects, kept apart. */
+struct mspan_live *mspan_live_alloc(unsigned int nelems, gfp_t gfp)
+{
+	struct mspan_live *ext;
+
+	return kzalloc(struct_size(ext, byte, nelems), gfp & ~__GFP_ZERO);
+}
+
+/*
+ * @s goes back to the heap: its live bytes read as "free" from now on, and
+ * ones kept apart are freed after RCU (mspan_clear_live() runs with
+ * interrupts off).
+ */
+void mspan_live_release(struct mspan *s)
+{
+	struct mspan_live *ext = s->live_ext;
+
+	WRITE_ONCE(s->live, mspan_no_live);
+	if (ext) {
+		s->live_ext = NULL;
+		kfree_rcu(ext, rcu);
+	}
+}
 
 /*
  * Take up to @n free slots of @s into @out, lowest address first: those

@@ -394,6 +394,8 @@ static void double_free_caught(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		goalloc_free(p);
+		/* freed: no longer an object to measure */
+		KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 0UL);
 		expect_caught(test, &invalid, p);
 	}
 }

@@ -84,7 +84,7 @@ static void remote_frees_are_reused(struct kunit *test)
 /*
  * One CPU allocates 64-byte objects as fast as it can and hands them over
  * a ring to another, which frees them: the objects cycle between the two
- * CPUs' stacks through mcentral, and their live bits are set and cleared
+ * CPUs' stacks through mcentral, and their live bytes are set and cleared
  * from both CPUs at once, in the same words.  No free may be taken for a
  * double free, and none lost.
  */

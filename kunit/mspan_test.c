@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goalloc-mspan: carving a span into objects (fresh slots from freeindex,
- * given-back ones from freebits) and the live bits that catch double frees.
+ * given-back ones from freebits) and the live bytes that catch double frees.
  */
 #include "goalloc_test.h"
 
