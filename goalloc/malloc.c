@@ -342,6 +342,33 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
 /* === Free === */
 
+/* @addr is not in this CPU's hinted chunk: the page tags, and a new hint. */
+static __always_inline struct mspan *page_span_miss(unsigned long addr)
+{
+	struct mchunk *ch = mheap_chunk_of(addr);
+
+	if (unlikely(!ch))
+		return NULL;
+	this_cpu_write(mcaches.chunk_hint, ch);
+	return READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
+}
+
+/*
+ * As mheap_page_span(), unchecked, but through this CPU's chunk hint
+ * first: no page tag to read while frees stay in one chunk.  A stale hint
+ * (a chunk given back, its mchunk taken again) yields a span @addr does
+ * not lie in, or NULL; callers check.
+ */
+static __always_inline struct mspan *page_span(unsigned long addr)
+{
+	struct mchunk *ch = this_cpu_read(mcaches.chunk_hint);
+	unsigned long base = READ_ONCE(ch->base);
+
+	if (likely(addr - base < (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT))
+		return READ_ONCE(ch->spans[(addr - base) >> GO_PAGE_SHIFT]);
+	return page_span_miss(addr);
+}
+
 /*
  * Free slot @idx (at @addr) of small span @s if it is live: the free hook
  * for @hook_size bytes, then onto this CPU's stack.
@@ -452,14 +479,16 @@ void goalloc_free(const void *p)
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	/*
-	 * The fast path: the span of @addr's page (mheap_page_span(); an
-	 * object start of an in-use small span lies in it), then, with
+	 * The fast path: the span of @addr's page, through this CPU's chunk
+	 * hint or else the page tags (an object start of an in-use small span
+	 * lies in it; a stale hint finds no such span, and free_slow() looks
+	 * the span up again the long way), then, with
 	 * interrupts off, one xchg to clear the object's live byte (which
 	 * alone decides between racing frees of one object) and a push onto
 	 * this CPU's stack of its class, whichever CPU allocated it.  The rest is for free_slow():
 	 * large and tiny objects, free hooks, bad pointers, a full stack.
 	 */
-	s = mheap_page_span(addr);
+	s = page_span(addr);
 	if (unlikely(!s || READ_ONCE(s->state) != MSPAN_INUSE || !s->spc || s->tiny ||
 		     goalloc_free_hook_active() || !mspan_obj_start(s, addr, &idx))) {
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
@@ -516,8 +545,8 @@ size_t goalloc_usable_size(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	s = mheap_span_of(addr);
-	if (!s)
+	s = page_span(addr);
+	if (!s || READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s))
 		return 0;
 	if (s->tiny)
 		return tiny_usable_size(s, addr);

@@ -277,6 +277,7 @@ struct mheap {
 };
 
 extern struct mheap mheap;
+extern struct mchunk mheap_no_chunk;
 extern struct fault_attr mheap_fail_grow;
 
 void mheap_init(void);
@@ -291,11 +292,10 @@ void mheap_free_span_locked(struct mspan *s);
 extern struct mchunk *chunk_slots[CHUNK_SLOTS];
 
 /*
- * The span chunk->spans[] names for @addr's Go page, or NULL when @addr is
- * not inside a goalloc chunk.  Lock-free, and not checked: the caller
- * checks the span's state, and that @addr lies in it.
+ * The chunk @addr lies in, by its page's tag, or NULL when @addr is not
+ * inside a goalloc chunk.  Lock-free.
  */
-static __always_inline struct mspan *mheap_page_span(unsigned long addr)
+static __always_inline struct mchunk *mheap_chunk_of(unsigned long addr)
 {
 	unsigned long tag;
 	struct mchunk *ch;
@@ -307,7 +307,19 @@ static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 	if (unlikely(!ch || addr - READ_ONCE(ch->base) >=
 		     (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT))
 		return NULL;
-	return READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
+	return ch;
+}
+
+/*
+ * The span chunk->spans[] names for @addr's Go page, or NULL when @addr is
+ * not inside a goalloc chunk.  Lock-free, and not checked: the caller
+ * checks the span's state, and that @addr lies in it.
+ */
+static __always_inline struct mspan *mheap_page_span(unsigned long addr)
+{
+	struct mchunk *ch = mheap_chunk_of(addr);
+
+	return ch ? READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]) : NULL;
 }
 
 /*
@@ -407,6 +419,12 @@ struct objstack {
 };
 
 struct mcache {
+	/*
+	 * The chunk of this CPU's last free, or mheap_no_chunk: the free fast
+	 * path tries it before the page tags.  Any CPU may read it; a stale
+	 * chunk only makes the free take the long way (see goalloc_free()).
+	 */
+	struct mchunk *chunk_hint;
 	local_lock_t lock;		/* interrupts off: everything below */
 	struct objstack stack[NUM_CENTRALS];	/* per span class, then tiny; hot */
 	unsigned long tiny;		/* current tiny block, 0 if none; hot */

@@ -40,6 +40,8 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
 
 struct mchunk *chunk_slots[CHUNK_SLOTS];		/* heap lock to write */
 EXPORT_SYMBOL_IF_KUNIT(chunk_slots);
+/* A chunk of no pages, for hints that name none (mcache.chunk_hint). */
+struct mchunk mheap_no_chunk;
 static DECLARE_BITMAP(chunk_slots_used, CHUNK_SLOTS);	/* heap lock */
 
 /* === Free runs === */
@@ -459,6 +461,8 @@ unsigned long mheap_scavenge(unsigned long max_pages)
 		mheap.sys_pages -= ch->npages;
 		mheap.released_pages += ch->npages;
 		released += ch->npages;
+		/* a CPU's chunk_hint may still name it: it holds nothing now */
+		WRITE_ONCE(ch->npages, 0);
 	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
 

@@ -383,6 +383,8 @@ extern unsigned long gl_percpu_offset[GL_NR_CPUS];
 #define this_cpu_add(pcp, n) \
 	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED))
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
+#define this_cpu_read(pcp)	READ_ONCE(*this_cpu_ptr(&(pcp)))
+#define this_cpu_write(pcp, v)	WRITE_ONCE(*this_cpu_ptr(&(pcp)), (v))
 
 /* === Locks and "interrupts" === */
 
