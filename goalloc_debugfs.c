@@ -87,7 +87,7 @@ static int cpus_show(struct seq_file *m, void *v)
 {
 	unsigned int cpu, slot, i;
 
-	seq_puts(m, "cpu cached_objects cached_bytes pcache_free_pages");
+	seq_puts(m, "cpu cached_objects cached_bytes");
 	for (i = 0; i < GS_NR_CPU_STATS; i++)
 		seq_printf(m, " %s", goalloc_cpu_stat_names[i]);
 	seq_putc(m, '\n');
@@ -101,8 +101,7 @@ static int cpus_show(struct seq_file *m, void *v)
 			objs += n;
 			bytes += n * class_to_size[slot_sizeclass(slot)];
 		}
-		seq_printf(m, "%u %lu %lu %lu", cpu, objs, bytes,
-			   (unsigned long)hweight64(READ_ONCE(c->pcache.freemask)));
+		seq_printf(m, "%u %lu %lu", cpu, objs, bytes);
 		for (i = 0; i < GS_NR_CPU_STATS; i++)
 			seq_printf(m, " %lu", READ_ONCE(c->stat[i]));
 		seq_putc(m, '\n');

@@ -4,7 +4,7 @@
  *
  * This file holds the overview and the exported API; the levels are in
  * their own files, named after Go's (src/runtime/malloc.go, mcache.go,
- * mcentral.go, mheap.go, mfixalloc.go, mpagecache.go, sizeclasses.go).
+ * mcentral.go, mheap.go, mfixalloc.go, sizeclasses.go).
  *
  * === Glossary ===
  *
@@ -14,8 +14,8 @@
  *   mspan      a run of pages for one span class, with its bitmaps (mspan.c)
  *   mcentral   per span class: its spans, and a transfer cache of free
  *              objects (mcentral.c)
- *   mcache     per CPU: a stack of free objects per span class, the tiny
- *              block and a page cache (mcache.c, pagecache.c, tiny.c)
+ *   mcache     per CPU: a stack of free objects per span class and the
+ *              tiny block (mcache.c, tiny.c)
  *   debug      debug mode (debug=1): red zones, poison, call sites and a
  *              quarantine around every object, like slub_debug (debug.c);
  *              off, it is one static key the fast paths never take
@@ -47,11 +47,10 @@
  *     fast path.  On an empty stack:
  *  3. mcache_refill: take a batch (half a stack) from mcentral under its
  *     lock: a batch another CPU gave back whole (the transfer cache), or
- *     objects from the fullest partial spans; if it has none, carve a new
- *     span from the CPU's page cache (no heap lock) and take a batch of it;
- *  4. only then, with interrupts back on, mcentral_grow takes a span from
- *     the heap, which may grow by a chunk with the caller's GFP flags (and
- *     sleep if they allow).
+ *     objects from the fullest partial spans;
+ *  4. if it has none, with interrupts back on, mcentral_grow takes a new
+ *     span from the heap, which may grow by a chunk with the caller's GFP
+ *     flags (and sleep if they allow), and the CPU takes a batch of it.
  *  A new span costs what its first batch takes (Go's freeindex).  Tiny
  *  objects (noscan, < 16 B) bump-allocate in the CPU's 16-byte block;
  *  large objects (> 32 KiB) are spans of their own straight from the heap.
@@ -82,8 +81,8 @@
  *
  * === Lock order ===
  *
- *  1. mcache.lock (local_lock, per CPU, interrupts off): the CPU's stacks,
- *     tiny block and page cache.
+ *  1. mcache.lock (local_lock, per CPU, interrupts off): the CPU's stacks
+ *     and tiny block.
  *  2. mcentral.lock (spinlock, per span class): the three span lists, the
  *     transfer cache, and each span's freeindex, freebits and nfree.
  *     Live bytes are under no lock (mspan.c).

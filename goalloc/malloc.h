@@ -10,8 +10,7 @@
  *   struct mchunk     4 KiB   one buddy allocation (Go's arena); spans[]
  *                             maps each Go page to its mspan.
  *   struct mcache     ~3.5 KiB per CPU: a stack of free objects per span
- *                             class, the tiny block, the page cache,
- *                             counters; the stacks' entries (struct objref,
+ *                             class, the tiny block, counters; the stacks' entries (struct objref,
  *                             16 B each) in memory of their own.
  *   struct mcentral   64 B    per span class, cache-line aligned: partial,
  *                             full and empty span lists and a transfer
@@ -54,8 +53,6 @@
 #define OBJSTACK_MIN		2
 #define OBJSTACK_MAX		64
 #define TRANSFER_BATCHES	4
-/* Page cache per CPU (Go's pageCache): 64 Go pages and a bitmap. */
-#define PCACHE_PAGES		64
 /* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
 #define CHUNK_MAX_ORDER		min(10, GOALLOC_MAX_BUDDY_ORDER)
 /* Free runs shorter than this sit in exact lists, longer ones in a tree. */
@@ -324,7 +321,7 @@ static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 
 /*
  * The in-use span that @addr lies in, or NULL when @addr is not inside
- * memory goalloc handed out (a foreign pointer, a free run, a page cache).
+ * memory goalloc handed out (a foreign pointer, a free run).
  * Lock-free: for a live object the span cannot change under the caller.
  */
 static __always_inline struct mspan *mheap_span_of(unsigned long addr)
@@ -337,7 +334,6 @@ static __always_inline struct mspan *mheap_span_of(unsigned long addr)
 }
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry);
-unsigned int mheap_alloc_pcache(unsigned int min, unsigned long *base, struct mchunk **chunk);
 unsigned long mheap_scavenge(unsigned long max_pages);
 unsigned long mheap_free_chunk_pages(void);
 void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest);
@@ -379,12 +375,6 @@ void mcentral_release_empty(unsigned int keep);
 
 /* === Per-CPU caches (mcache.c) === */
 
-struct pcache {
-	unsigned long base;		/* 64 Go pages starting here, or 0 */
-	u64 freemask;			/* 1 = page free */
-	struct mchunk *chunk;
-};
-
 /* Per-CPU path counters; names in stats.c. */
 enum goalloc_cpu_stat {
 	GS_ALLOC_SLOW,		/* allocations that found the CPU's stack empty */
@@ -398,8 +388,6 @@ enum goalloc_cpu_stat {
 	GS_LARGE_ALLOC_PAGES,	/* Go pages of large objects allocated */
 	GS_LARGE_FREE_PAGES,	/* Go pages of large objects freed */
 	GS_INVALID_FREE,	/* bad frees caught and ignored */
-	GS_PCACHE_HIT,		/* new spans carved from the page cache */
-	GS_PCACHE_MISS,		/* new spans the page cache could not give */
 	GS_DEBUG_REPORT,	/* corrupted objects reported (debug mode) */
 	GS_NR_CPU_STATS,
 };
@@ -431,7 +419,6 @@ struct mcache {
 	unsigned int tinyoffset;	/* next free byte in it; hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
-	struct pcache pcache;		/* Go pages for new spans */
 	/* Counters, summed on read (stats.c). */
 	unsigned long stat[GS_NR_CPU_STATS];
 	unsigned long class_allocs[NUM_SIZE_CLASSES];
@@ -466,8 +453,6 @@ struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
 void mcache_flush_all(void);
 int mcache_init(void);
 void mcache_exit(void);
-struct mspan *pcache_alloc_span(struct pcache *pc, unsigned int npages);
-int pcache_flush(struct pcache *pc);
 
 /* Bump a counter of this CPU: irq-safe, no atomic RMW on x86. */
 #define goalloc_stat_inc(item)		this_cpu_inc(mcaches.stat[item])

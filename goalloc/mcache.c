@@ -6,10 +6,15 @@
  * Each CPU keeps, per span class, a stack of free objects (struct objref:
  * the address and its span).  The fast paths (malloc.c) pop from it and
  * push onto it.  This file holds the slow paths: refilling an empty stack
- * with a batch from mcentral or from a new span (the page cache without
- * sleeping, or, with interrupts back on, the heap), draining a full one a
- * batch at a time, and flushing a CPU's caches when it goes offline, when
- * asked to, and at unload.
+ * with a batch from mcentral or, with interrupts back on, from a new span
+ * from the heap, draining a full one a batch at a time, and flushing a
+ * CPU's caches when it goes offline, when asked to, and at unload.
+ *
+ * Go's mcache also keeps a page cache (mpagecache.go) so that refilling a
+ * span, once per 64 free slots there, seldom takes the heap lock.  Here a
+ * new span is needed once per batch that mcentral cannot give, the heap
+ * lock is cold, and a page cache only carved fresh pages while released
+ * runs waited in the heap: goalloc has none.
  */
 #include "malloc.h"
 
@@ -23,17 +28,14 @@ struct mcache *mcache_of(unsigned int cpu)
 EXPORT_SYMBOL_IF_KUNIT(mcache_of);
 
 /*
- * Refill this CPU's stack for @slot with a batch and take one object:
- * from mcentral (its transfer cache, then its spans), else from a new span
- * carved from the page cache.  Interrupts off.  Returns a null objref when
- * only the heap can help.
+ * Refill this CPU's stack for @slot with a batch from mcentral (its
+ * transfer cache, then its spans) and take one object.  Interrupts off.
+ * Returns a null objref when only a new span can help.
  */
 struct objref mcache_refill(struct mcache *c, unsigned int slot)
 {
 	struct objstack *st = &c->stack[slot];
 	struct objref none = { 0 };
-	unsigned int npages, align;
-	struct mspan *s;
 
 	lockdep_assert_irqs_disabled();
 	/* an interrupt refilled it, or the caller moved to a CPU with objects */
@@ -41,16 +43,8 @@ struct objref mcache_refill(struct mcache *c, unsigned int slot)
 		return st->ref[--st->n];
 	c->class_refills[slot_sizeclass(slot)]++;
 	st->n = mcentral_refill(slot, st->ref, st->batch);
-	if (!st->n) {
-		mcentral_span_shape(slot, &npages, &align);
-		if (align != 1)
-			return none;
-		s = pcache_alloc_span(&c->pcache, npages);
-		c->stat[s ? GS_PCACHE_HIT : GS_PCACHE_MISS]++;
-		if (!s || !mcentral_init_span(s, slot, GFP_ATOMIC | __GFP_NOWARN))
-			return none;
-		st->n = mcentral_take_fresh(s, st->ref, st->batch);
-	}
+	if (!st->n)
+		return none;
 	return st->ref[--st->n];
 }
 
@@ -108,11 +102,10 @@ struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
 }
 
 /*
- * Give everything @c caches back: the tiny block, every object, the page
- * cache.  Called on this CPU with the mcache lock held, or for a dead CPU.
- * Returns -ENOMEM if some page-cache pages could not be returned.
+ * Give everything @c caches back: the tiny block and every object.  Called
+ * on this CPU with the mcache lock held, or for a dead CPU.
  */
-static int __mcache_flush(struct mcache *c)
+static void __mcache_flush(struct mcache *c)
 {
 	struct objstack *st;
 	unsigned int slot;
@@ -124,34 +117,25 @@ static int __mcache_flush(struct mcache *c)
 			mcentral_drain(slot, st->ref, st->n);
 		st->n = 0;
 	}
-	return pcache_flush(&c->pcache);
 }
 
 /*
  * Flush the cache of @cpu (this CPU, or one that is offline) with this
- * CPU's mcache lock held.  The page cache needs span descriptors, reserved
- * beforehand with @gfp; flushes running at once on other CPUs may use them
- * up meanwhile, so try again until the page cache is empty.
+ * CPU's mcache lock held.
  */
-static void mcache_flush_cpu(unsigned int cpu, gfp_t gfp)
+static void mcache_flush_cpu(unsigned int cpu)
 {
-	unsigned int tries = 0;
 	unsigned long flags;
-	int ret;
 
-	do {
-		fixalloc_reserve(PCACHE_PAGES / 2, gfp);
-		local_lock_irqsave(&mcaches.lock, flags);
-		ret = __mcache_flush(per_cpu_ptr(&mcaches, cpu));
-		local_unlock_irqrestore(&mcaches.lock, flags);
-	} while (ret && ++tries < 16);
-	WARN_ONCE(ret, "goalloc: page cache of CPU %u not flushed: %d\n", cpu, ret);
+	local_lock_irqsave(&mcaches.lock, flags);
+	__mcache_flush(per_cpu_ptr(&mcaches, cpu));
+	local_unlock_irqrestore(&mcaches.lock, flags);
 }
 
 /* Flush this CPU's cache (platform_each_cpu() runs it on each CPU). */
 static void mcache_flush_this_cpu(void)
 {
-	mcache_flush_cpu(raw_smp_processor_id(), GFP_KERNEL);
+	mcache_flush_cpu(raw_smp_processor_id());
 }
 
 /* Flush every online CPU's cache, each on its own CPU.  Process context. */
@@ -168,7 +152,7 @@ EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
  */
 static void mcache_flush_offline(unsigned int cpu)
 {
-	mcache_flush_cpu(cpu, GFP_KERNEL | __GFP_NOFAIL);
+	mcache_flush_cpu(cpu);
 }
 
 /* CPU hotplug: after @cpu died, give its cache back (Go: procresize). */

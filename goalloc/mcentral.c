@@ -180,7 +180,7 @@ void mcentral_drain(unsigned int slot, const struct objref *in, unsigned int n)
 }
 
 /*
- * A span that mheap or a page cache just gave out: take up to @n of its
+ * A span that mheap just gave out: take up to @n of its
  * objects into @out and list it with the rest.  Any context.
  */
 unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned int n)

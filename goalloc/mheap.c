@@ -236,15 +236,12 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
 }
 
 /*
- * Whether @n, a neighbour found through chunk->spans[], is a free run.  A
- * page cache carves spans without the heap lock, so a neighbour may be a
- * descriptor that another CPU is filling in; but only the heap, under its
- * lock, makes a descriptor MSPAN_FREE or changes a free one, so the racy
- * read can only say "not free" wrongly about what is not free anyway.
+ * Whether @n, a neighbour found through chunk->spans[], is a free run.
+ * Heap lock held: only the heap changes a descriptor's state.
  */
 static bool mspan_free_run(const struct mspan *n)
 {
-	return data_race(n->state) == MSPAN_FREE;	/* see above */
+	return n->state == MSPAN_FREE;
 }
 
 /* Return an in-use span's pages as a free run, merging free neighbours. */
@@ -397,42 +394,6 @@ struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int nod
 	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_alloc);
-
-/*
- * Take pages for a CPU's page cache: a run of PCACHE_PAGES pages, or the
- * longest run if it has at least @min pages.  The pages get NULL spans[]
- * entries (owned by the page cache, invisible to lookups).  Never sleeps,
- * never grows.  Returns the number of pages taken at *@base.
- */
-unsigned int mheap_alloc_pcache(unsigned int min, unsigned long *base, struct mchunk **chunk)
-{
-	struct mspan *r;
-	unsigned int take;
-	unsigned long flags;
-
-	spin_lock_irqsave(&mheap.lock, flags);
-	r = free_find(PCACHE_PAGES);
-	if (!r)
-		r = free_longest();
-	if (!r || r->npages < min) {
-		spin_unlock_irqrestore(&mheap.lock, flags);
-		return 0;
-	}
-	free_remove(r);
-	take = min_t(unsigned int, r->npages, PCACHE_PAGES);
-	*base = r->base;
-	*chunk = r->chunk;
-	mheap_set_span_pages(r->chunk, r->base, take, NULL);
-	if (r->npages > take) {
-		r->base += (unsigned long)take << GO_PAGE_SHIFT;
-		r->npages -= take;
-		free_insert(r);
-	} else {
-		fixalloc_free_span(r);
-	}
-	spin_unlock_irqrestore(&mheap.lock, flags);
-	return take;
-}
 
 /* === Giving memory back (Go's scavenger) === */
 

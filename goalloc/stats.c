@@ -20,8 +20,6 @@ const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {
 	[GS_LARGE_ALLOC_PAGES]	= "large_alloc_pages",
 	[GS_LARGE_FREE_PAGES]	= "large_free_pages",
 	[GS_INVALID_FREE]	= "invalid_free",
-	[GS_PCACHE_HIT]		= "pcache_hit",
-	[GS_PCACHE_MISS]	= "pcache_miss",
 	[GS_DEBUG_REPORT]	= "debug_report",
 };
 static_assert(ARRAY_SIZE(goalloc_cpu_stat_names) == GS_NR_CPU_STATS);
