@@ -552,9 +552,9 @@ size_t goalloc_usable_size(const void *p)
 	if (!s->spc) {
 		n = addr == s->base ? mspan_bytes(s) : 0;
 	} else if (mspan_obj_start(s, addr, &idx)) {
-		rcu_read_lock();	/* the live bytes: see mspan_clear_live() */
+		rcu_read_lock_sched();	/* the live bytes: see mspan_clear_live() */
 		n = mspan_obj_live(s, idx) ? s->elemsize : 0;
-		rcu_read_unlock();
+		rcu_read_unlock_sched();
 	}
 	if (n && goalloc_debug_on())
 		n = debug_size(addr, s);	/* the red zone starts after it */

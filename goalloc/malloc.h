@@ -236,8 +236,9 @@ static inline bool mspan_obj_live(const struct mspan *s, unsigned int idx)
 }
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
-struct mspan_live *mspan_live_alloc(unsigned int nelems, gfp_t gfp);
+struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp);
 void mspan_live_release(struct mspan *s);
+unsigned long mspan_live_bytes(void);
 unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n);
 
 /* Give the free slot @idx back to @s.  mcentral lock held. */
@@ -372,6 +373,7 @@ void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *
 struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp);
 struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp);
 void mcentral_release_empty(unsigned int keep);
+unsigned long mcentral_meta_bytes(void);
 
 /* === Per-CPU caches (mcache.c) === */
 
@@ -453,6 +455,7 @@ struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
 void mcache_flush_all(void);
 int mcache_init(void);
 void mcache_exit(void);
+unsigned long mcache_meta_bytes(void);
 
 /* Bump a counter of this CPU: irq-safe, no atomic RMW on x86. */
 #define goalloc_stat_inc(item)		this_cpu_inc(mcaches.stat[item])

@@ -162,6 +162,14 @@ static int mcache_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
+/* Bytes of every CPU's stacks (for meta_sys). */
+static unsigned long stacks_bytes;
+
+unsigned long mcache_meta_bytes(void)
+{
+	return stacks_bytes;
+}
+
 /* Free the stacks' entries of every possible CPU. */
 static void mcache_free_stacks(void)
 {
@@ -173,6 +181,7 @@ static void mcache_free_stacks(void)
 		kvfree(c->stack[0].ref);
 		c->stack[0].ref = NULL;
 	}
+	stacks_bytes = 0;
 }
 
 /* Give each possible CPU its stacks, in one array on its node. */
@@ -201,6 +210,7 @@ int mcache_init(void)
 			c->stack[slot].batch = objstack_batch(slot);
 			ref += objstack_cap(slot);
 		}
+		stacks_bytes += array_size(total, sizeof(*ref));
 	}
 	err = platform_cpu_dead_register(mcache_cpu_dead);
 	if (err)

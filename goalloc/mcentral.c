@@ -208,8 +208,7 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 	if (goalloc_debug_on() && !tiny)
 		debug_init_span(s);
 	if (s->nelems > MSPAN_LIVE_INLINE) {
-		s->live_ext = mspan_live_alloc(s->nelems, gfp);
-		if (!s->live_ext) {
+		if (!mspan_live_alloc(s, gfp)) {
 			mheap_free_span(s);
 			return NULL;
 		}
@@ -310,6 +309,17 @@ int mcentral_init(void)
 	return 0;
 }
 
+/* Bytes of the transfer caches (for meta_sys). */
+unsigned long mcentral_meta_bytes(void)
+{
+	unsigned long bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < NUM_CENTRALS; i++)
+		bytes += mcentral[i].transfer_cap * sizeof(*mcentral[i].transfer);
+	return bytes;
+}
+
 /* Unload, after mcentral_release_empty() emptied the transfer caches. */
 void mcentral_exit(void)
 {
@@ -318,5 +328,6 @@ void mcentral_exit(void)
 	for (i = 0; i < NUM_CENTRALS; i++) {
 		kfree(mcentral[i].transfer);
 		mcentral[i].transfer = NULL;
+		mcentral[i].transfer_cap = 0;
 	}
 }

@@ -17,6 +17,13 @@
 
 /* The live bytes of a released span: every slot free, whatever a bad free reads. */
 u8 mspan_no_live[MAX_OBJS_PER_SPAN];
+/* Bytes of live bytes kept apart (struct mspan_live), for meta_sys. */
+static atomic_long_t live_ext_bytes = ATOMIC_LONG_INIT(0);
+
+unsigned long mspan_live_bytes(void)
+{
+	return atomic_long_read(&live_ext_bytes);
+}
 
 /* Set up @s, just carved, for span class @spc: every slot free. */
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
@@ -43,12 +50,15 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
 
-/* Zeroed live bytes for a span of @nelems objects, kept apart. */
-struct mspan_live *mspan_live_alloc(unsigned int nelems, gfp_t gfp)
+/* Zeroed live bytes for @s, of more than MSPAN_LIVE_INLINE objects, kept apart. */
+struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp)
 {
-	struct mspan_live *ext;
+	size_t size = struct_size(s->live_ext, byte, s->nelems);
 
-	return kzalloc(struct_size(ext, byte, nelems), gfp & ~__GFP_ZERO);
+	s->live_ext = kzalloc(size, gfp & ~__GFP_ZERO);
+	if (s->live_ext)
+		atomic_long_add(size, &live_ext_bytes);
+	return s->live_ext;
 }
 
 /*
@@ -63,6 +73,7 @@ void mspan_live_release(struct mspan *s)
 	WRITE_ONCE(s->live, mspan_no_live);
 	if (ext) {
 		s->live_ext = NULL;
+		atomic_long_sub(struct_size(ext, byte, s->nelems), &live_ext_bytes);
 		kfree_rcu(ext, rcu);
 	}
 }

@@ -125,6 +125,7 @@ void goalloc_get_stats(struct goalloc_stats *st)
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	st->heap_inuse = st->heap_sys - st->heap_idle;
 	st->spans_inuse = atomic_long_read(&mheap.inuse_spans);
-	st->meta_sys = fixalloc_bytes();
+	st->meta_sys = fixalloc_bytes() + mspan_live_bytes() + mcache_meta_bytes() +
+		       mcentral_meta_bytes();
 }
 EXPORT_SYMBOL_GPL(goalloc_get_stats);

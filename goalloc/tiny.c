@@ -55,7 +55,7 @@ void tiny_mask_release(struct mspan *s)
 /*
  * The mask word of the block @idx of tiny span @s, or NULL if @s has no
  * such block now: a bad free racing the span's set-up or release (the
- * masks are not yet or no longer published).  Within rcu_read_lock().
+ * masks are not yet or no longer published).  Within rcu_read_lock_sched().
  */
 static atomic_t *tiny_mask_of(struct mspan *s, unsigned int idx)
 {
@@ -166,26 +166,26 @@ void tiny_free(struct mspan *s, unsigned long addr)
 	int old = 0, new;
 	atomic_t *m;
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	m = tiny_mask_of(s, idx);
 	if (m)
 		old = atomic_read(m);
 	if (unlikely(!m || off >= TINY_SIZE - 1 || !(old & TINY_START(off)))) {
-		rcu_read_unlock();
+		rcu_read_unlock_sched();
 		goalloc_report_invalid_free((void *)addr, s, "tiny object not allocated");
 		return;
 	}
 	goalloc_free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
 	do {
 		if (unlikely(!(old & TINY_START(off)))) {
-			rcu_read_unlock();
+			rcu_read_unlock_sched();
 			goalloc_report_invalid_free((void *)addr, s, "double free (tiny)");
 			return;
 		}
 		end = tiny_end(old, off);
 		new = old & ~(TINY_START(off) | TINY_END(end));
 	} while (!atomic_try_cmpxchg(m, &old, new));
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	goalloc_stat_inc(GS_TINY_FREE);
 	if (!(new & (TINY_STARTS | TINY_HELD))) {
 		unsigned long flags;
@@ -204,10 +204,10 @@ size_t tiny_usable_size(struct mspan *s, unsigned long addr)
 	atomic_t *m;
 	int mask;
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	m = tiny_mask_of(s, idx);
 	mask = m ? atomic_read(m) : 0;
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	if (off >= TINY_SIZE - 1 || !(mask & TINY_START(off)))
 		return 0;
 	return tiny_end(mask, off) - off + 1;

@@ -36,7 +36,8 @@
  * @arenas: chunks held (Go's arenas).
  * @spans_inuse: spans in use.
  * @invalid_frees: invalid, double or foreign frees caught and ignored.
- * @meta_sys: bytes of span descriptors (fixalloc).
+ * @meta_sys: bytes of metadata: span descriptors, live bytes kept apart,
+ *	the CPUs' stacks and the transfer caches.
  * @debug_reports: corrupted objects reported (debug mode).
  * @quarantined: objects held in quarantine, never reused (debug mode).
  */

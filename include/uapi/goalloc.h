@@ -124,7 +124,7 @@ struct goalloc_stats_req {
 	__u64 file_objects;	/* objects this file holds */
 	__u64 file_bytes;	/* usable bytes this file holds */
 	/* version 2 */
-	__u64 meta_sys;		/* bytes of span descriptors */
+	__u64 meta_sys;		/* bytes of metadata (struct goalloc_stats) */
 	__u64 debug_reports;	/* corrupted objects reported (debug mode) */
 	__u64 quarantined;	/* objects quarantined now (debug mode) */
 };

@@ -206,6 +206,7 @@ static inline void bitmap_set(unsigned long *map, unsigned int start, unsigned i
 typedef struct { int counter; } atomic_t;
 typedef struct { long counter; } atomic_long_t;
 #define ATOMIC_INIT(i)		{ (i) }
+#define ATOMIC_LONG_INIT(i)	{ (i) }
 
 #define __gl_atomic_ops(pfx, t, T)						\
 static inline T pfx##_read(const t *v) { return __atomic_load_n(&v->counter, __ATOMIC_RELAXED); } \
@@ -475,8 +476,8 @@ static inline void kvfree(const void *p) { free((void *)p); }
  * space frees a tiny mask while a racing bad free still reads it.
  */
 struct rcu_head { void *next; };
-#define rcu_read_lock()		do { } while (0)
-#define rcu_read_unlock()	do { } while (0)
+#define rcu_read_lock_sched()	do { } while (0)
+#define rcu_read_unlock_sched()	do { } while (0)
 #define kfree_rcu(p, field)	kfree(p)
 
 /* kmemleak: nothing to tell in user space. */
