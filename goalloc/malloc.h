@@ -62,7 +62,7 @@
 
 static_assert(GOALLOC_MAX_SIZE <= (PAGE_SIZE << GOALLOC_MAX_BUDDY_ORDER));
 static_assert(GO_PAGE_ORDER >= 0);
-static_assert(BITS_PER_LONG == 64, "alloc_cache is one bitmap word");
+static_assert(BITS_PER_LONG == 64, "a page tag holds a magic and a chunk slot");
 
 /* A span class is a size class and a noscan bit [spanClass]. */
 static inline unsigned int make_spc(unsigned int sizeclass, bool noscan)

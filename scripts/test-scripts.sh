@@ -10,6 +10,7 @@
 #     says why; the verdict is cached; GOALLOC_ACCEL=kvm then fails at once
 #     naming the reason, GOALLOC_ACCEL=tcg is obeyed, no /dev/kvm means TCG;
 #   - a whole VM run through that broken KVM passes under TCG;
+#   - a guest that dies before init is booted once more, and says so;
 #   - the debug-kernel step gets past its preparation in an empty cache;
 #   - every script's --help prints its whole usage and exits 0.
 # Prints "PASS ..." or "FAIL ..." per test and ends with "N passed, N failed".
@@ -95,6 +96,26 @@ GOALLOC_CACHE=$work/c3 "${broken[@]}" scripts/vm-run.sh --kernel "$kernel" --scr
 t1=$(date +%s)
 check "vm-run.sh on a broken KVM boots under TCG ($((t1 - t0)) s)" \
 	test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/hello.log")" -ge 1
+
+# A guest kernel that dies before init (a stand-in QEMU that panics once).
+mkdir -p "$work/bin2"
+cat >"$work/bin2/qemu-system-x86_64" <<EOF
+#!/bin/sh
+if [ ! -e "$work/died-once" ]; then
+	touch "$work/died-once"
+	echo "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI"
+	echo "Kernel panic - not syncing: Fatal exception in interrupt"
+	exit 0
+fi
+exec "$real_qemu" "\$@"
+EOF
+chmod +x "$work/bin2/qemu-system-x86_64"
+rc=0
+GOALLOC_CACHE=$work/c3 GOALLOC_ACCEL=tcg PATH="$work/bin2:$PATH" scripts/vm-run.sh --kernel "$kernel" \
+	--script "$work/hello.sh" --timeout 120 --log "$work/died.log" >/dev/null 2>"$work/err8" || rc=$?
+check "vm-run.sh boots again when the guest dies before init, and says so" \
+	test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/died.log")" -ge 1 -a \
+	"$(grep -c 'died before init' "$work/err8")" = 1
 
 # The debug-kernel step from an empty cache (the directory did not exist).
 out=$(GOALLOC_CACHE=$work/c4 scripts/build-debug-kernel.sh --dry-run 2>"$work/err7") || true
