@@ -64,10 +64,11 @@
  *  2. With the mcache lock, clear the object's live byte with one xchg: it
  *     alone decides between racing frees of one object, so a double free
  *     is caught at the offending call, exactly, and changes nothing.
- *  3. Push the object onto this CPU's stack of its class.  A full stack first gives its oldest half to mcentral, which
- *     keeps it whole in the transfer cache if there is room, else puts the
- *     objects back in their spans; a span that becomes empty beyond a
- *     small reserve goes back to the heap.
+ *  3. Push the object onto this CPU's stack of its class.  A full stack
+ *     first gives its oldest half to mcentral, which keeps it whole in the
+ *     transfer cache if there is room, else puts the objects back in their
+ *     spans; a span that becomes empty beyond a small reserve goes back to
+ *     the heap.
  *  4. A large object goes back to the heap; the heap merges free neighbours.
  *
  * === Where memory comes from and goes back ===
@@ -471,7 +472,6 @@ void goalloc_free(const void *p)
 {
 	unsigned long addr = (unsigned long)p, flags;
 	unsigned int idx, spc;
-	struct objstack *st;
 	struct mcache *c;
 	struct mspan *s;
 
@@ -481,11 +481,12 @@ void goalloc_free(const void *p)
 	 * The fast path: the span of @addr's page, through this CPU's chunk
 	 * hint or else the page tags (an object start of an in-use small span
 	 * lies in it; a stale hint finds no such span, and free_slow() looks
-	 * the span up again the long way), then, with
-	 * interrupts off, one xchg to clear the object's live byte (which
-	 * alone decides between racing frees of one object) and a push onto
-	 * this CPU's stack of its class, whichever CPU allocated it.  The rest is for free_slow():
-	 * large and tiny objects, free hooks, bad pointers, a full stack.
+	 * the span up again the long way), then, with interrupts off, one
+	 * xchg to clear the object's live byte (which alone decides between
+	 * racing frees of one object) and a push onto this CPU's stack of its
+	 * class, whichever CPU allocated it.  Tiny objects go to tiny_free(),
+	 * a full stack to free_push_slow(), and large objects, free hooks and
+	 * bad pointers to free_slow().
 	 */
 	s = page_span(addr);
 	if (unlikely(!s || READ_ONCE(s->state) != MSPAN_INUSE || !s->spc || s->tiny ||
@@ -504,12 +505,7 @@ void goalloc_free(const void *p)
 		return;
 	}
 	c = this_cpu_ptr(&mcaches);
-	st = &c->stack[spc];
-	if (likely(st->n < st->cap)) {
-		st->ref[st->n].addr = addr;
-		st->ref[st->n].span = s;
-		st->n++;
-		c->class_frees[spc_sizeclass(spc)]++;
+	if (likely(mcache_push(c, s, addr, spc))) {
 		local_unlock_irqrestore(&mcaches.lock, flags);
 		return;
 	}
@@ -545,7 +541,7 @@ size_t goalloc_usable_size(const void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
 	s = page_span(addr);
-	if (!s || READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s))
+	if (!s || !mspan_inuse_at(s, addr))
 		return 0;
 	if (s->tiny)
 		return tiny_usable_size(s, addr);

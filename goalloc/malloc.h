@@ -10,8 +10,9 @@
  *   struct mchunk     4 KiB   one buddy allocation (Go's arena); spans[]
  *                             maps each Go page to its mspan.
  *   struct mcache     ~3.5 KiB per CPU: a stack of free objects per span
- *                             class, the tiny block, counters; the stacks' entries (struct objref,
- *                             16 B each) in memory of their own.
+ *                             class, the tiny block, counters; the
+ *                             stacks' entries (struct objref, 16 B
+ *                             each) in memory of their own.
  *   struct mcentral   64 B    per span class, cache-line aligned: partial,
  *                             full and empty span lists and a transfer
  *                             cache of free objects, under one lock.
@@ -202,6 +203,12 @@ static inline unsigned long mspan_bytes(const struct mspan *s)
 	return (unsigned long)s->npages << GO_PAGE_SHIFT;
 }
 
+/* Whether @s is in use and @addr lies in it (lock-free: see mheap_span_of()). */
+static __always_inline bool mspan_inuse_at(const struct mspan *s, unsigned long addr)
+{
+	return READ_ONCE(s->state) == MSPAN_INUSE && addr - s->base < mspan_bytes(s);
+}
+
 /*
  * A free object on its way between a span and a CPU: its address and its
  * span, so neither an allocation nor a drain looks the span up.
@@ -329,7 +336,7 @@ static __always_inline struct mspan *mheap_span_of(unsigned long addr)
 {
 	struct mspan *s = mheap_page_span(addr);
 
-	if (s && (READ_ONCE(s->state) != MSPAN_INUSE || addr - s->base >= mspan_bytes(s)))
+	if (s && !mspan_inuse_at(s, addr))
 		s = NULL;
 	return s;
 }
@@ -434,20 +441,31 @@ struct mcache *mcache_of(unsigned int cpu);
 void mcache_drain(struct mcache *c, unsigned int slot);
 
 /*
- * Push the free object @addr of @s onto @c's stack for @slot, draining a
- * batch first if it is full.  @c's mcache lock held (or @c a dead CPU's).
+ * Push the free object @addr of @s onto @c's stack for @slot, if it has
+ * room.  @c's mcache lock held (or @c a dead CPU's).
  */
-static __always_inline void mcache_free(struct mcache *c, struct mspan *s, unsigned long addr,
+static __always_inline bool mcache_push(struct mcache *c, struct mspan *s, unsigned long addr,
 					unsigned int slot)
 {
 	struct objstack *st = &c->stack[slot];
 
 	if (unlikely(st->n == st->cap))
-		mcache_drain(c, slot);
+		return false;
 	st->ref[st->n].addr = addr;
 	st->ref[st->n].span = s;
 	st->n++;
 	c->class_frees[slot_sizeclass(slot)]++;
+	return true;
+}
+
+/* As mcache_push(), draining a batch first if the stack is full. */
+static __always_inline void mcache_free(struct mcache *c, struct mspan *s, unsigned long addr,
+					unsigned int slot)
+{
+	if (unlikely(!mcache_push(c, s, addr, slot))) {
+		mcache_drain(c, slot);
+		mcache_push(c, s, addr, slot);
+	}
 }
 
 struct objref mcache_refill(struct mcache *c, unsigned int slot);

@@ -120,8 +120,9 @@ static void __mcache_flush(struct mcache *c)
 }
 
 /*
- * Flush the cache of @cpu (this CPU, or one that is offline) with this
- * CPU's mcache lock held.
+ * Flush the cache of @cpu, this CPU or one that is offline, with this
+ * CPU's mcache lock held: mcentral and the heap are entered with
+ * interrupts off, as everywhere.
  */
 static void mcache_flush_cpu(unsigned int cpu)
 {
@@ -145,20 +146,10 @@ void mcache_flush_all(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
 
-/*
- * Flush the cache of @cpu, which is offline, from this CPU, with this
- * CPU's mcache lock held: mcentral and the heap are entered with
- * interrupts off, as everywhere.
- */
-static void mcache_flush_offline(unsigned int cpu)
-{
-	mcache_flush_cpu(cpu);
-}
-
 /* CPU hotplug: after @cpu died, give its cache back (Go: procresize). */
 static int mcache_cpu_dead(unsigned int cpu)
 {
-	mcache_flush_offline(cpu);
+	mcache_flush_cpu(cpu);
 	return 0;
 }
 
@@ -222,6 +213,6 @@ int mcache_init(void)
 void mcache_exit(void)
 {
 	platform_cpu_dead_unregister();
-	platform_each_cpu(mcache_flush_this_cpu, mcache_flush_offline);
+	platform_each_cpu(mcache_flush_this_cpu, mcache_flush_cpu);
 	mcache_free_stacks();
 }

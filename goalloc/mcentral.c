@@ -180,8 +180,8 @@ void mcentral_drain(unsigned int slot, const struct objref *in, unsigned int n)
 }
 
 /*
- * A span that mheap just gave out: take up to @n of its
- * objects into @out and list it with the rest.  Any context.
+ * A span that mheap just gave out: take up to @n of its objects into @out
+ * and list it with the rest.  Any context.
  */
 unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned int n)
 {
