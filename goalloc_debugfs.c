@@ -25,22 +25,9 @@ static int stats_show(struct seq_file *m, void *v)
 
 	goalloc_get_stats(&st);
 	seq_puts(m, "name value\n");
-	seq_printf(m, "heap_alloc %llu\n", st.heap_alloc);
-	seq_printf(m, "heap_objects %llu\n", st.heap_objects);
-	seq_printf(m, "heap_sys %llu\n", st.heap_sys);
-	seq_printf(m, "heap_idle %llu\n", st.heap_idle);
-	seq_printf(m, "heap_inuse %llu\n", st.heap_inuse);
-	seq_printf(m, "heap_released %llu\n", st.heap_released);
-	seq_printf(m, "mallocs %llu\n", st.mallocs);
-	seq_printf(m, "frees %llu\n", st.frees);
-	seq_printf(m, "tiny_allocs %llu\n", st.tiny_allocs);
-	seq_printf(m, "large_allocs %llu\n", st.large_allocs);
-	seq_printf(m, "arenas %llu\n", st.arenas);
-	seq_printf(m, "spans_inuse %llu\n", st.spans_inuse);
-	seq_printf(m, "invalid_frees %llu\n", st.invalid_frees);
-	seq_printf(m, "debug_reports %llu\n", st.debug_reports);
-	seq_printf(m, "quarantined %llu\n", st.quarantined);
-	seq_printf(m, "meta_sys %llu\n", st.meta_sys);
+#define STAT_SHOW(name, desc)	seq_printf(m, #name " %llu\n", st.name);
+	GOALLOC_STATS(STAT_SHOW)
+#undef STAT_SHOW
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
@@ -72,7 +59,7 @@ static int heap_show(struct seq_file *m, void *v)
 	goalloc_get_stats(&st);
 	mheap_free_runs(hist, RUN_BUCKETS, &largest);
 	seq_puts(m, "name value\n");
-	seq_printf(m, "chunks %llu\n", st.arenas);
+	seq_printf(m, "chunks %llu\n", st.chunks);
 	seq_printf(m, "chunk_bytes %llu\n", st.heap_sys);
 	seq_printf(m, "free_bytes %llu\n", st.heap_idle);
 	seq_printf(m, "largest_free_run_pages %lu\n", largest);

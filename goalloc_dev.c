@@ -333,25 +333,12 @@ static long dev_stats(struct goalloc_file *f, void __user *arg)
 		return ret;
 	goalloc_get_stats(&st);
 	r.version = GOALLOC_ABI_VERSION;
-	r.heap_alloc = st.heap_alloc;
-	r.heap_objects = st.heap_objects;
-	r.heap_sys = st.heap_sys;
-	r.heap_idle = st.heap_idle;
-	r.heap_inuse = st.heap_inuse;
-	r.heap_released = st.heap_released;
-	r.mallocs = st.mallocs;
-	r.frees = st.frees;
-	r.tiny_allocs = st.tiny_allocs;
-	r.large_allocs = st.large_allocs;
-	r.arenas = st.arenas;
-	r.spans_inuse = st.spans_inuse;
-	r.invalid_frees = st.invalid_frees;
+#define STAT_COPY(name, desc)	r.name = st.name;
+	GOALLOC_STATS(STAT_COPY)
+#undef STAT_COPY
 	/* not under the file's lock: a racing batch does not hold STATS up */
 	r.file_objects = READ_ONCE(f->nobjects);
 	r.file_bytes = READ_ONCE(f->nbytes);
-	r.meta_sys = st.meta_sys;
-	r.debug_reports = st.debug_reports;
-	r.quarantined = st.quarantined;
 	return COPY_REPLY(arg, r, usize);
 }
 

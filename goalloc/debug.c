@@ -40,28 +40,12 @@ DEFINE_STATIC_KEY_FALSE(goalloc_debug_key);
 #define DEBUG_LIVE		0x6a11cb17e1173e00UL
 #define DEBUG_FREE		0x6a11cf7eef7eef00UL
 #define DEBUG_QUARANTINED	0x6a11c0a7a7a7a700UL
-#define DEBUG_NO_OFFSET		((size_t)-1)
-
-struct debug_track {
-	unsigned long magic;		/* DEBUG_LIVE/FREE/QUARANTINED ^ address */
-	unsigned long caller;		/* the allocation's call site */
-	u32 size;			/* bytes requested */
-	u32 alloc_stack;		/* stack depot handle, 0 if none */
-	u32 free_stack;			/* of the last free, 0 if none */
-	u32 cpu;			/* CPU that allocated */
-};
-static_assert(sizeof(struct debug_track) == DEBUG_TRACK_SIZE);
 
 /* Quarantined objects, linked through their first word. */
 static DEFINE_SPINLOCK(quarantine_lock);
 static void *quarantine_head;			/* quarantine_lock */
 static unsigned long quarantine_count;		/* quarantine_lock */
 
-/* Bytes of @s an object may use up to its track: the slot, or the pages. */
-static size_t debug_room(const struct mspan *s)
-{
-	return s->spc ? s->elemsize : mspan_bytes(s);
-}
 
 /*
  * Whether the objects of @s carry a track: every small object in debug
@@ -75,12 +59,12 @@ static bool debug_tracked(const struct mspan *s)
 
 static void track_read(unsigned long addr, const struct mspan *s, struct debug_track *t)
 {
-	platform_debug_copy(t, (void *)(addr + debug_room(s) - DEBUG_TRACK_SIZE), sizeof(*t));
+	platform_debug_copy(t, (void *)(addr + mspan_obj_room(s) - DEBUG_TRACK_SIZE), sizeof(*t));
 }
 
 static void track_write(unsigned long addr, const struct mspan *s, const struct debug_track *t)
 {
-	platform_debug_copy((void *)(addr + debug_room(s) - DEBUG_TRACK_SIZE), t, sizeof(*t));
+	platform_debug_copy((void *)(addr + mspan_obj_room(s) - DEBUG_TRACK_SIZE), t, sizeof(*t));
 }
 
 /* Offset of the first of the @n bytes at @p that is not @c, or @n. */
@@ -115,36 +99,6 @@ void debug_init_span(struct mspan *s)
 	}
 }
 
-static void debug_report(unsigned long addr, const struct mspan *s, const struct debug_track *t,
-			 const char *what, size_t off)
-{
-	u8 bytes[16];
-	size_t start;
-
-	goalloc_stat_inc(GS_DEBUG_REPORT);
-	pr_err("BUG: %s: object %p in span %p (%u pages), %s %u bytes\n", what,
-	       (void *)addr, (void *)s->base, s->npages, s->spc ? "class of" : "large object of",
-	       s->elemsize);
-	if (off != DEBUG_NO_OFFSET) {
-		start = min(round_down(off, 16), debug_room(s) - sizeof(bytes));
-		platform_debug_copy(bytes, (void *)(addr + start), sizeof(bytes));
-		pr_err("first bad byte at offset %zu; bytes from offset %zu: %*ph\n",
-		       off, start, (int)sizeof(bytes), bytes);
-	}
-	if (t && t->caller) {
-		pr_err("%u bytes allocated by %pS on CPU %u, at:\n", t->size,
-		       (void *)t->caller, t->cpu);
-		platform_stack_print(t->alloc_stack);
-		if (t->free_stack) {
-			pr_err("last freed at:\n");
-			platform_stack_print(t->free_stack);
-		}
-	}
-	pr_err("found at:\n");
-	dump_stack();
-	pr_err("the object is quarantined: never handed out again\n");
-}
-
 /*
  * Keep @addr allocated and out of use.  @registered: kmemleak knows the
  * object (it was live); quarantined objects are never reported as leaks.
@@ -175,7 +129,7 @@ static void debug_quarantine(unsigned long addr, const struct mspan *s, bool reg
 bool debug_alloc(unsigned long addr, const struct mspan *s, size_t size, unsigned long caller,
 		 gfp_t gfp)
 {
-	size_t room = debug_room(s) - DEBUG_TRACK_SIZE, off;
+	size_t room = mspan_obj_room(s) - DEBUG_TRACK_SIZE, off;
 	struct debug_track t;
 
 	if (!debug_tracked(s))
@@ -183,14 +137,13 @@ bool debug_alloc(unsigned long addr, const struct mspan *s, size_t size, unsigne
 	if (s->spc) {
 		track_read(addr, s, &t);
 		if (t.magic != (DEBUG_FREE ^ addr)) {
-			debug_report(addr, s, NULL, "track of a free object overwritten",
-				     DEBUG_NO_OFFSET);
+			report_error(REPORT_TRACK, addr, s, NULL, DEBUG_NO_OFFSET);
 			debug_quarantine(addr, s, false, gfp);
 			return false;
 		}
 		off = debug_find_not(addr, DEBUG_POISON_FREE, room);
 		if (off < room) {
-			debug_report(addr, s, &t, "object written after free", off);
+			report_error(REPORT_WRITE_AFTER_FREE, addr, s, &t, off);
 			debug_quarantine(addr, s, false, gfp);
 			return false;
 		}
@@ -215,7 +168,7 @@ bool debug_alloc(unsigned long addr, const struct mspan *s, size_t size, unsigne
  */
 bool debug_free(unsigned long addr, const struct mspan *s)
 {
-	size_t room = debug_room(s) - DEBUG_TRACK_SIZE, off;
+	size_t room = mspan_obj_room(s) - DEBUG_TRACK_SIZE, off;
 	struct debug_track t;
 
 	if (!debug_tracked(s)) {
@@ -227,18 +180,17 @@ bool debug_free(unsigned long addr, const struct mspan *s)
 	if (t.magic == (DEBUG_FREE ^ addr))
 		return true;
 	if (t.magic == (DEBUG_QUARANTINED ^ addr)) {
-		goalloc_report_invalid_free((void *)addr, s, "free of a quarantined object");
+		report_error(REPORT_QUARANTINED, addr, s, NULL, DEBUG_NO_OFFSET);
 		return false;
 	}
 	if (t.magic != (DEBUG_LIVE ^ addr) || t.size > room) {
-		debug_report(addr, s, NULL, "track overwritten (red zone overrun?)",
-			     DEBUG_NO_OFFSET);
+		report_error(REPORT_TRACK, addr, s, NULL, DEBUG_NO_OFFSET);
 		debug_quarantine(addr, s, true, GFP_ATOMIC);
 		return false;
 	}
 	off = t.size + debug_find_not(addr + t.size, DEBUG_RED_ACTIVE, room - t.size);
 	if (off < room) {
-		debug_report(addr, s, &t, "red zone overwritten", off);
+		report_error(REPORT_REDZONE, addr, s, &t, off);
 		debug_quarantine(addr, s, true, GFP_ATOMIC);
 		return false;
 	}

@@ -99,10 +99,6 @@
  */
 #include "malloc.h"
 
-/* While non-zero, bad frees are logged, not WARNed (tests that cause them). */
-atomic_t goalloc_expected_invalid_frees = ATOMIC_INIT(0);
-EXPORT_SYMBOL_IF_KUNIT(goalloc_expected_invalid_frees);
-
 /* === Hooks: zeroing, init_on_alloc, kmemleak, KASAN === */
 
 /*
@@ -132,20 +128,6 @@ static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usa
 	if (goalloc_debug_on())
 		return p;
 	return object_init(p, size, usable, room, gfp, noscan);
-}
-
-void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what)
-{
-	goalloc_stat_inc(GS_INVALID_FREE);
-	if (atomic_read(&goalloc_expected_invalid_frees)) {
-		pr_info("expected invalid free of %p: %s\n", p, what);
-		return;
-	}
-	if (s)
-		WARN_ONCE(1, "goalloc: invalid free of %p: %s (span %p, %u pages, object size %u)\n",
-			  p, what, (void *)s->base, s->npages, s->elemsize);
-	else
-		WARN_ONCE(1, "goalloc: invalid free of %p: %s\n", p, what);
 }
 
 /* === Allocation === */
@@ -253,7 +235,7 @@ static noinline void *malloc_debug(size_t size, gfp_t gfp, bool noscan, int node
 			return NULL;
 		s = mheap_span_of((unsigned long)p);
 	} while (!debug_alloc((unsigned long)p, s, size, caller, gfp));
-	room = s->spc ? s->elemsize : mspan_bytes(s);
+	room = mspan_obj_room(s);
 	/* usable as goalloc_usable_size() says: all the pages if untracked */
 	return object_init(p, size, debug_size((unsigned long)p, s), room, gfp, noscan);
 }
@@ -369,23 +351,43 @@ static __always_inline struct mspan *page_span(unsigned long addr)
 	return page_span_miss(addr);
 }
 
-/*
- * Free slot @idx (at @addr) of small span @s if it is live: the free hook
- * for @hook_size bytes, then onto this CPU's stack.
- */
-static void free_small(struct mspan *s, unsigned long addr, unsigned int idx, size_t hook_size)
+/* The object at @addr of @s is free; this CPU's stack was full a moment ago. */
+static noinline void free_push_slow(struct mspan *s, unsigned long addr)
 {
 	unsigned long flags;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	if (unlikely(!mspan_clear_live(s, idx))) {
-		local_unlock_irqrestore(&mcaches.lock, flags);
-		goalloc_report_invalid_free((void *)addr, s, "double free");
-		return;
-	}
-	goalloc_free_hook((void *)addr, hook_size, hook_size);
 	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
+}
+
+/*
+ * Free object @idx (at @addr) of small span @s if it is live, with the
+ * free hook if @hook: with interrupts off, one xchg clears its live byte
+ * (which alone decides between racing frees of one object: a double free
+ * is reported and changes nothing), then a push onto this CPU's stack of
+ * its class, whichever CPU allocated it.  A full stack drains a batch
+ * first, out of line.
+ */
+static __always_inline void free_small(struct mspan *s, unsigned long addr, unsigned int idx,
+				       bool hook)
+{
+	unsigned int spc = s->spc;
+	unsigned long flags;
+	bool pushed;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	if (unlikely(!mspan_clear_live(s, idx))) {
+		local_unlock_irqrestore(&mcaches.lock, flags);
+		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, DEBUG_NO_OFFSET);
+		return;
+	}
+	if (hook)
+		goalloc_free_hook((void *)addr, s->elemsize, s->elemsize);
+	pushed = mcache_push(this_cpu_ptr(&mcaches), s, addr, spc);
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (unlikely(!pushed))
+		free_push_slow(s, addr);
 }
 
 static noinline void free_large(struct mspan *s, unsigned long addr)
@@ -394,14 +396,14 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 	unsigned int npages = s->npages;
 
 	if (unlikely(addr != s->base)) {
-		goalloc_report_invalid_free((void *)addr, s, "pointer inside a large object");
+		report_error(REPORT_INTERIOR, addr, s, NULL, DEBUG_NO_OFFSET);
 		return;
 	}
 	goalloc_free_hook((void *)addr, mspan_bytes(s), mspan_bytes(s));
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (unlikely(s->state != MSPAN_INUSE || s->spc || s->base != addr)) {
 		spin_unlock_irqrestore(&mheap.lock, flags);
-		goalloc_report_invalid_free((void *)addr, s, "double free (large)");
+		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, DEBUG_NO_OFFSET);
 		return;
 	}
 	mheap_free_span_locked(s);
@@ -413,29 +415,21 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 /* The live object @addr lies in, checked: its span, or NULL if reported. */
 static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 {
-	struct mspan *s = mheap_span_of(addr);
+	struct mspan *s = mheap_page_span(addr);
 
-	if (unlikely(!s)) {
-		goalloc_report_invalid_free((void *)addr, NULL, "not a goalloc object");
+	if (unlikely(!s || !mspan_inuse_at(s, addr))) {
+		/* in a free run of the heap: freed already (or never handed out) */
+		report_error(s ? REPORT_DOUBLE_FREE : REPORT_NOT_OBJECT, addr, NULL, NULL,
+			     DEBUG_NO_OFFSET);
 		return NULL;
 	}
 	if (!s->spc || s->tiny)
 		return s;
 	if (unlikely(!mspan_obj_start(s, addr, idx))) {
-		goalloc_report_invalid_free((void *)addr, s, "pointer inside an object");
+		report_error(REPORT_INTERIOR, addr, s, NULL, DEBUG_NO_OFFSET);
 		return NULL;
 	}
 	return s;
-}
-
-/* The object at @addr of @s is free; this CPU's stack was full a moment ago. */
-static noinline void free_push_slow(struct mspan *s, unsigned long addr)
-{
-	unsigned long flags;
-
-	local_lock_irqsave(&mcaches.lock, flags);
-	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
-	local_unlock_irqrestore(&mcaches.lock, flags);
 }
 
 /* A free hook to run, a tiny or large object, or a bad pointer. */
@@ -456,7 +450,7 @@ static noinline void free_slow(const void *p, bool check)
 	else if (s->tiny)
 		tiny_free(s, addr);
 	else
-		free_small(s, addr, idx, s->elemsize);
+		free_small(s, addr, idx, true);
 }
 
 /**
@@ -470,9 +464,8 @@ static noinline void free_slow(const void *p, bool check)
  */
 void goalloc_free(const void *p)
 {
-	unsigned long addr = (unsigned long)p, flags;
-	unsigned int idx, spc;
-	struct mcache *c;
+	unsigned long addr = (unsigned long)p;
+	unsigned int idx;
 	struct mspan *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
@@ -481,12 +474,9 @@ void goalloc_free(const void *p)
 	 * The fast path: the span of @addr's page, through this CPU's chunk
 	 * hint or else the page tags (an object start of an in-use small span
 	 * lies in it; a stale hint finds no such span, and free_slow() looks
-	 * the span up again the long way), then, with interrupts off, one
-	 * xchg to clear the object's live byte (which alone decides between
-	 * racing frees of one object) and a push onto this CPU's stack of its
-	 * class, whichever CPU allocated it.  Tiny objects go to tiny_free(),
-	 * a full stack to free_push_slow(), and large objects, free hooks and
-	 * bad pointers to free_slow().
+	 * the span up again the long way), then free_small().  Tiny objects go
+	 * to tiny_free(), and large objects, free hooks and bad pointers to
+	 * free_slow().
 	 */
 	s = page_span(addr);
 	if (unlikely(!s || READ_ONCE(s->state) != MSPAN_INUSE || !s->spc || s->tiny ||
@@ -497,20 +487,7 @@ void goalloc_free(const void *p)
 			free_slow(p, true);
 		return;
 	}
-	spc = s->spc;
-	local_lock_irqsave(&mcaches.lock, flags);
-	if (unlikely(!mspan_clear_live(s, idx))) {
-		local_unlock_irqrestore(&mcaches.lock, flags);
-		goalloc_report_invalid_free(p, s, "double free");
-		return;
-	}
-	c = this_cpu_ptr(&mcaches);
-	if (likely(mcache_push(c, s, addr, spc))) {
-		local_unlock_irqrestore(&mcaches.lock, flags);
-		return;
-	}
-	local_unlock_irqrestore(&mcaches.lock, flags);
-	free_push_slow(s, addr);
+	free_small(s, addr, idx, false);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 
@@ -587,7 +564,7 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 		return goalloc_alloc(new_size, flags);
 	old_size = goalloc_usable_size(p);
 	if (unlikely(!old_size)) {
-		goalloc_report_invalid_free(p, NULL, "realloc of a pointer that is not a goalloc object");
+		report_error(REPORT_BAD_REALLOC, (unsigned long)p, NULL, NULL, DEBUG_NO_OFFSET);
 		return NULL;
 	}
 	s = mheap_span_of((unsigned long)p);

@@ -63,6 +63,7 @@
 
 static_assert(GOALLOC_MAX_SIZE <= (PAGE_SIZE << GOALLOC_MAX_BUDDY_ORDER));
 static_assert(GO_PAGE_ORDER >= 0);
+static_assert(GOALLOC_NUM_CLASSES == NUM_SIZE_CLASSES);
 static_assert(BITS_PER_LONG == 64, "a page tag holds a magic and a chunk slot");
 
 /* A span class is a size class and a noscan bit [spanClass]. */
@@ -86,6 +87,38 @@ static inline unsigned int slot_sizeclass(unsigned int slot)
 {
 	return slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot);
 }
+
+/* === Reports (report.c) === */
+
+struct mspan;
+struct debug_track;
+
+/* What report_error() reports; each kind is a statistic (report_*). */
+enum report_kind {
+	/* bad calls: ignored, the first of each kind WARNs */
+	REPORT_NOT_OBJECT,		/* free of a pointer goalloc did not hand out */
+	REPORT_INTERIOR,		/* free of a pointer inside an object */
+	REPORT_DOUBLE_FREE,		/* free of an object that is free */
+	REPORT_QUARANTINED,		/* free of a quarantined object (debug mode) */
+	REPORT_BAD_REALLOC,		/* realloc of a pointer that is no live object */
+	/* corruptions found in debug mode: reported in full, object quarantined */
+	REPORT_REDZONE,			/* red zone overwritten */
+	REPORT_TRACK,			/* the track after the object overwritten */
+	REPORT_WRITE_AFTER_FREE,	/* a free object written */
+	REPORT_NR_KINDS,
+};
+
+static inline bool report_is_corruption(enum report_kind kind)
+{
+	return kind >= REPORT_REDZONE;
+}
+
+#define DEBUG_NO_OFFSET		((size_t)-1)
+
+void report_error(enum report_kind kind, unsigned long addr, const struct mspan *s,
+		  const struct debug_track *t, size_t off);
+unsigned long report_count(enum report_kind kind);
+unsigned long report_total(bool corruption);
 
 /* === Size classes (sizeclasses.c) === */
 
@@ -201,6 +234,12 @@ static __always_inline bool mspan_obj_start(const struct mspan *s, unsigned long
 static inline unsigned long mspan_bytes(const struct mspan *s)
 {
 	return (unsigned long)s->npages << GO_PAGE_SHIFT;
+}
+
+/* Bytes an object of @s may use: its slot, or a large object's pages. */
+static inline size_t mspan_obj_room(const struct mspan *s)
+{
+	return s->spc ? s->elemsize : mspan_bytes(s);
 }
 
 /* Whether @s is in use and @addr lies in it (lock-free: see mheap_span_of()). */
@@ -396,8 +435,6 @@ enum goalloc_cpu_stat {
 	GS_LARGE_FREE,		/* large objects freed */
 	GS_LARGE_ALLOC_PAGES,	/* Go pages of large objects allocated */
 	GS_LARGE_FREE_PAGES,	/* Go pages of large objects freed */
-	GS_INVALID_FREE,	/* bad frees caught and ignored */
-	GS_DEBUG_REPORT,	/* corrupted objects reported (debug mode) */
 	GS_NR_CPU_STATS,
 };
 
@@ -525,6 +562,17 @@ static __always_inline bool goalloc_debug_on(void)
 #define DEBUG_REDZONE		8	/* red zone bytes at least */
 #define DEBUG_TRACK_SIZE	32	/* struct debug_track, at the end of the slot */
 
+/* At the end of each object's room in debug mode (debug.c). */
+struct debug_track {
+	unsigned long magic;		/* DEBUG_LIVE/FREE/QUARANTINED ^ address */
+	unsigned long caller;		/* the allocation's call site */
+	u32 size;			/* bytes requested */
+	u32 alloc_stack;		/* stack depot handle, 0 if none */
+	u32 free_stack;			/* of the last free, 0 if none */
+	u32 cpu;			/* CPU that allocated */
+};
+static_assert(sizeof(struct debug_track) == DEBUG_TRACK_SIZE);
+
 /* Bytes a debug-mode object of @size takes: rounded, red zone, track. */
 static inline size_t debug_obj_size(size_t size)
 {
@@ -541,9 +589,8 @@ size_t debug_size(unsigned long addr, const struct mspan *s);
 unsigned long debug_quarantined(void);
 void debug_drain_quarantine(void);
 
-/* === Hooks and the invalid-free report (malloc.c) === */
+/* === Hooks (malloc.c) === */
 
-void goalloc_report_invalid_free(const void *p, const struct mspan *s, const char *what);
 void goalloc_free_unchecked(const void *p);
 
 /* Whether goalloc_free_hook() has anything to do (else the fast path may skip it). */
@@ -570,8 +617,6 @@ static __always_inline void goalloc_free_hook(void *p, size_t size, size_t room)
 	if (room)
 		platform_kasan_free(p, room);
 }
-
-extern atomic_t goalloc_expected_invalid_frees;
 
 int malloc_init(bool debug);
 void malloc_exit(struct goalloc_stats *st);

@@ -19,10 +19,13 @@ const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {
 	[GS_LARGE_FREE]		= "large_free",
 	[GS_LARGE_ALLOC_PAGES]	= "large_alloc_pages",
 	[GS_LARGE_FREE_PAGES]	= "large_free_pages",
-	[GS_INVALID_FREE]	= "invalid_free",
-	[GS_DEBUG_REPORT]	= "debug_report",
 };
 static_assert(ARRAY_SIZE(goalloc_cpu_stat_names) == GS_NR_CPU_STATS);
+
+/* One report_* statistic per report kind, filled in below. */
+#define STAT_ONE(name, desc)	+ 1
+static_assert(0 GOALLOC_STATS_VER3(STAT_ONE) == REPORT_NR_KINDS);
+#undef STAT_ONE
 
 static unsigned long sum_stat(enum goalloc_cpu_stat item)
 {
@@ -113,15 +116,23 @@ void goalloc_get_stats(struct goalloc_stats *st)
 
 	st->heap_objects = st->mallocs - st->frees;
 	st->heap_alloc = class_bytes + large_pages * GO_PAGE_SIZE;
-	st->invalid_frees = sum_stat(GS_INVALID_FREE);
-	st->debug_reports = sum_stat(GS_DEBUG_REPORT);
+	st->invalid_frees = report_total(false);
+	st->debug_reports = report_total(true);
+	st->report_not_object = report_count(REPORT_NOT_OBJECT);
+	st->report_interior = report_count(REPORT_INTERIOR);
+	st->report_double_free = report_count(REPORT_DOUBLE_FREE);
+	st->report_quarantined = report_count(REPORT_QUARANTINED);
+	st->report_bad_realloc = report_count(REPORT_BAD_REALLOC);
+	st->report_redzone = report_count(REPORT_REDZONE);
+	st->report_track = report_count(REPORT_TRACK);
+	st->report_write_after_free = report_count(REPORT_WRITE_AFTER_FREE);
 	st->quarantined = debug_quarantined();
 
 	spin_lock_irqsave(&mheap.lock, flags);
 	st->heap_sys = (u64)mheap.sys_pages * GO_PAGE_SIZE;
 	st->heap_idle = (u64)mheap.free_pages * GO_PAGE_SIZE;
 	st->heap_released = (u64)mheap.released_pages * GO_PAGE_SIZE;
-	st->arenas = mheap.nchunks;
+	st->chunks = mheap.nchunks;
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	st->heap_inuse = st->heap_sys - st->heap_idle;
 	st->spans_inuse = atomic_long_read(&mheap.inuse_spans);

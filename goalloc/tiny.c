@@ -157,6 +157,20 @@ static unsigned int tiny_end(int mask, unsigned int off)
 	return off + __ffs((unsigned int)mask >> (16 + off));
 }
 
+/*
+ * Why a free at offset @off of a block whose mask is @mask, where no live
+ * object starts, is refused: @off lies inside a live object, or not.
+ */
+static enum report_kind tiny_bad_free(int mask, unsigned int off)
+{
+	unsigned int start;
+
+	for (start = 0; start < off && start < TINY_SIZE - 1; start++)
+		if ((mask & TINY_START(start)) && tiny_end(mask, start) >= off)
+			return REPORT_INTERIOR;
+	return REPORT_DOUBLE_FREE;
+}
+
 /* Free the tiny object at @addr of tiny span @s.  Any context, any CPU. */
 void tiny_free(struct mspan *s, unsigned long addr)
 {
@@ -172,14 +186,15 @@ void tiny_free(struct mspan *s, unsigned long addr)
 		old = atomic_read(m);
 	if (unlikely(!m || off >= TINY_SIZE - 1 || !(old & TINY_START(off)))) {
 		rcu_read_unlock_sched();
-		goalloc_report_invalid_free((void *)addr, s, "tiny object not allocated");
+		report_error(m ? tiny_bad_free(old, off) : REPORT_NOT_OBJECT, addr, s, NULL,
+			     DEBUG_NO_OFFSET);
 		return;
 	}
 	goalloc_free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
 	do {
 		if (unlikely(!(old & TINY_START(off)))) {
 			rcu_read_unlock_sched();
-			goalloc_report_invalid_free((void *)addr, s, "double free (tiny)");
+			report_error(REPORT_DOUBLE_FREE, addr, s, NULL, DEBUG_NO_OFFSET);
 			return;
 		}
 		end = tiny_end(old, off);

@@ -21,43 +21,17 @@
 /* Size classes, as in Go: class 0 stands for large objects. */
 #define GOALLOC_NUM_CLASSES	68
 
-/**
- * struct goalloc_stats - a snapshot of the allocator, Go's MemStats.
- * @heap_alloc: bytes in live objects (class size, or pages for large ones).
- * @heap_objects: live objects.
- * @heap_sys: bytes obtained from the buddy allocator and still held.
- * @heap_idle: bytes of @heap_sys in free page runs of the heap.
- * @heap_inuse: bytes of @heap_sys in spans (in use or cached).
- * @heap_released: bytes given back to the buddy allocator since load.
- * @mallocs: objects allocated since load.
- * @frees: objects freed since load.
- * @tiny_allocs: allocations served by the tiny allocator.
- * @large_allocs: allocations of large objects.
- * @arenas: chunks held (Go's arenas).
- * @spans_inuse: spans in use.
- * @invalid_frees: invalid, double or foreign frees caught and ignored.
- * @meta_sys: bytes of metadata: span descriptors, live bytes kept apart,
- *	the CPUs' stacks and the transfer caches.
- * @debug_reports: corrupted objects reported (debug mode).
- * @quarantined: objects held in quarantine, never reused (debug mode).
+#include "uapi/goalloc.h"
+
+#define GOALLOC_STATS_MEMBER(name, desc)	u64 name;
+
+/*
+ * struct goalloc_stats - a snapshot of the allocator, Go's MemStats: one
+ * u64 per statistic of GOALLOC_STATS() (include/uapi/goalloc.h), where
+ * each is described, in that order.
  */
 struct goalloc_stats {
-	u64 heap_alloc;
-	u64 heap_objects;
-	u64 heap_sys;
-	u64 heap_idle;
-	u64 heap_inuse;
-	u64 heap_released;
-	u64 mallocs;
-	u64 frees;
-	u64 tiny_allocs;
-	u64 large_allocs;
-	u64 arenas;
-	u64 spans_inuse;
-	u64 invalid_frees;
-	u64 meta_sys;
-	u64 debug_reports;
-	u64 quarantined;
+	GOALLOC_STATS(GOALLOC_STATS_MEMBER)
 };
 
 /**

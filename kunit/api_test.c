@@ -367,25 +367,23 @@ static struct kunit_suite tiny_suite = {
 
 /* === invalid frees === */
 
-struct invalid_ctx {
-	struct kunit *test;
-	u64 invalid;
-};
-
-static void expect_caught(struct kunit *test, u64 *invalid, const void *p)
+/* Freeing @p is reported as @kind, counted as an invalid free, and changes nothing. */
+static void expect_caught(struct kunit *test, const void *p, enum report_kind kind)
 {
-	u64 live = stats_now().heap_objects;
+	struct goalloc_stats before = stats_now(), after;
+	unsigned long n = report_count(kind);
 
-	expect_invalid_frees_begin();
+	expect_reports_begin();
 	goalloc_free(p);
-	expect_invalid_frees_end();
-	KUNIT_EXPECT_EQ_MSG(test, stats_now().invalid_frees, ++*invalid, "free(%p)", p);
-	KUNIT_EXPECT_EQ_MSG(test, stats_now().heap_objects, live, "free(%p)", p);
+	expect_reports_end();
+	after = stats_now();
+	KUNIT_EXPECT_EQ_MSG(test, report_count(kind), n + 1, "free(%p): kind %d", p, kind);
+	KUNIT_EXPECT_EQ_MSG(test, after.invalid_frees, before.invalid_frees + 1, "free(%p)", p);
+	KUNIT_EXPECT_EQ_MSG(test, after.heap_objects, before.heap_objects, "free(%p)", p);
 }
 
 static void double_free_caught(struct kunit *test)
 {
-	u64 invalid = stats_now().invalid_frees;
 	size_t sizes[] = { 64, 5000, 100000 };
 	unsigned int i;
 
@@ -396,22 +394,21 @@ static void double_free_caught(struct kunit *test)
 		goalloc_free(p);
 		/* freed: no longer an object to measure */
 		KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 0UL);
-		expect_caught(test, &invalid, p);
+		expect_caught(test, p, REPORT_DOUBLE_FREE);
 	}
 }
 
 static void tiny_double_and_interior_free_caught(struct kunit *test)
 {
-	u64 invalid = stats_now().invalid_frees;
 	u8 *p = goalloc_alloc_noscan(4, GFP_KERNEL);
 	u8 *q = goalloc_alloc_noscan(4, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	memset(q, 0x5a, 4);
-	expect_caught(test, &invalid, p + 1);
+	expect_caught(test, p + 1, REPORT_INTERIOR);
 	goalloc_free(p);
-	expect_caught(test, &invalid, p);
+	expect_caught(test, p, REPORT_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(q), 4UL);
 	KUNIT_EXPECT_EQ(test, q[3], 0x5a);
 	goalloc_free(q);
@@ -436,17 +433,16 @@ static void tiny_free_racing_span_setup_caught(struct kunit *test)
 	tm = s->tinymask;
 	WRITE_ONCE(s->tinymask, NULL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 0UL);
-	expect_caught(test, &invalid, p);
+	expect_caught(test, p, REPORT_NOT_OBJECT);
 	smp_store_release(&s->tinymask, tm);	/* as mcentral_init_span() publishes */
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 4UL);
-	goalloc_free(p);
-	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid);
+	goalloc_free(p);	/* a real free again */
+	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid + 1);
 }
 
 /* Interior, foreign, stack and wild pointers: caught, nothing changes. */
 static void bad_pointers_caught(struct kunit *test)
 {
-	u64 invalid = stats_now().invalid_frees;
 	u8 *p = goalloc_alloc(256, GFP_KERNEL), *l = goalloc_alloc(70000, GFP_KERNEL);
 	void *k = kmalloc(64, GFP_KERNEL);
 	int on_stack;
@@ -455,12 +451,12 @@ static void bad_pointers_caught(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	fill_pattern(p, 256, 9);
-	expect_caught(test, &invalid, p + 8);
-	expect_caught(test, &invalid, l + GO_PAGE_SIZE);
-	expect_caught(test, &invalid, k);
-	expect_caught(test, &invalid, &on_stack);
-	expect_caught(test, &invalid, (void *)0x1000);
-	expect_caught(test, &invalid, (void *)-4096L);
+	expect_caught(test, p + 8, REPORT_INTERIOR);
+	expect_caught(test, l + GO_PAGE_SIZE, REPORT_INTERIOR);
+	expect_caught(test, k, REPORT_NOT_OBJECT);
+	expect_caught(test, &on_stack, REPORT_NOT_OBJECT);
+	expect_caught(test, (void *)0x1000, REPORT_NOT_OBJECT);
+	expect_caught(test, (void *)-4096L, REPORT_NOT_OBJECT);
 	KUNIT_EXPECT_EQ(test, check_pattern(p, 256, 9), 0UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 256UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(k), 0UL);
@@ -478,6 +474,7 @@ static long free_on_cpu(void *p)
 /* A double free from a CPU that does not cache the span is caught too. */
 static void remote_double_free_caught(struct kunit *test)
 {
+	unsigned long doubles = report_count(REPORT_DOUBLE_FREE);
 	u64 invalid = stats_now().invalid_frees;
 	void *p, *q;
 
@@ -488,12 +485,34 @@ static void remote_double_free_caught(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	run_on_cpu(cpumask_next(0, cpu_online_mask), free_on_cpu, p);
-	expect_invalid_frees_begin();
+	expect_reports_begin();
 	run_on_cpu(cpumask_next(0, cpu_online_mask), free_on_cpu, p);
 	run_on_cpu(0, free_on_cpu, p);
-	expect_invalid_frees_end();
+	expect_reports_end();
 	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid + 2);
+	KUNIT_EXPECT_EQ(test, report_count(REPORT_DOUBLE_FREE), doubles + 2);
 	goalloc_free(q);
+}
+
+/* A realloc of a pointer that is no live object: NULL, reported, nothing changed. */
+static void bad_realloc_caught(struct kunit *test)
+{
+	unsigned long bad = report_count(REPORT_BAD_REALLOC);
+	struct goalloc_stats before = stats_now();
+	void *k = kmalloc(64, GFP_KERNEL);
+	void *p = goalloc_alloc(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	expect_reports_begin();
+	KUNIT_EXPECT_NULL(test, goalloc_realloc(k, 100, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_realloc(p, 100, GFP_KERNEL));
+	expect_reports_end();
+	KUNIT_EXPECT_EQ(test, report_count(REPORT_BAD_REALLOC), bad + 2);
+	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, before.invalid_frees + 2);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, before.heap_objects);
+	kfree(k);
 }
 
 static struct kunit_case invalid_cases[] = {
@@ -502,6 +521,7 @@ static struct kunit_case invalid_cases[] = {
 	KUNIT_CASE(tiny_free_racing_span_setup_caught),
 	KUNIT_CASE(bad_pointers_caught),
 	KUNIT_CASE(remote_double_free_caught),
+	KUNIT_CASE(bad_realloc_caught),
 	{}
 };
 

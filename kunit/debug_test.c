@@ -27,16 +27,6 @@ static int debug_suite_init(struct kunit *test)
 	return 0;
 }
 
-static void expect_report_begin(void)
-{
-	pr_info("goalloc-debug: expecting a corruption report\n");
-}
-
-static void expect_report_end(void)
-{
-	pr_info("goalloc-debug: end of expected corruption report\n");
-}
-
 /* Object sizes: small ones around class edges, and large ones. */
 static const size_t debug_sizes[] = { 1, 8, 20, 100, 1000, 5000, 32768, 40000, 100000 };
 
@@ -67,27 +57,31 @@ static void expect_not_reused(struct kunit *test, const void *p, size_t size, un
 }
 
 /*
- * Free @p after a corruption at @off: one report, @p quarantined (still
- * counted live), and a second free of it refused as invalid.
+ * Free @p after a corruption at @off: one report of @kind, @p quarantined
+ * (still counted live), and a second free of it refused as invalid.
  */
-static void expect_free_caught(struct kunit *test, void *p, size_t size, size_t off)
+static void expect_free_caught(struct kunit *test, void *p, size_t size, size_t off,
+			       enum report_kind kind)
 {
 	struct goalloc_stats before = stats_now(), after;
+	unsigned long n = report_count(kind), q = report_count(REPORT_QUARANTINED);
 
 	platform_debug_fill(p + off, 0x41, 1);
-	expect_report_begin();
+	expect_reports_begin();
 	goalloc_free(p);
-	expect_report_end();
+	expect_reports_end();
 	after = stats_now();
 	KUNIT_EXPECT_EQ(test, after.debug_reports, before.debug_reports + 1);
+	KUNIT_EXPECT_EQ(test, report_count(kind), n + 1);
 	KUNIT_EXPECT_EQ(test, after.quarantined, before.quarantined + 1);
 	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects);
 
-	expect_invalid_frees_begin();
+	expect_reports_begin();
 	goalloc_free(p);
-	expect_invalid_frees_end();
+	expect_reports_end();
 	after = stats_now();
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 1);
+	KUNIT_EXPECT_EQ(test, report_count(REPORT_QUARANTINED), q + 1);
 	KUNIT_EXPECT_EQ(test, after.debug_reports, before.debug_reports + 1);
 	expect_not_reused(test, p, size, debug_obj_size(size) > MAX_SMALL_SIZE ? 4 : 256);
 }
@@ -101,7 +95,7 @@ static void red_zone_overrun_reported_and_quarantined(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), size);
 	memset(p, 0x5a, size);			/* the object itself: no report */
-	expect_free_caught(test, p, size, size);
+	expect_free_caught(test, p, size, size, REPORT_REDZONE);
 }
 
 /* A write past the red zone, into the track at the slot's end: found too. */
@@ -113,8 +107,7 @@ static void track_overrun_reported(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	expect_free_caught(test, p, size,
-			   (s->spc ? s->elemsize : mspan_bytes(s)) - DEBUG_TRACK_SIZE);
+	expect_free_caught(test, p, size, mspan_obj_room(s) - DEBUG_TRACK_SIZE, REPORT_TRACK);
 }
 
 #define UAF_TRIES	512
@@ -123,6 +116,7 @@ struct uaf_arg {
 	size_t size;
 	void **objs;		/* UAF_TRIES of them */
 	u64 reports;		/* debug_reports it added */
+	unsigned long uaf;	/* of them, writes after free */
 	unsigned int reused;	/* allocations that returned the freed object */
 };
 
@@ -131,6 +125,7 @@ static long write_after_free_on_cpu(void *data)
 {
 	struct uaf_arg *a = data;
 	u64 reports = stats_now().debug_reports;
+	unsigned long uaf = report_count(REPORT_WRITE_AFTER_FREE);
 	void *p, **objs = a->objs;
 	unsigned int i, n;
 
@@ -139,13 +134,14 @@ static long write_after_free_on_cpu(void *data)
 		return -ENOMEM;
 	goalloc_free(p);
 	platform_debug_fill(p + a->size / 2, 0x41, 1);
-	expect_report_begin();
+	expect_reports_begin();
 	for (n = 0; n < UAF_TRIES && stats_now().debug_reports == reports; n++) {
 		objs[n] = goalloc_alloc(a->size, GFP_KERNEL);
 		a->reused += objs[n] == p;
 	}
-	expect_report_end();
+	expect_reports_end();
 	a->reports = stats_now().debug_reports - reports;
+	a->uaf = report_count(REPORT_WRITE_AFTER_FREE) - uaf;
 	for (i = 0; i < n; i++)
 		goalloc_free(objs[i]);
 	return 0;
@@ -164,6 +160,7 @@ static void write_after_free_reported(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a.objs);
 	KUNIT_ASSERT_EQ(test, run_on_cpu(0, write_after_free_on_cpu, &a), 0);
 	KUNIT_EXPECT_EQ(test, a.reports, 1);
+	KUNIT_EXPECT_EQ(test, a.uaf, 1);
 	KUNIT_EXPECT_EQ(test, a.reused, 0);
 	KUNIT_EXPECT_EQ(test, stats_now().quarantined, quarantined + 1);
 }
@@ -206,15 +203,17 @@ static void clean_use_reports_nothing(struct kunit *test)
 static void double_free_is_not_a_corruption(struct kunit *test)
 {
 	struct goalloc_stats before = stats_now(), after;
+	unsigned long doubles = report_count(REPORT_DOUBLE_FREE);
 	void *p = goalloc_alloc(64, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_free(p);
-	expect_invalid_frees_begin();
+	expect_reports_begin();
 	goalloc_free(p);
-	expect_invalid_frees_end();
+	expect_reports_end();
 	after = stats_now();
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 1);
+	KUNIT_EXPECT_EQ(test, report_count(REPORT_DOUBLE_FREE), doubles + 1);
 	KUNIT_EXPECT_EQ(test, after.debug_reports, before.debug_reports);
 	KUNIT_EXPECT_EQ(test, after.quarantined, before.quarantined);
 }
@@ -246,21 +245,23 @@ static void report_from_hard_irq(struct kunit *test)
 {
 	struct irq_corruption *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
 	struct goalloc_stats before = stats_now(), after;
+	unsigned long redzones = report_count(REPORT_REDZONE);
 	unsigned int ms;
 
 	KUNIT_ASSERT_NOT_NULL(test, x);
 	hrtimer_init(&x->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	x->timer.function = corrupt_and_free_in_irq;
-	expect_report_begin();
+	expect_reports_begin();
 	hrtimer_start(&x->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
 	for (ms = 0; ms < 10000 && !READ_ONCE(x->done); ms += 20)
 		msleep(20);
 	hrtimer_cancel(&x->timer);
-	expect_report_end();
+	expect_reports_end();
 	after = stats_now();
 	KUNIT_ASSERT_TRUE(test, READ_ONCE(x->done));
 	KUNIT_ASSERT_NOT_NULL(test, x->p);
 	KUNIT_EXPECT_EQ(test, after.debug_reports, before.debug_reports + 1);
+	KUNIT_EXPECT_EQ(test, report_count(REPORT_REDZONE), redzones + 1);
 	KUNIT_EXPECT_EQ(test, after.quarantined, before.quarantined + 1);
 	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects + 1);
 }

@@ -27,7 +27,7 @@ static void heap_starts_empty_after_flush(struct kunit *test)
 	st = stats_now();
 	KUNIT_EXPECT_EQ(test, st.heap_objects, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.heap_sys, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.arenas, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.chunks, 0ULL);
 }
 
 static void best_fit_split_and_coalesce(struct kunit *test)
@@ -85,12 +85,12 @@ static void free_chunks_go_back_to_buddy(struct kunit *test)
 	goalloc_flush();
 	before = stats_now();
 	s = heap_alloc(test, 2);
-	KUNIT_EXPECT_EQ(test, stats_now().arenas, before.arenas + 1);
+	KUNIT_EXPECT_EQ(test, stats_now().chunks, before.chunks + 1);
 	chunk_pages = s->chunk->npages;
 	mheap_free_span(s);
 	KUNIT_EXPECT_EQ(test, mheap_scavenge(ULONG_MAX), chunk_pages);
 	after = stats_now();
-	KUNIT_EXPECT_EQ(test, after.arenas, before.arenas);
+	KUNIT_EXPECT_EQ(test, after.chunks, before.chunks);
 	KUNIT_EXPECT_EQ(test, after.heap_sys, before.heap_sys);
 	KUNIT_EXPECT_GT(test, after.heap_released, before.heap_released);
 }

@@ -792,6 +792,61 @@ static int test_no_stale_data(void)
 }
 
 /*
+ * One list of statistics: debugfs "stats" shows exactly GOALLOC_STATS(),
+ * in its order, each with the value STATS gives (taken before and after
+ * the read: a value between the two).
+ */
+static int test_stats_one_list(void)
+{
+	static const char *const names[] = {
+#define STAT_NAME(name, desc)	#name,
+		GOALLOC_STATS(STAT_NAME)
+#undef STAT_NAME
+	};
+	struct goalloc_stats_req a, b;
+	uint64_t lo, hi, v[ARRAY_SIZE(names)];
+	unsigned long long val;
+	unsigned int i = 0;
+	char line[256], name[64];
+	FILE *f;
+	int fd = open_dev();
+
+	a = g_stats(fd);
+	f = fopen("/sys/kernel/debug/goalloc/stats", "r");
+	if (!f) {
+		close(fd);
+		return fail("no debugfs stats file");
+	}
+	if (!fgets(line, sizeof(line), f) || strcmp(line, "name value\n"))
+		i = ARRAY_SIZE(names) + 1;	/* no header: fails below */
+	while (i < ARRAY_SIZE(names) && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %llu", name, &val) != 2 || strcmp(name, names[i]))
+			break;
+		v[i++] = val;
+	}
+	if (i == ARRAY_SIZE(names) && fgets(line, sizeof(line), f))
+		i = ARRAY_SIZE(names) + 1;	/* a line no list names */
+	fclose(f);
+	b = g_stats(fd);
+	close(fd);
+	if (i != ARRAY_SIZE(names))
+		return fail("debugfs stats: line %u is not %s", i + 1,
+			    i < ARRAY_SIZE(names) ? names[i] : "the end");
+	i = 0;
+#define STAT_CHECK(name, desc)							\
+	lo = a.name < b.name ? a.name : b.name;					\
+	hi = a.name < b.name ? b.name : a.name;					\
+	if (v[i] < lo || v[i] > hi)						\
+		return fail("%s: debugfs %llu, STATS %llu..%llu", #name,	\
+			    (unsigned long long)v[i], (unsigned long long)lo,	\
+			    (unsigned long long)hi);				\
+	i++;
+	GOALLOC_STATS(STAT_CHECK)
+#undef STAT_CHECK
+	return 0;
+}
+
+/*
  * The tool's hint to a user who may not read debugfs (root-only, mode 0700)
  * names that, not a missing mount: run ./goalloc stats as uid 65534.
  */
@@ -968,6 +1023,7 @@ int main(int argc, char **argv)
 	run("racing_close", test_racing_close);
 	run("root_only", test_root_only);
 	run("no_stale_data", test_no_stale_data);
+	run("stats_one_list", test_stats_one_list);
 	run("tool_hint_non_root", test_tool_hint_non_root);
 	run("fuzz", test_fuzz);
 	printf("%d passed, %d failed\n", passed, failed);

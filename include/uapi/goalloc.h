@@ -31,7 +31,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define GOALLOC_ABI_VERSION	2
+#define GOALLOC_ABI_VERSION	3
 
 /* Bounds of a request structure's size field (see above). */
 #define GOALLOC_REQ_SIZE_MAX		4096
@@ -104,29 +104,56 @@ struct goalloc_batch_req {
 	__s32 error;		/* out: 0, or the failed operation's -errno */
 };
 
-/* A statistics snapshot: the numbers debugfs "stats" shows. */
+/*
+ * The statistics: one list, X(name, description), in the order of the
+ * STATS reply.  It also makes the kernel's struct goalloc_stats
+ * (include/goalloc.h) and debugfs "stats", and the tool describes them from
+ * it.  Counts of bytes are named *_sys, heap_* (but heap_objects) or end
+ * in _bytes.  A new statistic goes at the end of the newest list, with a
+ * new GOALLOC_ABI_VERSION.
+ */
+#define GOALLOC_STATS_VER0(X)							\
+	X(heap_alloc, "bytes in live objects (class size, large: pages)")	\
+	X(heap_objects, "live objects")						\
+	X(heap_sys, "bytes from the buddy allocator, held")			\
+	X(heap_idle, "bytes of heap_sys in free page runs")			\
+	X(heap_inuse, "bytes of heap_sys in spans (in use or cached)")	\
+	X(heap_released, "bytes returned to the buddy allocator since load")	\
+	X(mallocs, "objects allocated since load")				\
+	X(frees, "objects freed since load")					\
+	X(tiny_allocs, "allocations served by the tiny allocator")		\
+	X(large_allocs, "allocations of large objects")			\
+	X(chunks, "chunks held (Go's arenas)")				\
+	X(spans_inuse, "spans in use")						\
+	X(invalid_frees, "bad calls caught and ignored: the report_* of bad calls")
+/* version 2 (after the file's own numbers, file_objects and file_bytes) */
+#define GOALLOC_STATS_VER2(X)							\
+	X(meta_sys, "bytes of metadata: span descriptors, live bytes, stacks, transfer caches") \
+	X(debug_reports, "corruptions reported (debug mode): the report_* of corruptions") \
+	X(quarantined, "objects quarantined now, never reused (debug mode)")
+/* version 3: reports by kind (goalloc/report.c) */
+#define GOALLOC_STATS_VER3(X)							\
+	X(report_not_object, "frees of a pointer goalloc did not hand out")	\
+	X(report_interior, "frees of a pointer inside an object")		\
+	X(report_double_free, "frees of an object that was free")		\
+	X(report_quarantined, "frees of a quarantined object (debug mode)")	\
+	X(report_bad_realloc, "reallocs of a pointer that is no live object")	\
+	X(report_redzone, "red zones found overwritten (debug mode)")		\
+	X(report_track, "object tracks found overwritten (debug mode)")	\
+	X(report_write_after_free, "free objects found written (debug mode)")
+#define GOALLOC_STATS(X)	GOALLOC_STATS_VER0(X) GOALLOC_STATS_VER2(X) GOALLOC_STATS_VER3(X)
+
+#define GOALLOC_STATS_REQ_FIELD(name, desc)	__u64 name;
+
+/* A statistics snapshot: the list above, and this file's own numbers. */
 struct goalloc_stats_req {
 	__u32 size;		/* in: sizeof(struct goalloc_stats_req) */
 	__u32 version;		/* out: GOALLOC_ABI_VERSION */
-	__u64 heap_alloc;	/* bytes in live objects */
-	__u64 heap_objects;	/* live objects */
-	__u64 heap_sys;		/* bytes from the buddy allocator, held */
-	__u64 heap_idle;	/* bytes of heap_sys in free page runs */
-	__u64 heap_inuse;	/* bytes of heap_sys in spans */
-	__u64 heap_released;	/* bytes returned to the buddy allocator */
-	__u64 mallocs;		/* allocations since load */
-	__u64 frees;		/* frees since load */
-	__u64 tiny_allocs;	/* tiny allocations */
-	__u64 large_allocs;	/* large allocations */
-	__u64 arenas;		/* chunks held */
-	__u64 spans_inuse;	/* spans in use */
-	__u64 invalid_frees;	/* bad frees caught */
+	GOALLOC_STATS_VER0(GOALLOC_STATS_REQ_FIELD)
 	__u64 file_objects;	/* objects this file holds */
 	__u64 file_bytes;	/* usable bytes this file holds */
-	/* version 2 */
-	__u64 meta_sys;		/* bytes of metadata (struct goalloc_stats) */
-	__u64 debug_reports;	/* corrupted objects reported (debug mode) */
-	__u64 quarantined;	/* objects quarantined now (debug mode) */
+	GOALLOC_STATS_VER2(GOALLOC_STATS_REQ_FIELD)
+	GOALLOC_STATS_VER3(GOALLOC_STATS_REQ_FIELD)
 };
 
 /* 0xB9: no other range in Documentation/userspace-api/ioctl/ioctl-number.rst */

@@ -351,7 +351,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	gl_set_cpu(0);
 	CHECK(malloc_init(false) == 0);
-	atomic_set(&goalloc_expected_invalid_frees, 1);	/* logged, not WARNed */
+	atomic_set(&gl_expecting_reports, 1);	/* bad frees are on purpose */
 	goalloc_get_stats(&base);
 	nlive = 0;
 	expected_invalid = 0;

@@ -399,6 +399,7 @@ struct rb_node *rb_next(const struct rb_node *n)
 /* === Warnings, options, fault injection === */
 
 atomic_t gl_warnings;
+atomic_t gl_expecting_reports;
 int gl_verbose;
 bool gl_init_on_alloc, gl_init_on_free;
 

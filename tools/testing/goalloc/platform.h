@@ -223,6 +223,7 @@ static inline T pfx##_fetch_or(T i, t *v) { return __atomic_fetch_or(&v->counter
 static inline T pfx##_fetch_andnot(T i, t *v) { return __atomic_fetch_and(&v->counter, ~i, __ATOMIC_SEQ_CST); } \
 static inline void pfx##_or(T i, t *v) { __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST); } \
 static inline void pfx##_andnot(T i, t *v) { __atomic_fetch_and(&v->counter, ~i, __ATOMIC_SEQ_CST); } \
+static inline T pfx##_xchg(t *v, T i) { return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST); } \
 static inline T pfx##_cmpxchg(t *v, T old, T new)				\
 { __atomic_compare_exchange_n(&v->counter, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED); return old; } \
 static inline bool pfx##_try_cmpxchg(t *v, T *old, T new)			\
@@ -556,21 +557,27 @@ void gl_cpu_online_again(unsigned int cpu);
 /* === Warnings and messages === */
 
 extern atomic_t gl_warnings;		/* WARN_ONCE and friends that fired */
+extern atomic_t gl_expecting_reports;	/* > 0: tests provoke reports, not counted */
 extern int gl_verbose;
 void gl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The KUnit suites' expect_reports_begin()/end() (kunit/goalloc_test.h). */
+#define test_expect_reports(delta)	atomic_add(delta, &gl_expecting_reports)
 
 #define pr_info(fmt, ...)	do { if (gl_verbose) gl_printf(fmt, ##__VA_ARGS__); } while (0)
 #define pr_warn(fmt, ...)	gl_printf(fmt, ##__VA_ARGS__)
 #define pr_err(fmt, ...)	gl_printf(fmt, ##__VA_ARGS__)
-#define WARN_ONCE(cond, fmt, ...) ({						\
+#define WARN(cond, fmt, ...) ({							\
 	bool __c = !!(cond);							\
 	if (unlikely(__c)) {							\
-		atomic_inc(&gl_warnings);					\
+		if (!atomic_read(&gl_expecting_reports))			\
+			atomic_inc(&gl_warnings);				\
 		if (gl_verbose)							\
 			gl_printf("WARNING %s:%d: " fmt, __FILE__, __LINE__, ##__VA_ARGS__); \
 	}									\
 	__c;									\
 })
+#define WARN_ONCE(cond, fmt, ...)	WARN(cond, fmt, ##__VA_ARGS__)
 #define WARN_ON_ONCE(cond)	WARN_ONCE(cond, "%s\n", #cond)
 
 /* === Fault injection: should_fail()'s interval, probability and times === */
