@@ -222,21 +222,23 @@ unsigned long debug_quarantined(void)
 	return READ_ONCE(quarantine_count);
 }
 
-/* At unload: free every quarantined object, unchecked. */
-void debug_drain_quarantine(void)
+/*
+ * At unload: a quarantined object, taken out of the quarantine for the
+ * caller to free unchecked, or NULL when none is left.
+ */
+void *debug_quarantine_pop(void)
 {
 	unsigned long flags;
-	void *p, *next;
+	void *p;
 
 	spin_lock_irqsave(&quarantine_lock, flags);
 	p = quarantine_head;
-	quarantine_head = NULL;
-	quarantine_count = 0;
-	spin_unlock_irqrestore(&quarantine_lock, flags);
-	for (; p; p = next) {
-		platform_debug_copy(&next, p, sizeof(next));
-		goalloc_free_unchecked(p);
+	if (p) {
+		platform_debug_copy(&quarantine_head, p, sizeof(void *));
+		quarantine_count--;
 	}
+	spin_unlock_irqrestore(&quarantine_lock, flags);
+	return p;
 }
 
 /* Turn debug mode on, before the first allocation. */

@@ -491,12 +491,6 @@ void goalloc_free(const void *p)
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 
-/* Free a quarantined object at unload, without the debug checks. */
-void goalloc_free_unchecked(const void *p)
-{
-	free_slow(p, false);
-}
-
 /**
  * goalloc_usable_size() - bytes usable in an object.
  * @p: a live goalloc object.
@@ -738,7 +732,10 @@ int malloc_init(bool debug)
  */
 void malloc_exit(struct goalloc_stats *st)
 {
-	debug_drain_quarantine();
+	void *p;
+
+	while ((p = debug_quarantine_pop()))
+		free_slow(p, false);	/* quarantined: freed without the checks */
 	mcache_exit();
 	mcentral_release_empty(0);
 	mcentral_exit();

@@ -286,6 +286,8 @@ struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp);
 void mspan_live_release(struct mspan *s);
 unsigned long mspan_live_bytes(void);
 unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n);
+struct tiny_mask *mspan_tiny_mask_alloc(unsigned int nblocks, gfp_t gfp);
+void mspan_tiny_mask_release(struct mspan *s);
 
 /* Give the free slot @idx back to @s.  mcentral lock held. */
 static inline void mspan_put(struct mspan *s, unsigned int idx)
@@ -540,8 +542,6 @@ struct tiny_mask {
 	atomic_t block[];
 };
 
-struct tiny_mask *tiny_mask_alloc(unsigned int nblocks, gfp_t gfp);
-void tiny_mask_release(struct mspan *s);
 
 void *tiny_alloc(struct mcache *c, size_t size);
 void *tiny_install(struct mcache *c, struct objref block, size_t size);
@@ -587,11 +587,9 @@ bool debug_alloc(unsigned long addr, const struct mspan *s, size_t size, unsigne
 bool debug_free(unsigned long addr, const struct mspan *s);
 size_t debug_size(unsigned long addr, const struct mspan *s);
 unsigned long debug_quarantined(void);
-void debug_drain_quarantine(void);
+void *debug_quarantine_pop(void);
 
 /* === Hooks (malloc.c) === */
-
-void goalloc_free_unchecked(const void *p);
 
 /* Whether goalloc_free_hook() has anything to do (else the fast path may skip it). */
 static __always_inline bool goalloc_free_hook_active(void)

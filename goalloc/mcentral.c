@@ -90,7 +90,7 @@ static void mcentral_release(struct list_head *release)
 	if (list_empty(release))
 		return;
 	list_for_each_entry(s, release, list) {
-		tiny_mask_release(s);
+		mspan_tiny_mask_release(s);
 		mspan_live_release(s);
 	}
 	spin_lock_irqsave(&mheap.lock, flags);
@@ -216,7 +216,7 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 		smp_store_release(&s->live, s->live_ext->byte);
 	}
 	if (tiny) {
-		struct tiny_mask *tm = tiny_mask_alloc(s->nelems, gfp);
+		struct tiny_mask *tm = mspan_tiny_mask_alloc(s->nelems, gfp);
 
 		if (!tm) {
 			mspan_live_release(s);

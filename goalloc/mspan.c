@@ -114,3 +114,27 @@ unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n)
 	return got;
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_take);
+
+/*
+ * Zeroed masks for a new tiny span of @nblocks blocks (read and written by
+ * tiny.c; see struct tiny_mask).
+ */
+struct tiny_mask *mspan_tiny_mask_alloc(unsigned int nblocks, gfp_t gfp)
+{
+	struct tiny_mask *tm = kzalloc(struct_size(tm, block, nblocks), gfp & ~__GFP_ZERO);
+
+	if (tm)
+		tm->nblocks = nblocks;
+	return tm;
+}
+
+/* Unpublish the masks of a tiny span going back to the heap; freed after RCU. */
+void mspan_tiny_mask_release(struct mspan *s)
+{
+	struct tiny_mask *tm = s->tinymask;
+
+	if (!tm)
+		return;
+	WRITE_ONCE(s->tinymask, NULL);
+	kfree_rcu(tm, rcu);
+}

@@ -31,27 +31,6 @@ static unsigned int tiny_align(size_t size)
 
 #define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
 
-/* Zeroed masks for a new tiny span of @nblocks blocks. */
-struct tiny_mask *tiny_mask_alloc(unsigned int nblocks, gfp_t gfp)
-{
-	struct tiny_mask *tm = kzalloc(struct_size(tm, block, nblocks), gfp & ~__GFP_ZERO);
-
-	if (tm)
-		tm->nblocks = nblocks;
-	return tm;
-}
-
-/* Unpublish the masks of a tiny span going back to the heap; freed after RCU. */
-void tiny_mask_release(struct mspan *s)
-{
-	struct tiny_mask *tm = s->tinymask;
-
-	if (!tm)
-		return;
-	WRITE_ONCE(s->tinymask, NULL);
-	kfree_rcu(tm, rcu);
-}
-
 /*
  * The mask word of the block @idx of tiny span @s, or NULL if @s has no
  * such block now: a bad free racing the span's set-up or release (the

@@ -6,7 +6,8 @@
 #   scripts   the scripts themselves (scripts/test-scripts.sh): KVM probe and
 #             its TCG fallback, an empty cache, every --help
 #   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
-#   style     checkpatch (--no-tree -f) on every C file and header; sparse
+#   style     checkpatch (--no-tree -f) on every C file and header; sparse;
+#             layers call downward only (scripts/check-layers.sh)
 #   user      the core built in user space (tools/testing/goalloc): the
 #             portable KUnit suites under ASan+UBSan (as booted by default,
 #             with init_on_alloc and init_on_free, and debug mode's suite), a
@@ -102,6 +103,12 @@ if want style; then
 	else
 		echo "$findings"
 		fail "checkpatch"
+	fi
+	if scripts/check-layers.sh >"$out/layers.log" 2>&1; then
+		pass "layers call downward only: $(tail -n 1 "$out/layers.log" | sed 's/^layers: //')"
+	else
+		cat "$out/layers.log"
+		fail "layers call downward only (scripts/check-layers.sh)"
 	fi
 	if build_for sparse "$(kdir_of "$r612")" C=1 && ! grep -qE 'warning:|error:' "$out/sparse/build.log"; then
 		pass "sparse (make C=1) on $r612"

@@ -12,6 +12,7 @@
 #   - a whole VM run through that broken KVM passes under TCG;
 #   - a guest that dies before init is booted once more, and says so;
 #   - the debug-kernel step gets past its preparation in an empty cache;
+#   - check-layers.sh passes on the tree and fails when levels are swapped;
 #   - every script's --help prints its whole usage and exits 0.
 # Prints "PASS ..." or "FAIL ..." per test and ends with "N passed, N failed".
 set -euo pipefail
@@ -121,6 +122,17 @@ check "vm-run.sh boots again when the guest dies before init, and says so" \
 out=$(GOALLOC_CACHE=$work/c4 scripts/build-debug-kernel.sh --dry-run 2>"$work/err7") || true
 check "build-debug-kernel.sh in an empty cache gets to the build" \
 	test -n "$out" -a -d "$out" -a "${out#"$work/c4/debug-kernel/"}" != "$out"
+
+# The layer check passes on the tree, and fails, naming the call, when two
+# levels are swapped (stats below malloc: malloc.c uses goalloc_get_stats).
+rc=0
+scripts/check-layers.sh >"$work/layers" 2>&1 || rc=$?
+check "check-layers.sh passes on the tree" test $rc = 0
+rc=0
+scripts/check-layers.sh "platform report sizeclasses fixalloc mheap mspan debug mcentral mcache:tiny malloc stats" \
+	>"$work/layers" 2>&1 || rc=$?
+check "check-layers.sh fails when a call goes up, and names it" \
+	test $rc = 1 -a "$(grep -c 'malloc.c (level 9) uses goalloc_get_stats of goalloc/stats.c' "$work/layers")" = 1
 
 for s in scripts/*.sh; do
 	[ "$s" = scripts/lib.sh ] && continue
