@@ -286,6 +286,7 @@ struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp);
 void mspan_live_release(struct mspan *s);
 unsigned long mspan_live_bytes(void);
 unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n);
+const char *mspan_invalid(const struct mspan *s);
 struct tiny_mask *mspan_tiny_mask_alloc(unsigned int nblocks, gfp_t gfp);
 void mspan_tiny_mask_release(struct mspan *s);
 

@@ -25,6 +25,21 @@ static struct mcentral *central_of(const struct mspan *s)
 	return &mcentral[s->tiny ? TINY_SLOT : s->spc];
 }
 
+/*
+ * In builds that check (PLATFORM_CHECK_INVARIANTS: a KASAN or DEBUG_VM
+ * kernel, and user space), WARN if @s broke its invariant.  mcentral lock
+ * held.
+ */
+static void mcentral_check(const struct mspan *s)
+{
+	const char *why;
+
+	if (!PLATFORM_CHECK_INVARIANTS)
+		return;
+	why = mspan_invalid(s);
+	WARN_ONCE(why, "goalloc: span %p of span class %u: %s\n", (void *)s->base, s->spc, why);
+}
+
 /* Move @s to list @to (MC_NONE: off every list).  mcentral lock held. */
 static void mcentral_set_list(struct mcentral *mc, struct mspan *s, enum mcentral_list to)
 {
@@ -59,6 +74,7 @@ static void mcentral_set_list(struct mcentral *mc, struct mspan *s, enum mcentra
 	case MC_NONE:
 		break;
 	}
+	mcentral_check(s);
 }
 
 /*
@@ -118,6 +134,8 @@ static unsigned int mcentral_take_spans(struct mcentral *mc, struct objref *out,
 			mcentral_set_list(mc, s, MC_FULL);
 		else if (s->on_list == MC_EMPTY)
 			mcentral_set_list(mc, s, MC_PARTIAL);
+		else
+			mcentral_check(s);
 	}
 	return got;
 }

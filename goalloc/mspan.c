@@ -116,6 +116,41 @@ unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n)
 EXPORT_SYMBOL_IF_KUNIT(mspan_take);
 
 /*
+ * What is wrong with small span @s, or NULL if it keeps its invariant
+ * (the three places above; mimalloc's _mi_page_is_valid()): freeindex
+ * within the span, no free bit at or above it in its word, nfree the free
+ * slots counted, no free slot live, and the mcentral list that fits nfree.
+ * mcentral lock held (or @s not yet published).
+ */
+const char *mspan_invalid(const struct mspan *s)
+{
+	unsigned int idx, nfree, shift = s->freeindex % BITS_PER_LONG;
+
+	if (s->freeindex > s->nelems)
+		return "freeindex beyond the last slot";
+	if (shift && s->freebits[s->freeindex / BITS_PER_LONG] >> shift)
+		return "a free bit at or above freeindex";
+	nfree = s->nelems - s->freeindex;
+	for (idx = 0; idx < s->nelems; idx++) {
+		if (idx < s->freeindex && !test_bit(idx, s->freebits))
+			continue;	/* handed out: live, or in a cache */
+		if (mspan_obj_live(s, idx))
+			return "a free slot is live";
+		nfree += idx < s->freeindex;
+	}
+	if (nfree != s->nfree)
+		return "nfree is not the number of free slots";
+	if (s->on_list == MC_EMPTY && nfree != s->nelems)
+		return "on the empty list with slots handed out";
+	if (s->on_list == MC_FULL && nfree)
+		return "on the full list with free slots";
+	if (s->on_list == MC_PARTIAL && (!nfree || nfree == s->nelems))
+		return "on the partial list, full or empty";
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(mspan_invalid);
+
+/*
  * Zeroed masks for a new tiny span of @nblocks blocks (read and written by
  * tiny.c; see struct tiny_mask).
  */

@@ -38,6 +38,9 @@
 #include <linux/printk.h>
 #include <kunit/visibility.h>
 
+/* Whether the core checks its invariants as it goes (mcentral_check()). */
+#define PLATFORM_CHECK_INVARIANTS	(IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_DEBUG_VM))
+
 /* === Pages === */
 
 /* 2^@order contiguous pages from the buddy allocator: their address, or 0. */

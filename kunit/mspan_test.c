@@ -91,10 +91,57 @@ static void live_bit_refuses_second_free(struct kunit *test)
 	mheap_free_span(s);
 }
 
+/* mspan_invalid() finds something about @what wrong with @s. */
+static void expect_broken(struct kunit *test, const struct mspan *s, const char *what)
+{
+	const char *why = mspan_invalid(s);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, why, "not found: %s", what);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, what), "found \"%s\", not %s", why, what);
+}
+
+/* The span invariant check passes a sound span and names each way to break one. */
+static void invariant_check_finds_broken_spans(struct kunit *test)
+{
+	struct mspan *s = new_span(test, 18);	/* 256 B: 32 slots, live bytes inline */
+	struct objref r[4];
+
+	KUNIT_EXPECT_NULL(test, mspan_invalid(s));
+	KUNIT_ASSERT_EQ(test, mspan_take(s, r, 4), 4U);
+	objref_set_live(r[0]);
+	mspan_put(s, 1);			/* slot 1 given back */
+	KUNIT_EXPECT_NULL(test, mspan_invalid(s));
+
+	s->nfree++;
+	expect_broken(test, s, "nfree");
+	s->nfree--;
+	s->live[1] = 1;				/* a given-back slot */
+	expect_broken(test, s, "free slot is live");
+	s->live[1] = 0;
+	s->live[20] = 1;			/* a slot never handed out */
+	expect_broken(test, s, "free slot is live");
+	s->live[20] = 0;
+	__set_bit(6, s->freebits);		/* freeindex is 4 */
+	expect_broken(test, s, "at or above freeindex");
+	__clear_bit(6, s->freebits);
+	s->freeindex = s->nelems + 1;
+	expect_broken(test, s, "freeindex");
+	s->freeindex = 4;
+	s->on_list = MC_FULL;
+	expect_broken(test, s, "full list");
+	s->on_list = MC_EMPTY;
+	expect_broken(test, s, "empty list");
+	s->on_list = MC_NONE;
+	KUNIT_EXPECT_NULL(test, mspan_invalid(s));
+	KUNIT_EXPECT_TRUE(test, mspan_clear_live(s, 0));
+	mheap_free_span(s);
+}
+
 static struct kunit_case mspan_cases[] = {
 	KUNIT_CASE_PARAM(span_carves_every_slot_in_order, span_class_gen_params),
 	KUNIT_CASE(slots_given_back_come_first),
 	KUNIT_CASE(live_bit_refuses_second_free),
+	KUNIT_CASE(invariant_check_finds_broken_spans),
 	{}
 };
 

@@ -15,7 +15,11 @@
  *   - realloc keeps the contents up to the smaller size;
  *   - double frees, interior and foreign pointers are caught (counted as
  *     invalid frees) and change nothing;
- *   - the statistics match the model: live objects, invalid frees.
+ *   - the statistics match the model: live objects, invalid frees;
+ *   - every span keeps its invariant (mspan_invalid()), and each object of
+ *     every span class is in exactly one place: free in its span, live, or
+ *     cached in a CPU's stack or the transfer cache;
+ *   - nothing WARNs but the bad frees the input asks for.
  */
 #include "platform.h"
 #include "../../../goalloc/malloc.h"
@@ -214,8 +218,46 @@ static void alloc_slot(struct shadow *s, size_t size, unsigned int how, unsigned
 
 static void bad_free(void *p)
 {
+	atomic_inc(&gl_expecting_reports);	/* on purpose: no warning counted */
 	goalloc_free(p);
+	atomic_dec(&gl_expecting_reports);
 	expected_invalid++;
+}
+
+/*
+ * Every span keeps its invariant, and per span class, every object is in
+ * one place: the objects of its spans are the free ones in them, the live
+ * ones, and those cached by CPUs and the transfer cache.
+ */
+static void check_spans(void)
+{
+	unsigned int spc, cpu, idx, l;
+	unsigned long objects, placed;
+	struct mspan *s;
+
+	for (spc = 0; spc < NUM_CENTRALS; spc++) {
+		struct mcentral *mc = &mcentral[spc];
+		struct list_head *lists[] = { &mc->partial, &mc->full, &mc->empty };
+
+		objects = 0;
+		placed = mc->ntransfer;
+		for_each_possible_cpu(cpu)
+			placed += mcache_of(cpu)->stack[spc].n;
+		for (l = 0; l < ARRAY_SIZE(lists); l++) {
+			list_for_each_entry(s, lists[l], list) {
+				const char *why = mspan_invalid(s);
+
+				if (why)
+					fprintf(stderr, "fuzz: span class %u: %s\n", spc, why);
+				CHECK(!why);
+				objects += s->nelems;
+				placed += s->nfree;
+				for (idx = 0; idx < s->nelems; idx++)
+					placed += mspan_obj_live(s, idx);
+			}
+		}
+		CHECK(objects == placed);
+	}
 }
 
 static struct goalloc_stats base;	/* counters are not reset by malloc_init() */
@@ -227,6 +269,7 @@ static void check_stats(void)
 	goalloc_get_stats(&st);
 	CHECK(st.heap_objects == nlive);
 	CHECK(st.invalid_frees - base.invalid_frees == expected_invalid);
+	check_spans();
 }
 
 static void run(struct input *in)
@@ -310,8 +353,11 @@ static void run(struct input *in)
 			if (twice < nr) {	/* freed now, then again in the batch */
 				goalloc_free(batch[twice]);
 				expected_invalid++;
+				atomic_inc(&gl_expecting_reports);
 			}
 			goalloc_free_bulk(nr, batch);
+			if (twice < nr)
+				atomic_dec(&gl_expecting_reports);
 			break;
 		}
 		case 10: {		/* migrate; take another CPU offline and back */
@@ -351,7 +397,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	gl_set_cpu(0);
 	CHECK(malloc_init(false) == 0);
-	atomic_set(&gl_expecting_reports, 1);	/* bad frees are on purpose */
 	goalloc_get_stats(&base);
 	nlive = 0;
 	expected_invalid = 0;

@@ -452,9 +452,11 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & __GFP_DIREC
  */
 #ifdef GL_BENCH
 #define might_alloc(gfp)	do { } while (0)
+#define PLATFORM_CHECK_INVARIANTS	0	/* as a stock kernel */
 #else
 #define might_alloc(gfp) \
 	gl_assert(!gfpflags_allow_blocking(gfp) || !gl_irqs_off, "may sleep here")
+#define PLATFORM_CHECK_INVARIANTS	1	/* as a debug kernel */
 #endif
 
 #define PAGE_SHIFT		12

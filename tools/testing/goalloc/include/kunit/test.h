@@ -102,6 +102,8 @@ void gl_kunit_fail(struct kunit *test, bool assert, const char *file, int line,
 #define KUNIT_EXPECT_FALSE(t, c)	__gl_check(t, false, !(c), "!%s", #c)
 #define KUNIT_EXPECT_NULL(t, p)		__gl_ptr(t, false, p, ==, NULL)
 #define KUNIT_EXPECT_NOT_NULL(t, p)	__gl_ptr(t, false, p, !=, NULL)
+#define KUNIT_EXPECT_NOT_NULL_MSG(t, p, fmt, ...) \
+	__gl_check(t, false, (p) != NULL, "%s is NULL: " fmt, #p, ##__VA_ARGS__)
 #define KUNIT_EXPECT_PTR_EQ(t, a, b)	__gl_ptr(t, false, a, ==, b)
 #define KUNIT_EXPECT_PTR_NE(t, a, b)	__gl_ptr(t, false, a, !=, b)
 
@@ -114,6 +116,8 @@ void gl_kunit_fail(struct kunit *test, bool assert, const char *file, int line,
 #define KUNIT_ASSERT_TRUE(t, c)		__gl_check(t, true, c, "%s", #c)
 #define KUNIT_ASSERT_FALSE(t, c)	__gl_check(t, true, !(c), "!%s", #c)
 #define KUNIT_ASSERT_NOT_NULL(t, p)	__gl_ptr(t, true, p, !=, NULL)
+#define KUNIT_ASSERT_NOT_NULL_MSG(t, p, fmt, ...) \
+	__gl_check(t, true, (p) != NULL, "%s is NULL: " fmt, #p, ##__VA_ARGS__)
 #define KUNIT_ASSERT_NULL(t, p)		__gl_ptr(t, true, p, ==, NULL)
 #define KUNIT_ASSERT_PTR_EQ(t, a, b)	__gl_ptr(t, true, a, ==, b)
 
