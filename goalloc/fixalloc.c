@@ -61,6 +61,7 @@ int fixalloc_reserve(unsigned int n, gfp_t gfp)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(fixalloc_reserve);
 
 /* A free descriptor, or NULL if the reserve ran out.  Any context. */
 struct mspan *fixalloc_span(void)
@@ -82,6 +83,7 @@ struct mspan *fixalloc_span(void)
 	}
 	return s;
 }
+EXPORT_SYMBOL_IF_KUNIT(fixalloc_span);
 
 void fixalloc_free_span(struct mspan *s)
 {
@@ -93,11 +95,13 @@ void fixalloc_free_span(struct mspan *s)
 	WRITE_ONCE(fixalloc.nfree, fixalloc.nfree + 1);
 	spin_unlock_irqrestore(&fixalloc.lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(fixalloc_free_span);
 
 unsigned long fixalloc_bytes(void)
 {
 	return READ_ONCE(fixalloc.nblocks) * (PAGE_SIZE << FIXALLOC_BLOCK_ORDER);
 }
+EXPORT_SYMBOL_IF_KUNIT(fixalloc_bytes);
 
 /* Unload: every descriptor must be free again. */
 void fixalloc_exit(void)
