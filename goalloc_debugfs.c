@@ -72,21 +72,21 @@ DEFINE_SHOW_ATTRIBUTE(heap);
 
 static int cpus_show(struct seq_file *m, void *v)
 {
-	unsigned int cpu, slot, i;
+	unsigned int cpu, spc, i;
 
 	seq_puts(m, "cpu cached_objects cached_bytes");
 	for (i = 0; i < GS_NR_CPU_STATS; i++)
-		seq_printf(m, " %s", goalloc_cpu_stat_names[i]);
+		seq_printf(m, " %s", cpu_stat_names[i]);
 	seq_putc(m, '\n');
 	for_each_online_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 		unsigned long objs = 0, bytes = 0, n;
 
 		/* A racy but harmless look at another CPU's cache. */
-		for (slot = 0; slot < NUM_CENTRALS; slot++) {
-			n = READ_ONCE(c->stack[slot].n);
+		for (spc = 0; spc < NUM_CENTRALS; spc++) {
+			n = READ_ONCE(c->stack[spc].n);
 			objs += n;
-			bytes += n * class_to_size[slot_sizeclass(slot)];
+			bytes += n * class_to_size[spc_sizeclass(spc)];
 		}
 		seq_printf(m, "%u %lu %lu", cpu, objs, bytes);
 		for (i = 0; i < GS_NR_CPU_STATS; i++)
@@ -117,7 +117,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
 	debugfs_create_file("cpus", 0444, goalloc_dir, NULL, &cpus_fops);
 	debugfs_create_file("flush", 0200, goalloc_dir, NULL, &flush_fops);
-	goalloc_fault_debugfs("fail_grow", goalloc_dir, &mheap_fail_grow);
+	compat_fault_debugfs("fail_grow", goalloc_dir, &mheap_fail_grow);
 }
 
 void goalloc_debugfs_exit(void)

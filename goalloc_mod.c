@@ -37,14 +37,14 @@ static int __init goalloc_init(void)
 	ret = malloc_init(debug);
 	if (ret)
 		return ret;
-	goalloc_shrinker = goalloc_shrinker_create(goalloc_shrink_count, goalloc_shrink_scan);
+	goalloc_shrinker = compat_shrinker_create(goalloc_shrink_count, goalloc_shrink_scan);
 	if (!goalloc_shrinker)
 		pr_warn("no shrinker: free memory goes back only on flush and unload\n");
 	goalloc_debugfs_init();
 	ret = goalloc_dev_init();
 	if (ret) {
 		goalloc_debugfs_exit();
-		goalloc_shrinker_destroy(goalloc_shrinker);
+		compat_shrinker_destroy(goalloc_shrinker);
 		malloc_exit(&st);
 		return ret;
 	}
@@ -59,7 +59,7 @@ static void __exit goalloc_exit(void)
 
 	goalloc_dev_exit();
 	goalloc_debugfs_exit();
-	goalloc_shrinker_destroy(goalloc_shrinker);
+	compat_shrinker_destroy(goalloc_shrinker);
 	malloc_exit(&st);
 	pr_info("goalloc unloaded: %llu allocations, %llu bytes given back\n",
 		st.mallocs, st.heap_released);

@@ -23,12 +23,12 @@
 
 /*
  * Shrinkers: 6.7 made them dynamically allocated (shrinker_alloc(), and
- * the SHRINKER_ALLOCATED flag came with it).  goalloc_shrinker_create()
+ * the SHRINKER_ALLOCATED flag came with it).  compat_shrinker_create()
  * returns a registered shrinker or NULL.
  */
 #ifdef SHRINKER_ALLOCATED
 static inline struct shrinker *
-goalloc_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+compat_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
 			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
 {
 	struct shrinker *s = shrinker_alloc(0, "goalloc");
@@ -42,7 +42,7 @@ goalloc_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_
 	return s;
 }
 
-static inline void goalloc_shrinker_destroy(struct shrinker *s)
+static inline void compat_shrinker_destroy(struct shrinker *s)
 {
 	if (s)
 		shrinker_free(s);
@@ -50,7 +50,7 @@ static inline void goalloc_shrinker_destroy(struct shrinker *s)
 #else
 #include <linux/slab.h>
 static inline struct shrinker *
-goalloc_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+compat_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
 			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
 {
 	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -67,7 +67,7 @@ goalloc_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_
 	return s;
 }
 
-static inline void goalloc_shrinker_destroy(struct shrinker *s)
+static inline void compat_shrinker_destroy(struct shrinker *s)
 {
 	if (s) {
 		unregister_shrinker(s);
@@ -79,7 +79,7 @@ static inline void goalloc_shrinker_destroy(struct shrinker *s)
 /* Fault injection, when the kernel has it (Debian's stock kernels do not). */
 #include <linux/fault-inject.h>
 #ifdef CONFIG_FAULT_INJECTION
-static inline bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
+static inline bool compat_should_fail(struct fault_attr *attr, ssize_t size)
 {
 	return should_fail(attr, size);
 }
@@ -88,14 +88,14 @@ static inline bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
 struct fault_attr { };
 #define DECLARE_FAULT_ATTR(name) struct fault_attr name = {}
 #endif
-static inline bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
+static inline bool compat_should_fail(struct fault_attr *attr, ssize_t size)
 {
 	return false;
 }
 #endif
 
 struct dentry;
-static inline void goalloc_fault_debugfs(const char *name, struct dentry *dir,
+static inline void compat_fault_debugfs(const char *name, struct dentry *dir,
 					 struct fault_attr *attr)
 {
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS

@@ -33,7 +33,7 @@
  */
 #include "malloc.h"
 
-DEFINE_STATIC_KEY_FALSE(goalloc_debug_key);
+DEFINE_STATIC_KEY_FALSE(debug_key);
 
 #define DEBUG_POISON_FREE	0x6b	/* SLUB's POISON_FREE */
 #define DEBUG_RED_ACTIVE	0xbb	/* SLUB's SLUB_RED_ACTIVE */
@@ -245,11 +245,11 @@ void *debug_quarantine_pop(void)
 void debug_enable(void)
 {
 	platform_stack_init();
-	static_branch_enable(&goalloc_debug_key);
+	static_branch_enable(&debug_key);
 }
 
 /* Turn it off again, after the last object was freed (user-space tests). */
 void debug_disable(void)
 {
-	static_branch_disable(&goalloc_debug_key);
+	static_branch_disable(&debug_key);
 }

@@ -122,10 +122,10 @@ static __always_inline void *object_init(void *p, size_t size, size_t usable, si
 }
 
 /* As object_init(); in debug mode, malloc_debug() does it once it checked @p. */
-static __always_inline void *goalloc_alloc_hook(void *p, size_t size, size_t usable,
+static __always_inline void *alloc_hook(void *p, size_t size, size_t usable,
 						size_t room, gfp_t gfp, bool noscan)
 {
-	if (goalloc_debug_on())
+	if (debug_on())
 		return p;
 	return object_init(p, size, usable, room, gfp, noscan);
 }
@@ -141,7 +141,7 @@ static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int
 	if (!r.addr)
 		return NULL;
 	this_cpu_inc(mcaches.class_allocs[cls]);
-	return goalloc_alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
+	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
 				  gfp, noscan);
 }
 
@@ -168,7 +168,7 @@ static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, i
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!r.addr))
 		return malloc_small_slow(size, gfp, noscan, node);
-	return goalloc_alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
+	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
 				  gfp, noscan);
 }
 
@@ -182,7 +182,7 @@ static noinline void *malloc_tiny(size_t size, gfp_t gfp)
 	p = tiny_alloc(this_cpu_ptr(&mcaches), size);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!p)) {
-		block = mcache_alloc_slow(TINY_SLOT, gfp, NUMA_NO_NODE);
+		block = mcache_alloc_slow(TINY_SPC, gfp, NUMA_NO_NODE);
 		if (!block.addr)
 			return NULL;
 		local_lock_irqsave(&mcaches.lock, flags);
@@ -190,7 +190,7 @@ static noinline void *malloc_tiny(size_t size, gfp_t gfp)
 		p = tiny_install(this_cpu_ptr(&mcaches), block, size);
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
-	return goalloc_alloc_hook(p, size, size, 0, gfp, true);
+	return alloc_hook(p, size, size, 0, gfp, true);
 }
 
 /* A large object of @size bytes in pages that hold @room bytes. */
@@ -206,9 +206,9 @@ static noinline void *malloc_large(size_t size, size_t room, gfp_t gfp, int node
 		return NULL;
 	s->elemsize = size;
 	s->nelems = 1;
-	goalloc_stat_inc(GS_LARGE_ALLOC);
-	goalloc_stat_add(GS_LARGE_ALLOC_PAGES, npages);
-	return goalloc_alloc_hook((void *)s->base, size, mspan_bytes(s), mspan_bytes(s), gfp, false);
+	cpu_stat_inc(GS_LARGE_ALLOC);
+	cpu_stat_add(GS_LARGE_ALLOC_PAGES, npages);
+	return alloc_hook((void *)s->base, size, mspan_bytes(s), mspan_bytes(s), gfp, false);
 }
 
 /*
@@ -240,10 +240,10 @@ static noinline void *malloc_debug(size_t size, gfp_t gfp, bool noscan, int node
 	return object_init(p, size, debug_size((unsigned long)p, s), room, gfp, noscan);
 }
 
-static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan, int node)
+static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, int node)
 {
 	might_alloc(gfp);
-	if (goalloc_debug_on())
+	if (debug_on())
 		return malloc_debug(size, gfp, noscan, node, _RET_IP_);
 	if (noscan && size - 1 < TINY_SIZE - 1)
 		return malloc_tiny(size, gfp);
@@ -269,7 +269,7 @@ static __always_inline void *goalloc_malloc(size_t size, gfp_t gfp, bool noscan,
  */
 void *goalloc_alloc(size_t size, gfp_t flags)
 {
-	return goalloc_malloc(size, flags, false, NUMA_NO_NODE);
+	return malloc_object(size, flags, false, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
@@ -287,7 +287,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  */
 void *goalloc_alloc_noscan(size_t size, gfp_t flags)
 {
-	return goalloc_malloc(size, flags, true, NUMA_NO_NODE);
+	return malloc_object(size, flags, true, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
 
@@ -300,7 +300,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
  */
 void *goalloc_zalloc(size_t size, gfp_t flags)
 {
-	return goalloc_malloc(size, flags | __GFP_ZERO, false, NUMA_NO_NODE);
+	return malloc_object(size, flags | __GFP_ZERO, false, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_zalloc);
 
@@ -318,7 +318,7 @@ EXPORT_SYMBOL_GPL(goalloc_zalloc);
  */
 void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
 {
-	return goalloc_malloc(size, flags, false, node);
+	return malloc_object(size, flags, false, node);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
@@ -383,7 +383,7 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 		return;
 	}
 	if (hook)
-		goalloc_free_hook((void *)addr, s->elemsize, s->elemsize);
+		free_hook((void *)addr, s->elemsize, s->elemsize);
 	pushed = mcache_push(this_cpu_ptr(&mcaches), s, addr, spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!pushed))
@@ -399,7 +399,7 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 		report_error(REPORT_INTERIOR, addr, s, NULL, DEBUG_NO_OFFSET);
 		return;
 	}
-	goalloc_free_hook((void *)addr, mspan_bytes(s), mspan_bytes(s));
+	free_hook((void *)addr, mspan_bytes(s), mspan_bytes(s));
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (unlikely(s->state != MSPAN_INUSE || s->spc || s->base != addr)) {
 		spin_unlock_irqrestore(&mheap.lock, flags);
@@ -408,8 +408,8 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 	}
 	mheap_free_span_locked(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
-	goalloc_stat_inc(GS_LARGE_FREE);
-	goalloc_stat_add(GS_LARGE_FREE_PAGES, npages);
+	cpu_stat_inc(GS_LARGE_FREE);
+	cpu_stat_add(GS_LARGE_FREE_PAGES, npages);
 }
 
 /* The live object @addr lies in, checked: its span, or NULL if reported. */
@@ -442,7 +442,7 @@ static noinline void free_slow(const void *p, bool check)
 	s = object_span(addr, &idx);
 	if (unlikely(!s))
 		return;
-	if (goalloc_debug_on() && check && (s->spc ? !s->tiny : addr == s->base) &&
+	if (debug_on() && check && (s->spc ? !s->tiny : addr == s->base) &&
 	    !debug_free(addr, s))
 		return;		/* corrupted: quarantined, not freed */
 	if (unlikely(!s->spc))
@@ -480,7 +480,7 @@ void goalloc_free(const void *p)
 	 */
 	s = page_span(addr);
 	if (unlikely(!s || READ_ONCE(s->state) != MSPAN_INUSE || !s->spc || s->tiny ||
-		     goalloc_free_hook_active() || !mspan_obj_start(s, addr, &idx))) {
+		     free_hook_active() || !mspan_obj_start(s, addr, &idx))) {
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
 			tiny_free(s, addr);	/* checks @addr itself */
 		else
@@ -523,7 +523,7 @@ size_t goalloc_usable_size(const void *p)
 		n = mspan_obj_live(s, idx) ? s->elemsize : 0;
 		rcu_read_unlock_sched();
 	}
-	if (n && goalloc_debug_on())
+	if (n && debug_on())
 		n = debug_size(addr, s);	/* the red zone starts after it */
 	if (n)
 		platform_kasan_alloc((void *)p, n, n);
@@ -563,12 +563,12 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 	}
 	s = mheap_span_of((unsigned long)p);
 	/* in debug mode the red zone starts right after the old size */
-	if (new_size <= old_size && (!goalloc_debug_on() || new_size == old_size)) {
+	if (new_size <= old_size && (!debug_on() || new_size == old_size)) {
 		if (!s->tiny)	/* the new end, for KASAN */
 			platform_kasan_alloc((void *)p, new_size, old_size);
 		return (void *)p;
 	}
-	n = goalloc_malloc(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
+	n = malloc_object(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
 	if (!n)
 		return NULL;
 	memcpy(n, p, min(old_size, new_size));	/* debug mode moves to shrink */
@@ -600,7 +600,7 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 	struct objref r;
 	struct mcache *c;
 
-	if (!size || size > MAX_SMALL_SIZE || goalloc_debug_on()) {
+	if (!size || size > MAX_SMALL_SIZE || debug_on()) {
 		for (; i < nr; i++) {
 			p[i] = goalloc_alloc(size, flags);
 			if (!p[i])
@@ -634,7 +634,7 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 			}
 		}
 		for (; start < i; start++)
-			goalloc_alloc_hook(p[start], size, class_to_size[cls], class_to_size[cls],
+			alloc_hook(p[start], size, class_to_size[cls], class_to_size[cls],
 					   flags, false);
 		if (i < nr && !r.addr)
 			goto fail;
@@ -662,7 +662,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 	struct mspan *s;
 	size_t i;
 
-	if (goalloc_debug_on()) {	/* every object checked on its own */
+	if (debug_on()) {	/* every object checked on its own */
 		for (i = 0; i < nr; i++)
 			goalloc_free(p[i]);
 		return;
@@ -681,7 +681,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 			c = this_cpu_ptr(&mcaches);
 			continue;
 		}
-		goalloc_free_hook(p[i], s->elemsize, s->elemsize);
+		free_hook(p[i], s->elemsize, s->elemsize);
 		mcache_free(c, s, addr, s->spc);
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);

@@ -2,20 +2,24 @@
 /*
  * goalloc private types.  See malloc.c for the overview and the lock order.
  *
- * Every type of the core, its size class and its invariant, in one place:
+ * Every type of the core, its size and its invariant, in one place (the
+ * sizes are checked by static_assert where each type is defined):
  *
- *   struct mspan      ~360 B  a run of Go pages: one span class, or free.
+ *   struct mspan      384 B   a run of Go pages: one span class, or free.
  *                             nelems == nfree + live objects (live bytes)
  *                                       + objects in CPU and transfer caches
- *   struct mchunk     4 KiB   one buddy allocation (Go's arena); spans[]
- *                             maps each Go page to its mspan.
- *   struct mcache     ~3.5 KiB per CPU: a stack of free objects per span
+ *                             (mspan_invalid() checks the span's part)
+ *   struct mchunk     40 B    one buddy allocation (Go's arena); spans[]
+ *                             after it maps each Go page to its mspan
+ *                             (8 B a page: 4 KiB for a 4 MiB chunk).
+ *   struct mcache     < 4 KiB per CPU: a stack of free objects per span
  *                             class, the tiny block, counters; the
  *                             stacks' entries (struct objref, 16 B
  *                             each) in memory of their own.
- *   struct mcentral   64 B    per span class, cache-line aligned: partial,
- *                             full and empty span lists and a transfer
- *                             cache of free objects, under one lock.
+ *   struct mcentral   128 B   per span class, cache-line aligned (two lines
+ *                             without lock debugging): partial, full and
+ *                             empty span lists and a transfer cache of
+ *                             free objects, under one lock.
  *   struct mheap      one     free runs by length, chunks.
  */
 #ifndef GOALLOC_MALLOC_H
@@ -40,8 +44,8 @@
 #define SPAN_BITMAP_LONGS	BITS_TO_LONGS(MAX_OBJS_PER_SPAN)
 #define TINY_SIZE		16			/* [maxTinySize] */
 #define TINY_SIZE_CLASS		2			/* 16-byte blocks */
-/* mcentrals and mcache slots: one per span class, then one for tiny spans. */
-#define TINY_SLOT		NUM_SPAN_CLASSES
+/* mcentrals and CPU stacks: one per span class, then one for tiny spans. */
+#define TINY_SPC		NUM_SPAN_CLASSES
 #define NUM_CENTRALS		(NUM_SPAN_CLASSES + 1)
 
 /*
@@ -64,7 +68,7 @@
 static_assert(GOALLOC_MAX_SIZE <= (PAGE_SIZE << GOALLOC_MAX_BUDDY_ORDER));
 static_assert(GO_PAGE_ORDER >= 0);
 static_assert(GOALLOC_NUM_CLASSES == NUM_SIZE_CLASSES);
-static_assert(BITS_PER_LONG == 64, "a page tag holds a magic and a chunk slot");
+static_assert(BITS_PER_LONG == 64, "a page tag holds a magic and a chunk index");
 
 /* A span class is a size class and a noscan bit [spanClass]. */
 static inline unsigned int make_spc(unsigned int sizeclass, bool noscan)
@@ -72,20 +76,18 @@ static inline unsigned int make_spc(unsigned int sizeclass, bool noscan)
 	return (sizeclass << 1) | noscan;
 }
 
+/*
+ * Size class of a span class, or of TINY_SPC: the index of the CPUs'
+ * stacks and the mcentral of the spans that hold tiny blocks.
+ */
 static inline unsigned int spc_sizeclass(unsigned int spc)
 {
-	return spc >> 1;
+	return spc == TINY_SPC ? TINY_SIZE_CLASS : spc >> 1;
 }
 
 static inline bool spc_noscan(unsigned int spc)
 {
 	return spc & 1;
-}
-
-/* Size class of an mcache slot / mcentral: a span class, or TINY_SLOT. */
-static inline unsigned int slot_sizeclass(unsigned int slot)
-{
-	return slot == TINY_SLOT ? TINY_SIZE_CLASS : spc_sizeclass(slot);
 }
 
 /* === Reports (report.c) === */
@@ -139,20 +141,20 @@ static __always_inline unsigned int size_to_class(size_t size)
 	return size_to_class128[DIV_ROUND_UP(size - SMALL_SIZE_MAX, LARGE_SIZE_DIV)];
 }
 
-/* Objects a CPU's stack for @slot holds at most (sizeclasses_init() first). */
-static inline unsigned int objstack_cap(unsigned int slot)
+/* Objects a CPU's stack for @spc holds at most (sizeclasses_init() first). */
+static inline unsigned int objstack_cap(unsigned int spc)
 {
-	unsigned int size = class_to_size[slot_sizeclass(slot)];
+	unsigned int size = class_to_size[spc_sizeclass(spc)];
 	/* class 0 (no size, never used) gets the least */
 	unsigned int n = size ? OBJSTACK_BYTES / size : OBJSTACK_MIN;
 
 	return min(max(n, OBJSTACK_MIN), OBJSTACK_MAX);
 }
 
-/* Objects moved at once between a CPU's stack for @slot and mcentral. */
-static inline unsigned int objstack_batch(unsigned int slot)
+/* Objects moved at once between a CPU's stack for @spc and mcentral. */
+static inline unsigned int objstack_batch(unsigned int spc)
 {
-	return objstack_cap(slot) / 2;
+	return objstack_cap(spc) / 2;
 }
 
 /* === mspan (mspan.c) === */
@@ -206,6 +208,7 @@ struct mspan {
 	struct rb_node rb;		/* heap: long free runs (heap lock) */
 	u8 on_list;			/* enum mcentral_list; mcentral lock */
 };
+static_assert(sizeof(struct mspan) <= 384);
 
 /* Index of the object at @addr in @s (exact when addr is an object start). */
 static __always_inline unsigned int mspan_obj_index(const struct mspan *s, unsigned long addr)
@@ -304,10 +307,11 @@ struct mchunk {
 	u32 npages;			/* Go pages */
 	u32 free_pages;			/* Go pages in free runs; heap lock */
 	u8 order;			/* buddy order */
-	u32 slot;			/* index in chunk_slots[], tag of its pages */
+	u32 index;			/* in chunk_table[], tag of its pages */
 	struct list_head list;		/* mheap.chunks; heap lock */
 	struct mspan *spans[];		/* per Go page (room for the largest chunk); heap lock */
 };
+static_assert(sizeof(struct mchunk) <= 64);	/* and 8 bytes per Go page, 4 KiB at most */
 
 struct mheap {
 	spinlock_t lock;		/* protects everything below */
@@ -333,10 +337,10 @@ struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int nod
 void mheap_free_span(struct mspan *s);
 void mheap_free_span_locked(struct mspan *s);
 
-/* Chunk index (mheap.c): page->private tags name a slot of chunk_slots[]. */
+/* Chunk index (mheap.c): page->private tags name an entry of chunk_table[]. */
 #define PAGE_TAG_MAGIC	0x60a110cUL
-#define CHUNK_SLOTS	8192		/* at most 32 GiB in 4 MiB chunks */
-extern struct mchunk *chunk_slots[CHUNK_SLOTS];
+#define CHUNK_TABLE_SIZE	8192		/* at most 32 GiB in 4 MiB chunks */
+extern struct mchunk *chunk_table[CHUNK_TABLE_SIZE];
 
 /*
  * The chunk @addr lies in, by its page's tag, or NULL when @addr is not
@@ -348,9 +352,9 @@ static __always_inline struct mchunk *mheap_chunk_of(unsigned long addr)
 	struct mchunk *ch;
 
 	tag = platform_page_tag(addr);
-	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_SLOTS))
+	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_TABLE_SIZE))
 		return NULL;
-	ch = READ_ONCE(chunk_slots[(u32)tag]);
+	ch = READ_ONCE(chunk_table[(u32)tag]);
 	if (unlikely(!ch || addr - READ_ONCE(ch->base) >=
 		     (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT))
 		return NULL;
@@ -410,24 +414,25 @@ struct mcentral {
 	u32 ntransfer, transfer_cap;
 	struct objref *transfer;
 } ____cacheline_aligned_in_smp;
+static_assert(sizeof(spinlock_t) > 4 || sizeof(struct mcentral) <= 128);
 
 extern struct mcentral mcentral[NUM_CENTRALS];
 
 int mcentral_init(void);
 void mcentral_exit(void);
-unsigned int mcentral_refill(unsigned int slot, struct objref *out, unsigned int n);
-void mcentral_drain(unsigned int slot, const struct objref *in, unsigned int n);
+unsigned int mcentral_refill(unsigned int spc, struct objref *out, unsigned int n);
+void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n);
 unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned int n);
-void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *align);
-struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp);
-struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp);
+void mcentral_span_shape(unsigned int spc, unsigned int *npages, unsigned int *align);
+struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp);
+struct mspan *mcentral_grow(unsigned int spc, int node, gfp_t gfp);
 void mcentral_release_empty(unsigned int keep);
 unsigned long mcentral_meta_bytes(void);
 
 /* === Per-CPU caches (mcache.c) === */
 
 /* Per-CPU path counters; names in stats.c. */
-enum goalloc_cpu_stat {
+enum cpu_stat {
 	GS_ALLOC_SLOW,		/* allocations that found the CPU's stack empty */
 	GS_FREE_SLOW,		/* frees that found it full and drained a batch */
 	GS_TINY_ALLOC,		/* tiny objects allocated */
@@ -441,7 +446,7 @@ enum goalloc_cpu_stat {
 	GS_NR_CPU_STATS,
 };
 
-extern const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS];
+extern const char *const cpu_stat_names[GS_NR_CPU_STATS];
 
 /*
  * Free objects of one span class that a CPU holds: a stack, popped by
@@ -474,50 +479,51 @@ struct mcache {
 	unsigned long class_frees[NUM_SIZE_CLASSES];
 	unsigned long class_refills[NUM_SIZE_CLASSES];
 };
+static_assert(sizeof(struct mcache) - sizeof(local_lock_t) <= 4096);
 
 DECLARE_PER_CPU(struct mcache, mcaches);
 
 struct mcache *mcache_of(unsigned int cpu);
-void mcache_drain(struct mcache *c, unsigned int slot);
+void mcache_drain(struct mcache *c, unsigned int spc);
 
 /*
- * Push the free object @addr of @s onto @c's stack for @slot, if it has
+ * Push the free object @addr of @s onto @c's stack for @spc, if it has
  * room.  @c's mcache lock held (or @c a dead CPU's).
  */
 static __always_inline bool mcache_push(struct mcache *c, struct mspan *s, unsigned long addr,
-					unsigned int slot)
+					unsigned int spc)
 {
-	struct objstack *st = &c->stack[slot];
+	struct objstack *st = &c->stack[spc];
 
 	if (unlikely(st->n == st->cap))
 		return false;
 	st->ref[st->n].addr = addr;
 	st->ref[st->n].span = s;
 	st->n++;
-	c->class_frees[slot_sizeclass(slot)]++;
+	c->class_frees[spc_sizeclass(spc)]++;
 	return true;
 }
 
 /* As mcache_push(), draining a batch first if the stack is full. */
 static __always_inline void mcache_free(struct mcache *c, struct mspan *s, unsigned long addr,
-					unsigned int slot)
+					unsigned int spc)
 {
-	if (unlikely(!mcache_push(c, s, addr, slot))) {
-		mcache_drain(c, slot);
-		mcache_push(c, s, addr, slot);
+	if (unlikely(!mcache_push(c, s, addr, spc))) {
+		mcache_drain(c, spc);
+		mcache_push(c, s, addr, spc);
 	}
 }
 
-struct objref mcache_refill(struct mcache *c, unsigned int slot);
-struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node);
+struct objref mcache_refill(struct mcache *c, unsigned int spc);
+struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node);
 void mcache_flush_all(void);
 int mcache_init(void);
 void mcache_exit(void);
 unsigned long mcache_meta_bytes(void);
 
 /* Bump a counter of this CPU: irq-safe, no atomic RMW on x86. */
-#define goalloc_stat_inc(item)		this_cpu_inc(mcaches.stat[item])
-#define goalloc_stat_add(item, n)	this_cpu_add(mcaches.stat[item], n)
+#define cpu_stat_inc(item)		this_cpu_inc(mcaches.stat[item])
+#define cpu_stat_add(item, n)	this_cpu_add(mcaches.stat[item], n)
 
 /* === Tiny allocator (tiny.c) === */
 
@@ -552,12 +558,12 @@ size_t tiny_usable_size(struct mspan *s, unsigned long addr);
 
 /* === Debug mode (debug.c): red zones, poison, call sites, quarantine === */
 
-DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
+DECLARE_STATIC_KEY_FALSE(debug_key);
 
 /* Whether goalloc runs in debug mode (module parameter debug=1). */
-static __always_inline bool goalloc_debug_on(void)
+static __always_inline bool debug_on(void)
 {
-	return static_branch_unlikely(&goalloc_debug_key);
+	return static_branch_unlikely(&debug_key);
 }
 
 #define DEBUG_REDZONE		8	/* red zone bytes at least */
@@ -592,11 +598,11 @@ void *debug_quarantine_pop(void);
 
 /* === Hooks (malloc.c) === */
 
-/* Whether goalloc_free_hook() has anything to do (else the fast path may skip it). */
-static __always_inline bool goalloc_free_hook_active(void)
+/* Whether free_hook() has anything to do (else the fast path may skip it). */
+static __always_inline bool free_hook_active(void)
 {
 	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || IS_ENABLED(CONFIG_KASAN_GENERIC) ||
-	       want_init_on_free() || goalloc_debug_on();
+	       want_init_on_free() || debug_on();
 }
 
 /*
@@ -604,11 +610,11 @@ static __always_inline bool goalloc_free_hook_active(void)
  * @size bytes to clear for init_on_free, @room bytes of slot to mark free
  * for KASAN (0 for a tiny object: its block is marked when it empties).
  */
-static __always_inline void goalloc_free_hook(void *p, size_t size, size_t room)
+static __always_inline void free_hook(void *p, size_t size, size_t room)
 {
 	kmemleak_free(p);
 	/* in debug mode, debug_free() poisoned the whole object already */
-	if (want_init_on_free() && !goalloc_debug_on()) {
+	if (want_init_on_free() && !debug_on()) {
 		if (room)
 			platform_kasan_alloc(p, room, room);
 		memset(p, 0, size);

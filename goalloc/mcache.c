@@ -28,48 +28,48 @@ struct mcache *mcache_of(unsigned int cpu)
 EXPORT_SYMBOL_IF_KUNIT(mcache_of);
 
 /*
- * Refill this CPU's stack for @slot with a batch from mcentral (its
+ * Refill this CPU's stack for @spc with a batch from mcentral (its
  * transfer cache, then its spans) and take one object.  Interrupts off.
  * Returns a null objref when only a new span can help.
  */
-struct objref mcache_refill(struct mcache *c, unsigned int slot)
+struct objref mcache_refill(struct mcache *c, unsigned int spc)
 {
-	struct objstack *st = &c->stack[slot];
+	struct objstack *st = &c->stack[spc];
 	struct objref none = { 0 };
 
 	lockdep_assert_irqs_disabled();
 	/* an interrupt refilled it, or the caller moved to a CPU with objects */
 	if (st->n)
 		return st->ref[--st->n];
-	c->class_refills[slot_sizeclass(slot)]++;
-	st->n = mcentral_refill(slot, st->ref, st->batch);
+	c->class_refills[spc_sizeclass(spc)]++;
+	st->n = mcentral_refill(spc, st->ref, st->batch);
 	if (!st->n)
 		return none;
 	return st->ref[--st->n];
 }
 
 /*
- * This CPU's stack for @slot is full: give its oldest batch (the bottom
+ * This CPU's stack for @spc is full: give its oldest batch (the bottom
  * half, the objects freed longest ago) back to mcentral.  Interrupts off.
  */
-void mcache_drain(struct mcache *c, unsigned int slot)
+void mcache_drain(struct mcache *c, unsigned int spc)
 {
-	struct objstack *st = &c->stack[slot];
+	struct objstack *st = &c->stack[spc];
 	unsigned int n = st->batch;
 
 	lockdep_assert_irqs_disabled();
-	mcentral_drain(slot, st->ref, n);
+	mcentral_drain(spc, st->ref, n);
 	st->n -= n;
 	memmove(st->ref, st->ref + n, st->n * sizeof(*st->ref));
 	c->stat[GS_FREE_SLOW]++;
 }
 
 /*
- * The slow path of an allocation for @slot: refill without sleeping; if
+ * The slow path of an allocation for @spc: refill without sleeping; if
  * that fails, grow with interrupts on and the caller's @gfp, then take a
  * batch from the new span on whatever CPU this now runs on.
  */
-struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
+struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 {
 	struct objstack *st;
 	struct objref r;
@@ -80,17 +80,17 @@ struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
 	c->stat[GS_ALLOC_SLOW]++;
-	r = mcache_refill(c, slot);
+	r = mcache_refill(c, spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (r.addr)
 		return r;
 
-	s = mcentral_grow(slot, node, gfp);
+	s = mcentral_grow(spc, node, gfp);
 	if (!s)
 		return r;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	st = this_cpu_ptr(&mcaches.stack[slot]);
+	st = this_cpu_ptr(&mcaches.stack[spc]);
 	/* an interrupt, or the CPU we moved to, has objects: list @s whole */
 	if (st->n)
 		mcentral_take_fresh(s, NULL, 0);
@@ -108,13 +108,13 @@ struct objref mcache_alloc_slow(unsigned int slot, gfp_t gfp, int node)
 static void __mcache_flush(struct mcache *c)
 {
 	struct objstack *st;
-	unsigned int slot;
+	unsigned int spc;
 
 	tiny_retire(c);
-	for (slot = 0; slot < NUM_CENTRALS; slot++) {
-		st = &c->stack[slot];
+	for (spc = 0; spc < NUM_CENTRALS; spc++) {
+		st = &c->stack[spc];
 		if (st->n)
-			mcentral_drain(slot, st->ref, st->n);
+			mcentral_drain(spc, st->ref, st->n);
 		st->n = 0;
 	}
 }
@@ -178,12 +178,12 @@ static void mcache_free_stacks(void)
 /* Give each possible CPU its stacks, in one array on its node. */
 int mcache_init(void)
 {
-	unsigned int cpu, slot, total = 0;
+	unsigned int cpu, spc, total = 0;
 	struct objref *ref;
 	int err;
 
-	for (slot = 0; slot < NUM_CENTRALS; slot++)
-		total += objstack_cap(slot);
+	for (spc = 0; spc < NUM_CENTRALS; spc++)
+		total += objstack_cap(spc);
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
@@ -194,12 +194,12 @@ int mcache_init(void)
 			mcache_free_stacks();
 			return -ENOMEM;
 		}
-		for (slot = 0; slot < NUM_CENTRALS; slot++) {
-			c->stack[slot].ref = ref;
-			c->stack[slot].n = 0;
-			c->stack[slot].cap = objstack_cap(slot);
-			c->stack[slot].batch = objstack_batch(slot);
-			ref += objstack_cap(slot);
+		for (spc = 0; spc < NUM_CENTRALS; spc++) {
+			c->stack[spc].ref = ref;
+			c->stack[spc].n = 0;
+			c->stack[spc].cap = objstack_cap(spc);
+			c->stack[spc].batch = objstack_batch(spc);
+			ref += objstack_cap(spc);
 		}
 		stacks_bytes += array_size(total, sizeof(*ref));
 	}

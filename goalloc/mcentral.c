@@ -22,7 +22,7 @@ EXPORT_SYMBOL_IF_KUNIT(mcentral);
 
 static struct mcentral *central_of(const struct mspan *s)
 {
-	return &mcentral[s->tiny ? TINY_SLOT : s->spc];
+	return &mcentral[s->tiny ? TINY_SPC : s->spc];
 }
 
 /*
@@ -141,13 +141,13 @@ static unsigned int mcentral_take_spans(struct mcentral *mc, struct objref *out,
 }
 
 /*
- * Go's cacheSpan, a batch at a time: up to @n free objects of @slot into
+ * Go's cacheSpan, a batch at a time: up to @n free objects of @spc into
  * @out, from the transfer cache first, then from the spans.  Interrupts
  * off.  Returns how many; 0 when only a new span can help.
  */
-unsigned int mcentral_refill(unsigned int slot, struct objref *out, unsigned int n)
+unsigned int mcentral_refill(unsigned int spc, struct objref *out, unsigned int n)
 {
-	struct mcentral *mc = &mcentral[slot];
+	struct mcentral *mc = &mcentral[spc];
 	unsigned int got;
 
 	lockdep_assert_irqs_disabled();
@@ -174,13 +174,13 @@ static void mcentral_put(struct mcentral *mc, struct objref r, struct list_head 
 
 /*
  * Go's uncacheSpan, a batch at a time: the @n free objects at @in, all of
- * @slot, come back from a CPU.  They wait in the transfer cache if it has
+ * @spc, come back from a CPU.  They wait in the transfer cache if it has
  * room for all, else go back to their spans, and spans that become empty
  * beyond the reserve go back to the heap.  Interrupts off.
  */
-void mcentral_drain(unsigned int slot, const struct objref *in, unsigned int n)
+void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n)
 {
-	struct mcentral *mc = &mcentral[slot];
+	struct mcentral *mc = &mcentral[spc];
 	LIST_HEAD(release);
 	unsigned int i;
 
@@ -216,14 +216,14 @@ unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned i
 	return got;
 }
 
-/* Set up a span for @slot that mheap just gave out.  Returns @s or NULL. */
-struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
+/* Set up a span for @spc that mheap just gave out.  Returns @s or NULL. */
+struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp)
 {
-	bool tiny = slot == TINY_SLOT;
+	bool tiny = spc == TINY_SPC;
 
-	mspan_init_small(s, tiny ? make_spc(TINY_SIZE_CLASS, true) : slot, tiny);
+	mspan_init_small(s, tiny ? make_spc(TINY_SIZE_CLASS, true) : spc, tiny);
 	platform_kasan_free((void *)s->base, mspan_bytes(s));	/* every slot free */
-	if (goalloc_debug_on() && !tiny)
+	if (debug_on() && !tiny)
 		debug_init_span(s);
 	if (s->nelems > MSPAN_LIVE_INLINE) {
 		if (!mspan_live_alloc(s, gfp)) {
@@ -247,10 +247,10 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int slot, gfp_t gfp)
 	return s;
 }
 
-/* Pages and alignment of a span of @slot. */
-void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *align)
+/* Pages and alignment of a span of @spc. */
+void mcentral_span_shape(unsigned int spc, unsigned int *npages, unsigned int *align)
 {
-	unsigned int c = slot_sizeclass(slot);
+	unsigned int c = spc_sizeclass(spc);
 	unsigned int size = class_to_size[c];
 
 	*npages = class_to_allocnpages[c];
@@ -259,19 +259,19 @@ void mcentral_span_shape(unsigned int slot, unsigned int *npages, unsigned int *
 }
 
 /*
- * Go's mcentral.grow: a new span for @slot from the heap, not yet listed.
+ * Go's mcentral.grow: a new span for @spc from the heap, not yet listed.
  * May sleep if @gfp allows; no goalloc lock held.
  */
-struct mspan *mcentral_grow(unsigned int slot, int node, gfp_t gfp)
+struct mspan *mcentral_grow(unsigned int spc, int node, gfp_t gfp)
 {
 	unsigned int npages, align;
 	struct mspan *s;
 
-	mcentral_span_shape(slot, &npages, &align);
+	mcentral_span_shape(spc, &npages, &align);
 	s = mheap_alloc(npages, align, node, gfp);
 	if (!s)
 		return NULL;
-	return mcentral_init_span(s, slot, gfp);
+	return mcentral_init_span(s, spc, gfp);
 }
 
 /*

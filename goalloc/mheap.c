@@ -26,23 +26,23 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
  *
  * Every page of a chunk carries a tag in page->private (the pages are ours:
  * allocated by us, not compound, not in any cache): a magic number and the
- * chunk's slot in chunk_slots[].  A lookup reads the tag of the address's
- * struct page, then the slot, and believes neither until the address lies
- * inside the chunk the slot names, so a foreign page whose private field
+ * chunk's index in chunk_table[].  A lookup reads the tag of the address's
+ * struct page, then the entry, and believes neither until the address lies
+ * inside the chunk the entry names, so a foreign page whose private field
  * happens to look like a tag is still rejected.  Two loads and two compares,
  * where a radix tree walk cost more than the rest of a free (the lookup,
- * mheap_span_of(), is inline in malloc.h).  A slot's
+ * mheap_span_of(), is inline in malloc.h).  An entry's
  * struct mchunk, once allocated, is kept until unload (a chunk given back
  * leaves it for the next), so a lookup racing with a chunk's release reads
  * stale numbers, never freed memory, and needs no RCU.
  */
 #define CHUNK_MAX_PAGES	(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))
 
-struct mchunk *chunk_slots[CHUNK_SLOTS];		/* heap lock to write */
-EXPORT_SYMBOL_IF_KUNIT(chunk_slots);
+struct mchunk *chunk_table[CHUNK_TABLE_SIZE];		/* heap lock to write */
+EXPORT_SYMBOL_IF_KUNIT(chunk_table);
 /* A chunk of no pages, for hints that name none (mcache.chunk_hint). */
 struct mchunk mheap_no_chunk;
-static DECLARE_BITMAP(chunk_slots_used, CHUNK_SLOTS);	/* heap lock */
+static DECLARE_BITMAP(chunk_table_used, CHUNK_TABLE_SIZE);	/* heap lock */
 
 /* === Free runs === */
 
@@ -69,7 +69,7 @@ void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int np
 		WRITE_ONCE(ch->spans[first + i], entry);
 }
 
-static void free_insert(struct mspan *s)
+static void run_insert(struct mspan *s)
 {
 	lockdep_assert_held(&mheap.lock);
 	s->state = MSPAN_FREE;
@@ -97,7 +97,7 @@ static void free_insert(struct mspan *s)
 	}
 }
 
-static void free_remove(struct mspan *s)
+static void run_remove(struct mspan *s)
 {
 	lockdep_assert_held(&mheap.lock);
 	mheap.free_pages -= s->npages;
@@ -113,7 +113,7 @@ static void free_remove(struct mspan *s)
 }
 
 /* Best fit: the shortest free run of at least @npages pages. */
-static struct mspan *free_find(unsigned int npages)
+static struct mspan *run_find(unsigned int npages)
 {
 	struct rb_node *n = mheap.free_large.rb_node;
 	struct mspan *best = NULL;
@@ -150,10 +150,10 @@ static bool run_fits_aligned(const struct mspan *r, unsigned int npages, unsigne
  * look at every run of at least @npages pages.  Only power-of-two large
  * objects and the 16 and 32 KiB classes ask for alignment.
  */
-static struct mspan *free_find_aligned(unsigned int npages, unsigned int align_pages)
+static struct mspan *run_find_aligned(unsigned int npages, unsigned int align_pages)
 {
 	unsigned long align = (unsigned long)align_pages << GO_PAGE_SHIFT;
-	struct mspan *r = free_find(npages + align_pages - 1);
+	struct mspan *r = run_find(npages + align_pages - 1);
 	struct rb_node *n;
 	unsigned int i;
 
@@ -173,7 +173,7 @@ static struct mspan *free_find_aligned(unsigned int npages, unsigned int align_p
 }
 
 /* The longest free run, or NULL. */
-static struct mspan *free_longest(void)
+static struct mspan *run_longest(void)
 {
 	struct rb_node *n = rb_last(&mheap.free_large);
 	unsigned int i;
@@ -198,7 +198,7 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
 	unsigned int lead, tail;
 
 	lockdep_assert_held(&mheap.lock);
-	r = free_find_aligned(npages, align_pages);
+	r = run_find_aligned(npages, align_pages);
 	if (!r)
 		return NULL;
 	lead = (ALIGN(r->base, align) - r->base) >> GO_PAGE_SHIFT;
@@ -214,19 +214,19 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
 			fixalloc_free_span(post);
 		return NULL;
 	}
-	free_remove(r);
+	run_remove(r);
 	if (lead) {
 		pre->chunk = r->chunk;
 		pre->base = r->base;
 		pre->npages = lead;
-		free_insert(pre);
+		run_insert(pre);
 		r->base += (unsigned long)lead << GO_PAGE_SHIFT;
 	}
 	if (tail) {
 		post->chunk = r->chunk;
 		post->base = r->base + ((unsigned long)npages << GO_PAGE_SHIFT);
 		post->npages = tail;
-		free_insert(post);
+		run_insert(post);
 	}
 	r->npages = npages;
 	r->state = MSPAN_INUSE;
@@ -239,7 +239,7 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
  * Whether @n, a neighbour found through chunk->spans[], is a free run.
  * Heap lock held: only the heap changes a descriptor's state.
  */
-static bool mspan_free_run(const struct mspan *n)
+static bool is_free_run(const struct mspan *n)
 {
 	return n->state == MSPAN_FREE;
 }
@@ -259,8 +259,8 @@ void mheap_free_span_locked(struct mspan *s)
 	s->tiny = 0;
 	if (first > 0) {
 		n = READ_ONCE(ch->spans[first - 1]);
-		if (n && mspan_free_run(n) && n->chunk == ch && n->base + mspan_bytes(n) == s->base) {
-			free_remove(n);
+		if (n && is_free_run(n) && n->chunk == ch && n->base + mspan_bytes(n) == s->base) {
+			run_remove(n);
 			n->npages += s->npages;
 			fixalloc_free_span(s);
 			s = n;
@@ -268,13 +268,13 @@ void mheap_free_span_locked(struct mspan *s)
 	}
 	if (last + 1 < ch->npages) {
 		n = READ_ONCE(ch->spans[last + 1]);
-		if (n && mspan_free_run(n) && n->chunk == ch && n->base == s->base + mspan_bytes(s)) {
-			free_remove(n);
+		if (n && is_free_run(n) && n->chunk == ch && n->base == s->base + mspan_bytes(s)) {
+			run_remove(n);
 			s->npages += n->npages;
 			fixalloc_free_span(n);
 		}
 	}
-	free_insert(s);
+	run_insert(s);
 }
 
 void mheap_free_span(struct mspan *s)
@@ -300,13 +300,13 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	gfp_t pgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
 	unsigned long base = 0;
 	struct mchunk *ch, *spare;
-	unsigned int slot;
+	unsigned int idx;
 	struct mspan *s;
 	unsigned long flags;
 
 	if (need > CHUNK_MAX_ORDER)
 		return -E2BIG;
-	if (goalloc_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT))
+	if (compat_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT))
 		goto fail;
 	for (order = CHUNK_MAX_ORDER; order > need; order--) {
 		base = platform_alloc_pages(node, pgfp | __GFP_NORETRY, order);
@@ -319,7 +319,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 		goto fail;
 
 	npages = 1U << (order - GO_PAGE_ORDER);
-	/* metadata for the slot, in case the slot we get has none yet */
+	/* metadata for the entry, in case the one we get has none yet */
 	spare = kzalloc(struct_size(spare, spans, CHUNK_MAX_PAGES), pgfp);
 	if (fixalloc_reserve(1, pgfp))
 		goto fail_meta;
@@ -328,33 +328,33 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 		goto fail_meta;
 
 	spin_lock_irqsave(&mheap.lock, flags);
-	slot = find_first_zero_bit(chunk_slots_used, CHUNK_SLOTS);
-	ch = slot < CHUNK_SLOTS ? chunk_slots[slot] : NULL;
-	if (!ch && slot < CHUNK_SLOTS && spare) {
+	idx = find_first_zero_bit(chunk_table_used, CHUNK_TABLE_SIZE);
+	ch = idx < CHUNK_TABLE_SIZE ? chunk_table[idx] : NULL;
+	if (!ch && idx < CHUNK_TABLE_SIZE && spare) {
 		ch = spare;
 		spare = NULL;
-		ch->slot = slot;
-		WRITE_ONCE(chunk_slots[slot], ch);
+		ch->index = idx;
+		WRITE_ONCE(chunk_table[idx], ch);
 	}
 	if (!ch) {
 		spin_unlock_irqrestore(&mheap.lock, flags);
 		fixalloc_free_span(s);
 		goto fail_meta;
 	}
-	__set_bit(slot, chunk_slots_used);
+	__set_bit(idx, chunk_table_used);
 	memset(ch->spans, 0, CHUNK_MAX_PAGES * sizeof(ch->spans[0]));
 	WRITE_ONCE(ch->base, base);
 	ch->order = order;
 	ch->free_pages = 0;
 	WRITE_ONCE(ch->npages, npages);
-	platform_set_page_tags(ch->base, ch->order, PAGE_TAG_MAGIC << 32 | slot);
+	platform_set_page_tags(ch->base, ch->order, PAGE_TAG_MAGIC << 32 | idx);
 	s->chunk = ch;
 	s->base = ch->base;
 	s->npages = npages;
 	list_add(&ch->list, &mheap.chunks);
 	mheap.nchunks++;
 	mheap.sys_pages += npages;
-	free_insert(s);
+	run_insert(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	kfree(spare);
 	return 0;
@@ -415,7 +415,7 @@ unsigned long mheap_scavenge(unsigned long max_pages)
 			break;
 		if (ch->free_pages != ch->npages)
 			continue;
-		free_remove(s);
+		run_remove(s);
 		fixalloc_free_span(s);
 		list_move(&ch->list, &dead);
 		mheap.nchunks--;
@@ -431,12 +431,12 @@ unsigned long mheap_scavenge(unsigned long max_pages)
 		platform_set_page_tags(ch->base, ch->order, 0);
 		platform_free_pages(ch->base, ch->order);
 	}
-	/* only now may a grow take the slots (and their mchunk) again */
+	/* only now may a grow take the entry (and its mchunk) again */
 	spin_lock_irqsave(&mheap.lock, flags);
 	list_for_each_entry_safe(ch, tmp, &dead, list) {
 		list_del(&ch->list);
 		WRITE_ONCE(ch->npages, 0);
-		__clear_bit(ch->slot, chunk_slots_used);
+		__clear_bit(ch->index, chunk_table_used);
 	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	return released;
@@ -475,7 +475,7 @@ void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *
 		s = rb_entry(n, struct mspan, rb);
 		hist[min_t(unsigned int, ilog2(s->npages), nbuckets - 1)]++;
 	}
-	s = free_longest();
+	s = run_longest();
 	if (s)
 		*largest = s->npages;
 	spin_unlock_irqrestore(&mheap.lock, flags);
@@ -504,10 +504,10 @@ void mheap_exit(void)
 	list_for_each_entry(ch, &mheap.chunks, list)
 		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
 			  (void *)ch->base, ch->npages - ch->free_pages, ch->npages);
-	for (i = 0; i < CHUNK_SLOTS; i++) {
-		if (chunk_slots[i] && !test_bit(i, chunk_slots_used)) {
-			kfree(chunk_slots[i]);
-			chunk_slots[i] = NULL;
+	for (i = 0; i < CHUNK_TABLE_SIZE; i++) {
+		if (chunk_table[i] && !test_bit(i, chunk_table_used)) {
+			kfree(chunk_table[i]);
+			chunk_table[i] = NULL;
 		}
 	}
 }

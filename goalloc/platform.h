@@ -96,7 +96,7 @@ static __always_inline unsigned long platform_page_tag(unsigned long addr)
 #define GOALLOC_KASAN_FREE	0xFB	/* KASAN_SLAB_FREE: "slab-use-after-free" */
 #define GOALLOC_KASAN_REDZONE	0xFC	/* KASAN_SLAB_REDZONE: "slab-out-of-bounds" */
 
-static inline void goalloc_kasan_shadow(void *p, size_t size, u8 value)
+static inline void platform_kasan_shadow(void *p, size_t size, u8 value)
 {
 	__memset(kasan_mem_to_shadow(p), value, size / GOALLOC_KASAN_GRANULE);
 }
@@ -106,18 +106,18 @@ static inline void platform_kasan_alloc(void *p, size_t size, size_t room)
 {
 	size_t full = round_down(size, GOALLOC_KASAN_GRANULE);
 
-	goalloc_kasan_shadow(p, full, 0);
+	platform_kasan_shadow(p, full, 0);
 	if (size > full)
 		*(u8 *)kasan_mem_to_shadow(p + full) = size - full;
 	size = round_up(size, GOALLOC_KASAN_GRANULE);
 	if (room > size)
-		goalloc_kasan_shadow(p + size, room - size, GOALLOC_KASAN_REDZONE);
+		platform_kasan_shadow(p + size, room - size, GOALLOC_KASAN_REDZONE);
 }
 
 /* The @room bytes at @p are free memory. */
 static inline void platform_kasan_free(void *p, size_t room)
 {
-	goalloc_kasan_shadow(p, room, GOALLOC_KASAN_FREE);
+	platform_kasan_shadow(p, room, GOALLOC_KASAN_FREE);
 }
 #else
 static inline void platform_kasan_alloc(void *p, size_t size, size_t room) { }

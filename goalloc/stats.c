@@ -8,7 +8,7 @@
  */
 #include "malloc.h"
 
-const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {
+const char *const cpu_stat_names[GS_NR_CPU_STATS] = {
 	[GS_ALLOC_SLOW]		= "alloc_slowpath",
 	[GS_FREE_SLOW]		= "free_slowpath",
 	[GS_TINY_ALLOC]		= "tiny_alloc",
@@ -20,14 +20,14 @@ const char *const goalloc_cpu_stat_names[GS_NR_CPU_STATS] = {
 	[GS_LARGE_ALLOC_PAGES]	= "large_alloc_pages",
 	[GS_LARGE_FREE_PAGES]	= "large_free_pages",
 };
-static_assert(ARRAY_SIZE(goalloc_cpu_stat_names) == GS_NR_CPU_STATS);
+static_assert(ARRAY_SIZE(cpu_stat_names) == GS_NR_CPU_STATS);
 
 /* One report_* statistic per report kind, filled in below. */
 #define STAT_ONE(name, desc)	+ 1
 static_assert(0 GOALLOC_STATS_VER3(STAT_ONE) == REPORT_NR_KINDS);
 #undef STAT_ONE
 
-static unsigned long sum_stat(enum goalloc_cpu_stat item)
+static unsigned long sum_stat(enum cpu_stat item)
 {
 	unsigned long v = 0;
 	unsigned int cpu;
@@ -49,7 +49,7 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 	unsigned long allocs = 0, frees = 0, refills = 0, flags;
 	/* the mcache slots and mcentrals of the class: scan, noscan, tiny */
 	unsigned int slots[3] = { make_spc(sizeclass, false), make_spc(sizeclass, true),
-				  TINY_SLOT };
+				  TINY_SPC };
 	unsigned int nslots = sizeclass == TINY_SIZE_CLASS ? 3 : 2;
 	unsigned int cpu, i;
 

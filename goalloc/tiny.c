@@ -56,7 +56,7 @@ static void tiny_free_block(struct mcache *c, struct mspan *s, unsigned long blo
 		return;
 	c->stat[GS_TINY_BLOCK_FREE]++;
 	platform_kasan_free((void *)block, TINY_SIZE);
-	mcache_free(c, s, block, TINY_SLOT);
+	mcache_free(c, s, block, TINY_SPC);
 }
 
 /*
@@ -107,7 +107,7 @@ void *tiny_install(struct mcache *c, struct objref ref, size_t size)
  */
 void *tiny_alloc(struct mcache *c, size_t size)
 {
-	struct objstack *st = &c->stack[TINY_SLOT];
+	struct objstack *st = &c->stack[TINY_SPC];
 	struct objref block;
 	unsigned int off;
 
@@ -123,7 +123,7 @@ void *tiny_alloc(struct mcache *c, size_t size)
 	if (likely(st->n))
 		block = st->ref[--st->n];
 	else
-		block = mcache_refill(c, TINY_SLOT);
+		block = mcache_refill(c, TINY_SPC);
 	if (!block.addr)
 		return NULL;
 	c->class_allocs[TINY_SIZE_CLASS]++;
@@ -169,7 +169,7 @@ void tiny_free(struct mspan *s, unsigned long addr)
 			     DEBUG_NO_OFFSET);
 		return;
 	}
-	goalloc_free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
+	free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
 	do {
 		if (unlikely(!(old & TINY_START(off)))) {
 			rcu_read_unlock_sched();
@@ -180,7 +180,7 @@ void tiny_free(struct mspan *s, unsigned long addr)
 		new = old & ~(TINY_START(off) | TINY_END(end));
 	} while (!atomic_try_cmpxchg(m, &old, new));
 	rcu_read_unlock_sched();
-	goalloc_stat_inc(GS_TINY_FREE);
+	cpu_stat_inc(GS_TINY_FREE);
 	if (!(new & (TINY_STARTS | TINY_HELD))) {
 		unsigned long flags;
 

@@ -304,7 +304,7 @@ static long hp_alloc(void *arg)
 static void offline_cpu_cache_is_flushed(struct kunit *test)
 {
 	struct hp_ctx *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
-	unsigned int cpu, slot, i;
+	unsigned int cpu, spc, i;
 	struct mcache *c;
 	unsigned int cached = 0;
 
@@ -314,14 +314,14 @@ static void offline_cpu_cache_is_flushed(struct kunit *test)
 	cpu = cpumask_last(cpu_online_mask);
 	c = mcache_of(cpu);
 	KUNIT_ASSERT_EQ(test, run_on_cpu(cpu, hp_alloc, h), 0L);
-	for (slot = 0; slot < NUM_CENTRALS; slot++)
-		cached += c->stack[slot].n;
+	for (spc = 0; spc < NUM_CENTRALS; spc++)
+		cached += c->stack[spc].n;
 	KUNIT_EXPECT_GT(test, cached, 0U);
 	KUNIT_EXPECT_NE(test, c->tiny, 0UL);
 
 	KUNIT_ASSERT_EQ(test, remove_cpu(cpu), 0);
-	for (slot = 0; slot < NUM_CENTRALS; slot++)
-		KUNIT_EXPECT_EQ(test, c->stack[slot].n, 0);
+	for (spc = 0; spc < NUM_CENTRALS; spc++)
+		KUNIT_EXPECT_EQ(test, c->stack[spc].n, 0);
 	KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
 	for (i = 0; i < ARRAY_SIZE(h->objs); i++) {
 		KUNIT_EXPECT_EQ(test, check_pattern(h->objs[i], goalloc_usable_size(h->objs[i]), i),

@@ -31,7 +31,7 @@ static inline u64 class_live(unsigned int cls)
 	return cs.live;
 }
 
-static inline unsigned long cpu_stat_sum(enum goalloc_cpu_stat item)
+static inline unsigned long cpu_stat_sum(enum cpu_stat item)
 {
 	unsigned long v = 0;
 	unsigned int cpu;

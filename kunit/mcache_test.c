@@ -52,7 +52,7 @@ static void refill_takes_a_batch(struct kunit *test)
 static void flush_empties_every_cpu_cache(struct kunit *test)
 {
 	void *p = goalloc_alloc(100, GFP_KERNEL), *t = goalloc_alloc_noscan(3, GFP_KERNEL);
-	unsigned int cpu, slot;
+	unsigned int cpu, spc;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -60,12 +60,12 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 	for_each_online_cpu(cpu) {
 		struct mcache *c = mcache_of(cpu);
 
-		for (slot = 0; slot < NUM_CENTRALS; slot++)
-			KUNIT_EXPECT_EQ(test, c->stack[slot].n, 0);
+		for (spc = 0; spc < NUM_CENTRALS; spc++)
+			KUNIT_EXPECT_EQ(test, c->stack[spc].n, 0);
 		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
 	}
-	for (slot = 0; slot < NUM_CENTRALS; slot++)
-		KUNIT_EXPECT_EQ(test, mcentral[slot].ntransfer, 0U);
+	for (spc = 0; spc < NUM_CENTRALS; spc++)
+		KUNIT_EXPECT_EQ(test, mcentral[spc].ntransfer, 0U);
 	/* the live objects survived the flush */
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 112UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t), 3UL);

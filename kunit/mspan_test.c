@@ -55,9 +55,10 @@ static void span_carves_every_slot_in_order(struct kunit *test)
 static void slots_given_back_come_first(struct kunit *test)
 {
 	struct mspan *s = new_span(test, 1);	/* 8 B: 1024 slots */
-	struct objref r[100];
+	struct objref *r = kunit_kcalloc(test, 70, sizeof(*r), GFP_KERNEL);
 	unsigned int i;
 
+	KUNIT_ASSERT_NOT_NULL(test, r);
 	KUNIT_ASSERT_EQ(test, mspan_take(s, r, 70), 70U);
 	KUNIT_EXPECT_EQ(test, s->freeindex, 70U);
 	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 70);

@@ -412,7 +412,7 @@ void gl_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
-bool goalloc_should_fail(struct fault_attr *attr, ssize_t size)
+bool compat_should_fail(struct fault_attr *attr, ssize_t size)
 {
 	unsigned long n;
 

@@ -593,6 +593,6 @@ struct fault_attr {
 	unsigned long count;		/* calls seen */
 };
 #define DECLARE_FAULT_ATTR(name) struct fault_attr name = { .interval = 1, .times = { 1 } }
-bool goalloc_should_fail(struct fault_attr *attr, ssize_t size);
+bool compat_should_fail(struct fault_attr *attr, ssize_t size);
 
 #endif /* GOALLOC_PLATFORM_H */
