@@ -19,6 +19,13 @@
  *   debug      debug mode (debug=1): red zones, poison, call sites and a
  *              quarantine around every object, like slub_debug (debug.c);
  *              off, it is one static key the fast paths never take
+ *   report     every bad call and corruption found, with its kind, through
+ *              report_error(), as mm/kfence does (report.c)
+ *   stats      the statistics, summed from per-CPU counters (stats.c)
+ *
+ * Levels call downward only, lowest first (scripts/check-layers.sh checks
+ * it): platform, report, sizeclasses, fixalloc, mheap, mspan, debug,
+ * mcentral, mcache and tiny, stats, and this file at the top.
  *
  * A span class is a size class (Go's 67, sizeclasses.c) times scan/noscan.
  * Noscan objects are declared pointer-free by the caller: kmemleak does not
@@ -59,8 +66,7 @@
  *
  *  1. Find the span in O(1) through the page's tag -> chunk -> spans[], and
  *     the object's index in it.  Anything that is not the start of an
- *     object is reported once with WARN_ONCE, counted, and otherwise
- *     ignored.
+ *     object is reported (report.c) and otherwise ignored.
  *  2. With the mcache lock, clear the object's live byte with one xchg: it
  *     alone decides between racing frees of one object, so a double free
  *     is caught at the offending call, exactly, and changes nothing.
@@ -362,12 +368,9 @@ static noinline void free_push_slow(struct mspan *s, unsigned long addr)
 }
 
 /*
- * Free object @idx (at @addr) of small span @s if it is live, with the
- * free hook if @hook: with interrupts off, one xchg clears its live byte
- * (which alone decides between racing frees of one object: a double free
- * is reported and changes nothing), then a push onto this CPU's stack of
- * its class, whichever CPU allocated it.  A full stack drains a batch
- * first, out of line.
+ * Steps 2 and 3 of "Freeing" above, for object @idx (at @addr) of small
+ * span @s, with the free hook if @hook.  A full stack drains a batch out
+ * of line.
  */
 static __always_inline void free_small(struct mspan *s, unsigned long addr, unsigned int idx,
 				       bool hook)
@@ -459,8 +462,9 @@ static noinline void free_slow(const void *p, bool check)
  *
  * May be called from any context and any CPU, whichever CPU allocated @p.
  * A pointer that is not a live goalloc object (double free, interior or
- * foreign pointer) is reported once with WARN_ONCE, counted in the
- * statistics as an invalid free, and otherwise ignored.
+ * foreign pointer) changes nothing: it is reported with its kind (the
+ * first of each kind with a warning) and counted (report_* and
+ * invalid_frees in the statistics).
  */
 void goalloc_free(const void *p)
 {
