@@ -11,6 +11,7 @@
 /* === CPUs and per-CPU variables === */
 
 __thread int gl_cpu = -1;
+__thread unsigned long gl_this_cpu_offset;
 __thread int gl_irqs_off;
 bool gl_cpu_online[GL_NR_CPUS] = { [0 ... GL_NR_CPUS - 1] = true };
 unsigned long gl_percpu_offset[GL_NR_CPUS];
@@ -30,6 +31,7 @@ void gl_set_cpu(int cpu)
 	if (cpu >= 0)
 		pthread_mutex_lock(&cpu_run[cpu]);
 	gl_cpu = cpu;
+	gl_this_cpu_offset = cpu >= 0 ? gl_percpu_offset[cpu] : 0;
 }
 
 void gl_cpu_yield(void)

@@ -380,7 +380,13 @@ extern unsigned long gl_percpu_offset[GL_NR_CPUS];
 	__asm__ ("" : "=r"(__p) : "0"(__p));					\
 	(__typeof__(ptr))(__p + (off)); })
 #define per_cpu_ptr(ptr, cpu)	RELOC_HIDE(ptr, gl_percpu_offset[cpu])
+extern __thread unsigned long gl_this_cpu_offset;	/* this CPU's, set by gl_set_cpu() */
+#ifdef GL_BENCH
+/* as the kernel's: one thread-local load (%gs there), no check */
+#define this_cpu_ptr(ptr)	RELOC_HIDE(ptr, gl_this_cpu_offset)
+#else
 #define this_cpu_ptr(ptr)	per_cpu_ptr(ptr, smp_processor_id())
+#endif
 /* irq-safe, one instruction in the kernel: an atomic add here */
 #define this_cpu_add(pcp, n) \
 	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED))
