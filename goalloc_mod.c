@@ -14,6 +14,10 @@ static bool debug;
 module_param(debug, bool, 0444);
 MODULE_PARM_DESC(debug, "red zones, poison, call sites and quarantine, like slub_debug (slow)");
 
+module_param_named(memory_limit, mheap_memory_limit, ulong, 0644);
+MODULE_PARM_DESC(memory_limit,
+		 "bytes the heap may take from the buddy allocator, 0 for no limit (Go's GOMEMLIMIT); takes effect at once");
+
 /* Kernel pages goalloc could give back now: entirely free chunks. */
 static unsigned long goalloc_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {

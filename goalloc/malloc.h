@@ -325,9 +325,12 @@ struct mheap {
 	unsigned long released_pages;	/* Go pages returned to the buddy allocator, total */
 	atomic_long_t inuse_spans;	/* spans in state MSPAN_INUSE (not locked) */
 	unsigned long grow_failures;	/* buddy allocations that failed */
+	unsigned long growing_pages;	/* reserved by growths under way (limit) */
+	unsigned long limit_failures;	/* growths refused at the memory limit */
 };
 
 extern struct mheap mheap;
+extern unsigned long mheap_memory_limit;
 extern struct mchunk mheap_no_chunk;
 extern struct fault_attr mheap_fail_grow;
 

@@ -17,6 +17,14 @@
 struct mheap mheap;
 EXPORT_SYMBOL_IF_KUNIT(mheap);
 
+/*
+ * Go's GOMEMLIMIT, as a hard limit: the bytes the heap may hold (heap_sys),
+ * 0 for none.  The module parameter memory_limit; read at each growth, so
+ * a change takes effect at once.
+ */
+unsigned long mheap_memory_limit;
+EXPORT_SYMBOL_IF_KUNIT(mheap_memory_limit);
+
 /* debugfs goalloc/fail_grow: make growing the heap fail (fault injection). */
 DECLARE_FAULT_ATTR(mheap_fail_grow);
 EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
@@ -290,13 +298,62 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_free_span);
 /* === Growing: chunks from the buddy allocator === */
 
 /*
+ * Reserve room under the memory limit for a chunk of the largest order up
+ * to @order that fits, and at least @need: that order, or 0 when not even
+ * @need fits.  Growths under way count, so racing ones cannot overshoot
+ * together.  Heap lock held.
+ */
+static unsigned int mheap_limit_reserve(unsigned int need, unsigned int order)
+{
+	unsigned long limit = READ_ONCE(mheap_memory_limit);
+	unsigned long held = mheap.sys_pages + mheap.growing_pages;
+
+	lockdep_assert_held(&mheap.lock);
+	while (limit && order >= need &&
+	       (held + (1UL << (order - GO_PAGE_ORDER))) << GO_PAGE_SHIFT > limit)
+		order--;
+	if (order < need)
+		return 0;
+	mheap.growing_pages += 1UL << (order - GO_PAGE_ORDER);
+	return order;
+}
+
+/*
+ * Room for a chunk of order @need up to @order under the memory limit, as
+ * mheap_limit_reserve(); at the limit, entirely free chunks go back to the
+ * buddy allocator first.  A refusal is counted (limit_failures).
+ */
+static unsigned int mheap_reserve(unsigned int need, unsigned int order)
+{
+	unsigned long flags;
+	unsigned int got;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	got = mheap_limit_reserve(need, order);
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	if (got || !mheap_scavenge(ULONG_MAX))
+		goto out;
+	spin_lock_irqsave(&mheap.lock, flags);
+	got = mheap_limit_reserve(need, order);
+	spin_unlock_irqrestore(&mheap.lock, flags);
+out:
+	if (!got) {
+		spin_lock_irqsave(&mheap.lock, flags);
+		mheap.limit_failures++;
+		spin_unlock_irqrestore(&mheap.lock, flags);
+	}
+	return got;
+}
+
+/*
  * Take a chunk of at least @npages Go pages from the buddy allocator: the
- * largest order it gives readily, down to the smallest that serves the
- * request, which alone is tried with the caller's full effort.
+ * largest order it gives readily (and the memory limit allows), down to the
+ * smallest that serves the request, which alone is tried with the caller's
+ * full effort.
  */
 static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 {
-	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order;
+	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order, max;
 	gfp_t pgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
 	unsigned long base = 0;
 	struct mchunk *ch, *spare;
@@ -306,9 +363,12 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 
 	if (need > CHUNK_MAX_ORDER)
 		return -E2BIG;
+	max = mheap_reserve(need, CHUNK_MAX_ORDER);
+	if (!max)
+		return -ENOMEM;
 	if (compat_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT))
 		goto fail;
-	for (order = CHUNK_MAX_ORDER; order > need; order--) {
+	for (order = max; order > need; order--) {
 		base = platform_alloc_pages(node, pgfp | __GFP_NORETRY, order);
 		if (base)
 			break;
@@ -354,6 +414,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	list_add(&ch->list, &mheap.chunks);
 	mheap.nchunks++;
 	mheap.sys_pages += npages;
+	mheap.growing_pages -= 1UL << (max - GO_PAGE_ORDER);	/* in sys_pages now */
 	run_insert(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	kfree(spare);
@@ -365,6 +426,7 @@ fail_meta:
 fail:
 	spin_lock_irqsave(&mheap.lock, flags);
 	mheap.grow_failures++;
+	mheap.growing_pages -= 1UL << (max - GO_PAGE_ORDER);
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	return -ENOMEM;
 }

@@ -24,7 +24,7 @@ static_assert(ARRAY_SIZE(cpu_stat_names) == GS_NR_CPU_STATS);
 
 /* One report_* statistic per report kind, filled in below. */
 #define STAT_ONE(name, desc)	+ 1
-static_assert(0 GOALLOC_STATS_VER3(STAT_ONE) == REPORT_NR_KINDS);
+static_assert(0 GOALLOC_STATS_REPORTS(STAT_ONE) == REPORT_NR_KINDS);
 #undef STAT_ONE
 
 static unsigned long sum_stat(enum cpu_stat item)
@@ -133,8 +133,10 @@ void goalloc_get_stats(struct goalloc_stats *st)
 	st->heap_idle = (u64)mheap.free_pages * GO_PAGE_SIZE;
 	st->heap_released = (u64)mheap.released_pages * GO_PAGE_SIZE;
 	st->chunks = mheap.nchunks;
+	st->limit_failures = mheap.limit_failures;
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	st->heap_inuse = st->heap_sys - st->heap_idle;
+	st->memory_limit = READ_ONCE(mheap_memory_limit);
 	st->spans_inuse = atomic_long_read(&mheap.inuse_spans);
 	st->meta_sys = fixalloc_bytes() + mspan_live_bytes() + mcache_meta_bytes() +
 		       mcentral_meta_bytes();

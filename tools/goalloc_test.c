@@ -792,6 +792,47 @@ static int test_no_stale_data(void)
 }
 
 /*
+ * The memory limit (module parameter memory_limit, Go's GOMEMLIMIT): with
+ * it at the heap's size, allocations that need the heap to grow fail with
+ * ENOMEM, counted in limit_failures, and heap_sys stays within it; lifted,
+ * they work again at once.
+ */
+static int test_memory_limit(void)
+{
+	struct goalloc_stats_req a, b;
+	uint64_t h[64];
+	unsigned int n = 0, i;
+	char limit[32];
+	int fd = open_dev(), ret = 0, err = 0;
+
+	a = g_stats(fd);
+	snprintf(limit, sizeof(limit), "%llu", (unsigned long long)a.heap_sys);
+	if (write_param("memory_limit", limit)) {
+		close(fd);
+		return fail("set memory_limit");
+	}
+	while (n < ARRAY_SIZE(h) && !(err = g_alloc(fd, 1 << 20, 0, &h[n], NULL)))
+		n++;
+	b = g_stats(fd);
+	if (err != -ENOMEM)
+		ret = fail("%u MiB allocated at a limit of %s bytes, then %d", n, limit, err);
+	else if (b.limit_failures <= a.limit_failures || b.memory_limit != a.heap_sys)
+		ret = fail("limit_failures %llu -> %llu, memory_limit %llu",
+			   (unsigned long long)a.limit_failures,
+			   (unsigned long long)b.limit_failures,
+			   (unsigned long long)b.memory_limit);
+	else if (b.heap_sys > a.heap_sys)
+		ret = fail("heap_sys %llu over the limit %s", (unsigned long long)b.heap_sys, limit);
+	write_param("memory_limit", "0");
+	if (!ret && g_alloc(fd, 1 << 20, 0, &h[n++], NULL))
+		ret = fail("1 MiB with the limit lifted");
+	for (i = 0; i < n; i++)
+		g_free(fd, h[i]);
+	close(fd);
+	return ret;
+}
+
+/*
  * One list of statistics: debugfs "stats" shows exactly GOALLOC_STATS(),
  * in its order, each with the value STATS gives (taken before and after
  * the read: a value between the two).
@@ -1024,6 +1065,7 @@ int main(int argc, char **argv)
 	run("root_only", test_root_only);
 	run("no_stale_data", test_no_stale_data);
 	run("stats_one_list", test_stats_one_list);
+	run("memory_limit", test_memory_limit);
 	run("tool_hint_non_root", test_tool_hint_non_root);
 	run("fuzz", test_fuzz);
 	printf("%d passed, %d failed\n", passed, failed);

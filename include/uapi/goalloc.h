@@ -131,8 +131,12 @@ struct goalloc_batch_req {
 	X(meta_sys, "bytes of metadata: span descriptors, live bytes, stacks, transfer caches") \
 	X(debug_reports, "corruptions reported (debug mode): the report_* of corruptions") \
 	X(quarantined, "objects quarantined now, never reused (debug mode)")
-/* version 3: reports by kind (goalloc/report.c) */
+/* version 3: the memory limit, and reports by kind (goalloc/report.c) */
 #define GOALLOC_STATS_VER3(X)							\
+	X(memory_limit, "bytes the heap may hold (module parameter memory_limit), 0: none") \
+	X(limit_failures, "heap growths refused at the memory limit")		\
+	GOALLOC_STATS_REPORTS(X)
+#define GOALLOC_STATS_REPORTS(X)						\
 	X(report_not_object, "frees of a pointer goalloc did not hand out")	\
 	X(report_interior, "frees of a pointer inside an object")		\
 	X(report_double_free, "frees of an object that was free")		\
