@@ -262,6 +262,28 @@ static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, 
 	return malloc_large(size, size, gfp, node);
 }
 
+/* === Tracepoints (trace.h) === */
+
+/* Bytes the object at @p takes: bytes_alloc of goalloc:goalloc_alloc. */
+static noinline size_t object_bytes(const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct mspan *s = ZERO_OR_NULL_PTR(p) ? NULL : mheap_span_of(addr);
+
+	if (!s)
+		return 0;
+	return s->tiny ? tiny_usable_size(s, addr) : mspan_obj_room(s);
+}
+
+/* goalloc:goalloc_alloc for @p, @size bytes asked by @call_site; returns @p. */
+static __always_inline void *trace_alloc(unsigned long call_site, void *p, size_t size,
+					 gfp_t gfp, int node)
+{
+	if (trace_goalloc_alloc_enabled())
+		trace_goalloc_alloc(call_site, p, size, object_bytes(p), gfp, node);
+	return p;
+}
+
 /**
  * goalloc_alloc() - allocate an object, like kmalloc().
  * @size: bytes wanted; 0 returns ZERO_SIZE_PTR.
@@ -275,7 +297,8 @@ static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, 
  */
 void *goalloc_alloc(size_t size, gfp_t flags)
 {
-	return malloc_object(size, flags, false, NUMA_NO_NODE);
+	return trace_alloc(_RET_IP_, malloc_object(size, flags, false, NUMA_NO_NODE), size,
+			   flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
@@ -293,7 +316,8 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  */
 void *goalloc_alloc_noscan(size_t size, gfp_t flags)
 {
-	return malloc_object(size, flags, true, NUMA_NO_NODE);
+	return trace_alloc(_RET_IP_, malloc_object(size, flags, true, NUMA_NO_NODE), size,
+			   flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
 
@@ -306,7 +330,8 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
  */
 void *goalloc_zalloc(size_t size, gfp_t flags)
 {
-	return malloc_object(size, flags | __GFP_ZERO, false, NUMA_NO_NODE);
+	return trace_alloc(_RET_IP_, malloc_object(size, flags | __GFP_ZERO, false, NUMA_NO_NODE),
+			   size, flags | __GFP_ZERO, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_zalloc);
 
@@ -324,7 +349,7 @@ EXPORT_SYMBOL_GPL(goalloc_zalloc);
  */
 void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
 {
-	return malloc_object(size, flags, false, node);
+	return trace_alloc(_RET_IP_, malloc_object(size, flags, false, node), size, flags, node);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
@@ -472,6 +497,7 @@ void goalloc_free(const void *p)
 	unsigned int idx;
 	struct mspan *s;
 
+	trace_goalloc_free(_RET_IP_, p);
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	/*
@@ -575,6 +601,7 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 	n = malloc_object(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
 	if (!n)
 		return NULL;
+	trace_alloc(_RET_IP_, n, new_size, flags, NUMA_NO_NODE);
 	memcpy(n, p, min(old_size, new_size));	/* debug mode moves to shrink */
 	goalloc_free(p);
 	return n;
@@ -638,8 +665,9 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 			}
 		}
 		for (; start < i; start++)
-			alloc_hook(p[start], size, class_to_size[cls], class_to_size[cls],
-					   flags, false);
+			trace_alloc(_RET_IP_, alloc_hook(p[start], size, class_to_size[cls],
+							 class_to_size[cls], flags, false),
+				    size, flags, NUMA_NO_NODE);
 		if (i < nr && !r.addr)
 			goto fail;
 	}
@@ -685,6 +713,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 			c = this_cpu_ptr(&mcaches);
 			continue;
 		}
+		trace_goalloc_free(_RET_IP_, p[i]);
 		free_hook(p[i], s->elemsize, s->elemsize);
 		mcache_free(c, s, addr, s->spc);
 	}

@@ -10,6 +10,9 @@
 #include <linux/stacktrace.h>
 #include "malloc.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /* === Stacks (debug mode) === */
 
 #define STACK_DEPTH	16

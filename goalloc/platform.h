@@ -37,6 +37,7 @@
 #include <linux/jump_label.h>
 #include <linux/printk.h>
 #include <kunit/visibility.h>
+#include "trace.h"
 
 /* Whether the core checks its invariants as it goes (mcentral_check()). */
 #define PLATFORM_CHECK_INVARIANTS	(IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_DEBUG_VM))

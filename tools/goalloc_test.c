@@ -390,18 +390,24 @@ static int test_close_frees_all(void)
 	return 0;
 }
 
-static int write_param(const char *name, const char *value)
+/* Write @value to @path; 0 or -1. */
+static int write_file(const char *path, const char *value)
 {
-	char path[128];
-	int fd, ok;
+	int fd = open(path, O_WRONLY), ok;
 
-	snprintf(path, sizeof(path), "/sys/module/goalloc/parameters/%s", name);
-	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -1;
 	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
 	close(fd);
 	return ok ? 0 : -1;
+}
+
+static int write_param(const char *name, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/goalloc/parameters/%s", name);
+	return write_file(path, value);
 }
 
 static int test_limits(void)
@@ -792,6 +798,75 @@ static int test_no_stale_data(void)
 }
 
 /*
+ * Tracepoints goalloc:goalloc_alloc and goalloc:goalloc_free through
+ * tracefs, with kmem:kmalloc's and kmem:kfree's fields: three 100-byte
+ * objects show as three allocations (bytes_req=100, bytes_alloc of at
+ * least 100, gfp_flags, node=-1), and their frees name the same pointers.
+ */
+static int test_tracepoints(void)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[128], line[512], ptrs[3][40];
+	unsigned int i, allocs = 0, frees = 0;
+	const char *root = NULL;
+	uint64_t h[3];
+	FILE *f;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(roots) && !root; i++) {
+		snprintf(path, sizeof(path), "%s/events/goalloc/enable", roots[i]);
+		if (access(path, W_OK) == 0)
+			root = roots[i];
+	}
+	if (!root)
+		return fail("no events/goalloc in tracefs");
+	snprintf(path, sizeof(path), "%s/trace", root);
+	close(open(path, O_WRONLY | O_TRUNC));	/* empty the trace, as "echo >trace" */
+	snprintf(path, sizeof(path), "%s/events/goalloc/enable", root);
+	if (write_file(path, "1"))
+		return fail("cannot enable events/goalloc");
+	fd = open_dev();
+	for (i = 0; i < 3; i++)
+		if (g_alloc(fd, 100, 0, &h[i], NULL))
+			h[i] = 0;
+	for (i = 0; i < 3; i++)
+		g_free(fd, h[i]);
+	close(fd);
+	write_file(path, "0");
+	snprintf(path, sizeof(path), "%s/trace", root);
+	f = fopen(path, "r");
+	if (!f)
+		return fail("no trace file");
+	while (fgets(line, sizeof(line), f)) {
+		char *a = strstr(line, "goalloc_alloc: call_site="), *p = a ? strstr(a, " ptr=") : NULL;
+		char *n = p ? strstr(p, " node=") : NULL;
+		unsigned long long req, got;
+		int node;
+
+		if (p && n && allocs < 3 && strstr(p, " gfp_flags=") &&
+		    sscanf(p, " ptr=%39s bytes_req=%llu bytes_alloc=%llu", ptrs[allocs], &req,
+			   &got) == 3 && req == 100 && got >= 100 &&
+		    sscanf(n, " node=%d", &node) == 1 && node == -1)
+			allocs++;
+		a = strstr(line, "goalloc_free: call_site=");
+		p = a ? strstr(a, " ptr=") : NULL;
+		for (i = 0; p && i < allocs; i++) {
+			/* %p hashes; before the random pool is ready all read "(____ptrval____)" */
+			if (!strncmp(p + 5, ptrs[i], strlen(ptrs[i]))) {
+				frees++;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	close(open(path, O_WRONLY | O_TRUNC));
+	if (allocs != 3 || frees != 3)
+		return fail("trace: %u of 3 allocations of 100 bytes, %u of 3 frees of them",
+			    allocs, frees);
+	return 0;
+}
+
+/*
  * The memory limit (module parameter memory_limit, Go's GOMEMLIMIT): with
  * it at the heap's size, allocations that need the heap to grow fail with
  * ENOMEM, counted in limit_failures, and heap_sys stays within it; lifted,
@@ -1066,6 +1141,7 @@ int main(int argc, char **argv)
 	run("no_stale_data", test_no_stale_data);
 	run("stats_one_list", test_stats_one_list);
 	run("memory_limit", test_memory_limit);
+	run("tracepoints", test_tracepoints);
 	run("tool_hint_non_root", test_tool_hint_non_root);
 	run("fuzz", test_fuzz);
 	printf("%d passed, %d failed\n", passed, failed);

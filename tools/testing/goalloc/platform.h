@@ -510,6 +510,13 @@ static inline void platform_stack_print(u32 handle) { }
 static inline void dump_stack(void) { }
 #define _RET_IP_		((unsigned long)__builtin_return_address(0))
 
+/* Tracepoints (the kernel's goalloc/trace.h): none here. */
+#define trace_goalloc_alloc_enabled()	false
+#define trace_goalloc_free_enabled()	false
+static inline void trace_goalloc_alloc(unsigned long call_site, const void *ptr, size_t bytes_req,
+				       size_t bytes_alloc, gfp_t gfp_flags, int node) { }
+static inline void trace_goalloc_free(unsigned long call_site, const void *ptr) { }
+
 /* Static keys: a flag (set only while no other thread runs). */
 struct static_key_false { bool enabled; };
 #define DEFINE_STATIC_KEY_FALSE(name)	struct static_key_false name = { false }
