@@ -14,8 +14,9 @@
  * usable bytes (what an object really holds); a batch runs at most
  * GOALLOC_BATCH_MAX operations and stops at a fatal signal.  The file's
  * metadata (its struct, handle table and object records) is charged to the
- * opener's memory cgroup, and so are the objects' pages when the heap grows
- * for them (GFP_KERNEL_ACCOUNT).
+ * opener's memory cgroup; the objects are not (goalloc ignores
+ * __GFP_ACCOUNT: include/goalloc.h) but count against these limits and the
+ * heap's memory_limit.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -122,7 +123,7 @@ static void uncharge_bytes(struct goalloc_file *f, u64 usable)
 
 static int uobj_alloc(struct goalloc_file *f, u64 bytes, u32 flags, u64 *handle, u64 *usable)
 {
-	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
 	struct goalloc_uobj *o;
 	u32 id;
 	int ret;

@@ -207,7 +207,7 @@ static noinline void *malloc_large(size_t size, size_t room, gfp_t gfp, int node
 	unsigned int align = is_power_of_2(size) ? size >> GO_PAGE_SHIFT : 1;
 	struct mspan *s;
 
-	s = mheap_alloc(npages, align, node, gfp);
+	s = mheap_alloc(npages, align, node, gfp & ~__GFP_ACCOUNT);	/* as mcache_alloc_slow() */
 	if (!s)
 		return NULL;
 	s->elemsize = size;
@@ -292,6 +292,8 @@ static __always_inline void *trace_alloc(unsigned long call_site, void *p, size_
  * The object is at least 8-byte aligned, and naturally aligned when @size
  * is a power of two.  Objects over 32 KiB are runs of whole pages.
  *
+ * Context: any context the GFP flags allow: GFP_ATOMIC (never sleeps) in
+ * hard-irq context included; may sleep if @flags allow.
  * Return: the object, or NULL if memory ran out or @size exceeds
  * GOALLOC_MAX_SIZE.
  */
@@ -312,6 +314,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  * 16-byte blocks (Go's tiny allocator) and are aligned to the largest power
  * of two up to 8 that divides @size.
  *
+ * Context: as goalloc_alloc().
  * Return: the object, or NULL.
  */
 void *goalloc_alloc_noscan(size_t size, gfp_t flags)
@@ -326,6 +329,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
  * @size: bytes wanted.
  * @flags: GFP flags.
  *
+ * Context: as goalloc_alloc().
  * Return: the object, zeroed, or NULL.
  */
 void *goalloc_zalloc(size_t size, gfp_t flags)
@@ -345,6 +349,7 @@ EXPORT_SYMBOL_GPL(goalloc_zalloc);
  * where large objects and fresh spans lie; small objects already cached by
  * this CPU are served from its cache wherever they lie.
  *
+ * Context: as goalloc_alloc().
  * Return: the object, or NULL.
  */
 void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
@@ -490,6 +495,8 @@ static noinline void free_slow(const void *p, bool check)
  * foreign pointer) changes nothing: it is reported with its kind (the
  * first of each kind with a warning) and counted (report_* and
  * invalid_frees in the statistics).
+ *
+ * Context: any, hard-irq included; never sleeps.
  */
 void goalloc_free(const void *p)
 {
@@ -528,6 +535,7 @@ EXPORT_SYMBOL_GPL(goalloc_free);
  * All of it may be used, as with ksize(): with KASAN, the bytes past the
  * requested size become accessible.
  *
+ * Context: any.
  * Return: the size of @p's class (for a large object its pages, for a tiny
  * object the size it was allocated with), or 0 for NULL, ZERO_SIZE_PTR and
  * pointers that are not the start of a live goalloc object.
@@ -562,6 +570,28 @@ size_t goalloc_usable_size(const void *p)
 EXPORT_SYMBOL_GPL(goalloc_usable_size);
 
 /**
+ * goalloc_size_roundup() - bytes an allocation of @size would make usable.
+ * @size: bytes that would be asked of goalloc_alloc().
+ *
+ * As kmalloc_size_roundup(): allocate the rounded size up front rather
+ * than asking goalloc_usable_size() afterwards.
+ *
+ * Context: any.
+ * Return: the size of @size's class (for a large object its pages; in debug
+ * mode @size itself, the red zone starting right after it), 0 for 0, and
+ * @size itself when it is over GOALLOC_MAX_SIZE (goalloc_alloc() fails).
+ */
+size_t goalloc_size_roundup(size_t size)
+{
+	if (!size || size > GOALLOC_MAX_SIZE || debug_on())
+		return size;
+	if (size <= MAX_SMALL_SIZE)
+		return class_to_size[size_to_class(size)];
+	return round_up(size, GO_PAGE_SIZE);
+}
+EXPORT_SYMBOL_GPL(goalloc_size_roundup);
+
+/**
  * goalloc_realloc() - resize an object, like krealloc().
  * @p: object to resize, or NULL (then this is goalloc_alloc()).
  * @new_size: bytes wanted; 0 frees @p and returns ZERO_SIZE_PTR.
@@ -572,6 +602,7 @@ EXPORT_SYMBOL_GPL(goalloc_usable_size);
  * krealloc(), a power-of-two @new_size is naturally aligned only when the
  * object moves).  A noscan object stays noscan.
  *
+ * Context: as goalloc_alloc() with @flags.
  * Return: the object (maybe moved), or NULL with @p untouched.
  */
 void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
@@ -620,6 +651,7 @@ EXPORT_SYMBOL_GPL(goalloc_realloc);
  * Faster per object than goalloc_alloc(): one lock section hands out every
  * object the CPU's current span can give.
  *
+ * Context: as goalloc_alloc().
  * Return: @nr, or 0 (and nothing allocated) if memory ran out.
  */
 int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
@@ -685,6 +717,8 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_bulk);
  *
  * Faster per object than goalloc_free(): small objects go onto this CPU's
  * stacks under one lock section.
+ *
+ * Context: any, hard-irq included; never sleeps.
  */
 void goalloc_free_bulk(size_t nr, void **p)
 {
@@ -726,7 +760,8 @@ EXPORT_SYMBOL_GPL(goalloc_free_bulk);
  *
  * Flushes every CPU's cache, returns empty spans to the heap and entirely
  * free chunks to the buddy allocator, as the shrinker does under pressure.
- * Process context; may sleep.
+ *
+ * Context: process context; may sleep.
  */
 void goalloc_flush(void)
 {

@@ -85,7 +85,8 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 	if (r.addr)
 		return r;
 
-	s = mcentral_grow(spc, node, gfp);
+	/* shared spans are charged to no memory cgroup (include/goalloc.h) */
+	s = mcentral_grow(spc, node, gfp & ~__GFP_ACCOUNT);
 	if (!s)
 		return r;
 

@@ -42,6 +42,7 @@ static unsigned long sum_stat(enum cpu_stat item)
  * @sizeclass: 1 .. GOALLOC_NUM_CLASSES - 1.
  * @cs: filled in.
  *
+ * Context: any; takes spinlocks with interrupts off.
  * Return: 0, or -EINVAL for a class that does not exist.
  */
 int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *cs)
@@ -88,6 +89,8 @@ EXPORT_SYMBOL_GPL(goalloc_get_class_stats);
 /**
  * goalloc_get_stats() - a snapshot of the allocator's statistics.
  * @st: filled in; the same numbers /sys/kernel/debug/goalloc/stats shows.
+ *
+ * Context: any; takes spinlocks with interrupts off.
  */
 void goalloc_get_stats(struct goalloc_stats *st)
 {

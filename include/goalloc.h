@@ -6,12 +6,19 @@
  * classes, larger ones (up to GOALLOC_MAX_SIZE) are runs of whole pages.
  * Every function may be called from any context the GFP flags allow
  * (GFP_ATOMIC from hard-irq context included); frees may come from any CPU.
+ *
+ * __GFP_ACCOUNT is ignored: goalloc's spans are shared by every caller, so
+ * no object is charged to a memory cgroup (bound goalloc with its
+ * memory_limit module parameter instead).
  */
 #ifndef _GOALLOC_H
 #define _GOALLOC_H
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/compiler.h>
+#include <linux/err.h>
+#include <linux/overflow.h>
 
 #define GOALLOC_VERSION		"0.1.0"
 
@@ -60,17 +67,59 @@ struct goalloc_class_stats {
 	u64 refills;
 };
 
-void *goalloc_alloc(size_t size, gfp_t flags);
-void *goalloc_alloc_noscan(size_t size, gfp_t flags);
-void *goalloc_zalloc(size_t size, gfp_t flags);
-void *goalloc_alloc_node(size_t size, gfp_t flags, int node);
-void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags);
+void *goalloc_alloc(size_t size, gfp_t flags) __alloc_size(1) __must_check;
+void *goalloc_alloc_noscan(size_t size, gfp_t flags) __alloc_size(1) __must_check;
+void *goalloc_zalloc(size_t size, gfp_t flags) __alloc_size(1) __must_check;
+void *goalloc_alloc_node(size_t size, gfp_t flags, int node) __alloc_size(1) __must_check;
+void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags) __realloc_size(2)
+	__must_check;
 void goalloc_free(const void *p);
 size_t goalloc_usable_size(const void *p);
-int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p);
+size_t goalloc_size_roundup(size_t size);
+int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p) __must_check;
 void goalloc_free_bulk(size_t nr, void **p);
 void goalloc_get_stats(struct goalloc_stats *st);
 int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *cs);
 void goalloc_flush(void);
+
+/**
+ * goalloc_alloc_array() - allocate an array, like kmalloc_array().
+ * @n: number of elements.
+ * @size: bytes per element.
+ * @flags: GFP flags, as for goalloc_alloc().
+ *
+ * Context: as goalloc_alloc().
+ * Return: the array, or NULL if @n * @size overflows or memory ran out.
+ */
+static inline __alloc_size(1, 2) __must_check void *goalloc_alloc_array(size_t n, size_t size,
+									gfp_t flags)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return goalloc_alloc(bytes, flags);
+}
+
+/**
+ * goalloc_calloc() - allocate a zeroed array, like kcalloc().
+ * @n: number of elements.
+ * @size: bytes per element.
+ * @flags: GFP flags, as for goalloc_alloc().
+ *
+ * Context: as goalloc_alloc().
+ * Return: the zeroed array, or NULL if @n * @size overflows or memory ran out.
+ */
+static inline __alloc_size(1, 2) __must_check void *goalloc_calloc(size_t n, size_t size,
+								   gfp_t flags)
+{
+	return goalloc_alloc_array(n, size, flags | __GFP_ZERO);
+}
+
+#if __has_include(<linux/cleanup.h>)
+#include <linux/cleanup.h>
+/* void *p __free(goalloc) = goalloc_alloc(...): freed when p goes out of scope. */
+DEFINE_FREE(goalloc, void *, if (!IS_ERR_OR_NULL(_T)) goalloc_free(_T))
+#endif
 
 #endif /* _GOALLOC_H */

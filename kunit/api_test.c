@@ -226,6 +226,42 @@ static void size_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid);
 }
 
+/* The slab.h-like helpers of include/goalloc.h: arrays, rounding, __free(goalloc). */
+static void arrays_roundup_and_free_on_scope_exit(struct kunit *test)
+{
+	static const size_t sizes[] = { 1, 8, 100, 1000, 5000, 32768, 40000, 100000,
+					GOALLOC_MAX_SIZE };
+	u64 live = stats_now().heap_objects;
+	unsigned int i;
+	u8 *a;
+
+	KUNIT_EXPECT_NULL(test, goalloc_alloc_array(SIZE_MAX / 2, 3, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, goalloc_calloc(1UL << 40, 1UL << 40, GFP_KERNEL));
+	a = goalloc_calloc(10, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_GE(test, goalloc_usable_size(a), 1000UL);
+	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(a, 0, 1000), NULL);
+	goalloc_free(a);
+
+	KUNIT_EXPECT_EQ(test, goalloc_size_roundup(0), 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_size_roundup(GOALLOC_MAX_SIZE + 1), GOALLOC_MAX_SIZE + 1);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		void *p = goalloc_alloc(sizes[i], GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, goalloc_size_roundup(sizes[i]), goalloc_usable_size(p),
+				    "size %zu", sizes[i]);
+		goalloc_free(p);
+	}
+	{
+		void *p __free(goalloc) = goalloc_alloc(64, GFP_KERNEL);
+
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live + 1);
+	}
+	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live);	/* freed at scope exit */
+}
+
 static void node_allocations_work(struct kunit *test)
 {
 	void *p = goalloc_alloc_node(300, GFP_KERNEL, numa_node_id());
@@ -246,6 +282,7 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE_PARAM(bulk_alloc_and_free, bulk_size_gen_params),
 	KUNIT_CASE(size_limits),
 	KUNIT_CASE(node_allocations_work),
+	KUNIT_CASE(arrays_roundup_and_free_on_scope_exit),
 	{}
 };
 

@@ -165,8 +165,8 @@ static void remote_frees_racing_refills_are_not_double_frees(struct kunit *test)
 	wait_for_completion(&r->done[0]);
 	wait_for_completion(&r->done[1]);
 	KUNIT_EXPECT_EQ(test, atomic_read(&r->failures), 0);
-	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid);
-	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live);
+	KUNIT_EXPECT_EQ(test, stat_now(invalid_frees), invalid);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_objects), live);
 }
 
 static struct kunit_case remote_cases[] = {
@@ -512,7 +512,7 @@ static const void *stress_gen_params(const void *prev, char *desc)
 static void every_cpu_random_ops_keep_contents(struct kunit *test)
 {
 	struct stress_shared *sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
-	u64 live = stats_now().heap_objects, invalid = stats_now().invalid_frees;
+	u64 live = stat_now(heap_objects), invalid = stat_now(invalid_frees);
 	unsigned long round = (unsigned long)test->param_value;
 	struct stress_thread *t;
 	unsigned int cpu, i, n = 0;
@@ -553,10 +553,10 @@ static void every_cpu_random_ops_keep_contents(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->ops), (long)n * sh->ops_per_thread);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->bad), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sh->failures), 0L);
-	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live);
-	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_objects), live);
+	KUNIT_EXPECT_EQ(test, stat_now(invalid_frees), invalid);
 	goalloc_flush();
-	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, 0ULL);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
 }
 
 static struct kunit_case stress_cases[] = {

@@ -23,6 +23,19 @@ static inline struct goalloc_stats stats_now(void)
 	return st;
 }
 
+/*
+ * One statistic now, stat_now(heap_sys): a whole struct goalloc_stats on
+ * the caller's stack per look makes large frames under KASAN.
+ */
+static noinline __maybe_unused u64 stat_at(size_t offset)
+{
+	struct goalloc_stats st;
+
+	goalloc_get_stats(&st);
+	return *(u64 *)((char *)&st + offset);
+}
+#define stat_now(field)	stat_at(offsetof(struct goalloc_stats, field))
+
 static inline u64 class_live(unsigned int cls)
 {
 	struct goalloc_class_stats cs;

@@ -209,31 +209,30 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 static void memory_limit_holds(struct kunit *test)
 {
 	unsigned long old_limit = mheap_memory_limit;
-	struct goalloc_stats before, after;
+	u64 failures, released;
 	struct mspan *s, *t;
 	void *p, *big;
 
 	goalloc_flush();
-	before = stats_now();
-	KUNIT_ASSERT_EQ(test, before.heap_sys, 0ULL);
+	KUNIT_ASSERT_EQ(test, stat_now(heap_sys), 0ULL);
+	failures = stat_now(limit_failures);
 
 	WRITE_ONCE(mheap_memory_limit, GO_PAGE_SIZE / 2);	/* not one page */
 	p = goalloc_alloc(64, GFP_KERNEL);
-	after = stats_now();
 	KUNIT_EXPECT_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, after.limit_failures, before.limit_failures + 1);
-	KUNIT_EXPECT_EQ(test, after.memory_limit, GO_PAGE_SIZE / 2);
-	KUNIT_EXPECT_EQ(test, after.heap_sys, 0ULL);
+	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures + 1);
+	KUNIT_EXPECT_EQ(test, stat_now(memory_limit), GO_PAGE_SIZE / 2);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
 	goalloc_free(p);
 
 	WRITE_ONCE(mheap_memory_limit, MIB);	/* room for a 1 MiB chunk only */
 	p = goalloc_alloc(64, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, (u64)MIB);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIB);
 	big = goalloc_alloc(2 * MIB, GFP_KERNEL);
 	KUNIT_EXPECT_NULL(test, big);
-	KUNIT_EXPECT_EQ(test, stats_now().limit_failures, before.limit_failures + 2);
-	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, (u64)MIB);
+	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures + 2);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIB);
 
 	WRITE_ONCE(mheap_memory_limit, 0);	/* lifted: at once */
 	big = goalloc_alloc(2 * MIB, GFP_KERNEL);
@@ -241,26 +240,26 @@ static void memory_limit_holds(struct kunit *test)
 	goalloc_free(big);
 	goalloc_free(p);
 	goalloc_flush();
-	KUNIT_ASSERT_EQ(test, stats_now().heap_sys, 0ULL);
+	KUNIT_ASSERT_EQ(test, stat_now(heap_sys), 0ULL);
 
 	/* at the limit, a free chunk goes back to make room for a new one */
 	WRITE_ONCE(mheap_memory_limit, MIB);
 	s = mheap_alloc(1, 1, NUMA_NO_NODE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, (u64)MIB);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIB);
 	mheap_free_span(s);			/* a free 1 MiB chunk */
-	before = stats_now();
+	released = stat_now(heap_released);
+	failures = stat_now(limit_failures);
 	WRITE_ONCE(mheap_memory_limit, 2 * MIB);
 	t = mheap_alloc(200, 1, NUMA_NO_NODE, GFP_KERNEL);	/* a 2 MiB chunk */
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	after = stats_now();
-	KUNIT_EXPECT_EQ(test, after.heap_sys, (u64)2 * MIB);
-	KUNIT_EXPECT_EQ(test, after.heap_released, before.heap_released + MIB);
-	KUNIT_EXPECT_EQ(test, after.limit_failures, before.limit_failures);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)2 * MIB);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_released), released + MIB);
+	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures);
 	mheap_free_span(t);
 	WRITE_ONCE(mheap_memory_limit, old_limit);
 	goalloc_flush();
-	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, 0ULL);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
 }
 
 static struct kunit_case mheap_cases[] = {

@@ -7,7 +7,8 @@
 #             its TCG fallback, an empty cache, every --help
 #   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
 #   style     checkpatch (--no-tree -f) on every C file and header; sparse;
-#             layers call downward only (scripts/check-layers.sh)
+#             kernel-doc -Wall, and on every exported function; layers
+#             call downward only (scripts/check-layers.sh)
 #   user      the core built in user space (tools/testing/goalloc): the
 #             portable KUnit suites under ASan+UBSan (as booted by default,
 #             with init_on_alloc and init_on_free, and debug mode's suite), a
@@ -103,6 +104,19 @@ if want style; then
 	else
 		echo "$findings"
 		fail "checkpatch"
+	fi
+	# kernel-doc: well formed, and on every exported function
+	kd=$(perl "$debug_kdir/scripts/kernel-doc" -none -Wall include/goalloc.h goalloc/*.c 2>&1 || true)
+	undocumented=$(for f in $(sed -n 's/^EXPORT_SYMBOL_GPL(\(.*\));/\1/p' goalloc/*.c); do
+		grep -q "^ \* $f() - " goalloc/*.c include/goalloc.h || echo "$f"
+	done)
+	nexp=$(grep -c '^EXPORT_SYMBOL_GPL(' goalloc/*.c | awk -F: '{ n += $2 } END { print n }')
+	if [ -z "$kd" ] && [ -z "$undocumented" ]; then
+		pass "kernel-doc -Wall clean; all $nexp exported functions documented"
+	else
+		echo "$kd"
+		echo "undocumented: $undocumented"
+		fail "kernel-doc"
 	fi
 	if scripts/check-layers.sh >"$out/layers.log" 2>&1; then
 		pass "layers call downward only: $(tail -n 1 "$out/layers.log" | sed 's/^layers: //')"

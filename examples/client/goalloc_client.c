@@ -53,6 +53,16 @@ static int __init goalloc_client_init(void)
 	goalloc_free(t);
 	goalloc_free(z);
 	goalloc_free(n);
+	EXPECT(!goalloc_alloc_array(SIZE_MAX / 2, 3, GFP_KERNEL));
+	z = goalloc_calloc(10, 100, GFP_KERNEL);
+	EXPECT(z && !memchr_inv(z, 0, 1000));
+	goalloc_free(z);
+	EXPECT(goalloc_size_roundup(100) >= 100 && goalloc_size_roundup(0) == 0);
+	{
+		void *s __free(goalloc) = goalloc_alloc(goalloc_size_roundup(100), GFP_KERNEL);
+
+		EXPECT(s && goalloc_usable_size(s) == goalloc_size_roundup(100));
+	}
 	q = goalloc_realloc(NULL, 64, GFP_KERNEL);
 	EXPECT(q);
 	EXPECT(goalloc_realloc(q, 0, GFP_KERNEL) == ZERO_SIZE_PTR);

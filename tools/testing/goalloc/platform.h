@@ -40,12 +40,18 @@ typedef unsigned long long u64;
 typedef long long s64;
 typedef unsigned int gfp_t;
 
+#define __must_check		__attribute__((warn_unused_result))
+#define __alloc_size(x, ...)	__attribute__((alloc_size(x, ## __VA_ARGS__), malloc))
+#define __realloc_size(x, ...)	__attribute__((alloc_size(x, ## __VA_ARGS__)))
+#define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
+#define IS_ERR_OR_NULL(p)	(!(p) || (unsigned long)(p) >= (unsigned long)-4095)
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #ifndef __always_inline
 #define __always_inline		inline __attribute__((always_inline))
 #endif
 #define noinline		__attribute__((noinline))
+#define __maybe_unused		__attribute__((unused))
 #define __percpu
 #define __init
 #define __ro_after_init
@@ -444,6 +450,7 @@ static __always_inline void spin_unlock(spinlock_t *l)
 #define __GFP_NORETRY		0x10u
 #define __GFP_COMP		0x20u
 #define __GFP_HIGH		0x40u
+#define __GFP_ACCOUNT		0x80u
 #define __GFP_DIRECT_RECLAIM	___GFP_DIRECT_RECLAIM
 #define GFP_KERNEL		(__GFP_DIRECT_RECLAIM)
 #define GFP_ATOMIC		(__GFP_HIGH)
