@@ -19,8 +19,7 @@
 #include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/overflow.h>
-
-#define GOALLOC_VERSION		"0.1.0"
+#include <linux/slab.h>
 
 /* Largest object goalloc serves: 4 MiB, as kmalloc on x86-64. */
 #define GOALLOC_MAX_SIZE	(4UL << 20)
@@ -116,8 +115,7 @@ static inline __alloc_size(1, 2) __must_check void *goalloc_calloc(size_t n, siz
 	return goalloc_alloc_array(n, size, flags | __GFP_ZERO);
 }
 
-#if __has_include(<linux/cleanup.h>)
-#include <linux/cleanup.h>
+#ifdef DEFINE_FREE	/* linux/cleanup.h, which slab.h includes where it exists */
 /* void *p __free(goalloc) = goalloc_alloc(...): freed when p goes out of scope. */
 DEFINE_FREE(goalloc, void *, if (!IS_ERR_OR_NULL(_T)) goalloc_free(_T))
 #endif
