@@ -180,7 +180,9 @@ fi
 
 if want stock; then
 	for r in "$r61" "$r612"; do
-		if ! [ -f "$out/stock-$r/goalloc.ko" ]; then
+		# the module of this tree: the build step's, or built now (--only
+		# stock must not boot one a run before left behind)
+		if ! want build || ! [ -f "$out/stock-$r/goalloc.ko" ]; then
 			build_for "stock-$r" "$(kdir_of "$r")" || true
 		fi
 		make -s -C tools >/dev/null
