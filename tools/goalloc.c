@@ -2,17 +2,12 @@
 /*
  * goalloc: look at and drive the goalloc allocator from user space.
  *
- *   goalloc stats [--json]          totals (debugfs stats)
- *   goalloc classes [--json]        per size class (debugfs classes)
- *   goalloc top [-n N] [-d SECS]    refreshing view of the busiest classes
- *   goalloc alloc SIZE [COUNT] [--noscan]
- *                                   allocate, show handles and the change in
- *                                   the statistics, free on exit
- *   goalloc session                 read "alloc SIZE [noscan]", "free HANDLE",
- *                                   "stats" lines from stdin on one open file
- *   goalloc replay FILE             run a trace ("a ID SIZE [noscan]", "f ID")
- *                                   through the batch ioctl, print ops/s
- *   goalloc bench [-n N] [SIZE...]  allocation rate from user space by size
+ * The commands and options are in usage[] below (goalloc --help).  Sizes
+ * may be given as 4096, 4k, 1.5M or 1G (powers of 1024); byte counts are
+ * printed the same way unless --bytes asks for raw numbers.
+ *
+ * Exit status: 0 done; 1 the command failed (module not loaded, not root,
+ * an ioctl error); 2 bad usage (unknown command or option, bad size).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,10 +24,99 @@
 #define DEV	"/dev/goalloc"
 #define DEBUGFS	"/sys/kernel/debug/goalloc"
 
+static const char usage[] =
+	"usage: goalloc COMMAND [ARGS]\n"
+	"  stats [--json] [--bytes] [--describe]\n"
+	"                            allocator totals (debugfs stats); --describe says\n"
+	"                            what each one is\n"
+	"  classes [--json]          per size class\n"
+	"  heap [--json] [--bytes]   chunks and free page runs\n"
+	"  cpus [--json]             per CPU: cached objects, path counters\n"
+	"  flush                     give cached and free memory back now (root)\n"
+	"  top [-n N] [-d SECONDS]   refreshing view of the busiest classes\n"
+	"  alloc SIZE [COUNT] [--noscan]\n"
+	"                            allocate through /dev/goalloc, show the change in\n"
+	"                            the statistics, free on exit\n"
+	"  session                   alloc/free/stats commands from stdin\n"
+	"  replay FILE               run an alloc/free trace in the kernel\n"
+	"  bench [-n COUNT] [SIZE...]\n"
+	"                            allocation rate by size\n"
+	"  --help, --version\n"
+	"SIZE: 4096, 4k, 1.5M, 1G (powers of 1024).\n"
+	"Exit status: 0 done, 1 the command failed, 2 bad usage.\n";
+
 static void die(const char *msg)
 {
 	fprintf(stderr, "goalloc: %s\n", msg);
 	exit(1);
+}
+
+/* Bad usage: say what, point at --help, exit 2. */
+static void usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "goalloc: %s '%s'; see 'goalloc --help'\n", what, arg);
+	exit(2);
+}
+
+/* "4096", "4k", "1.5M", "1G" (powers of 1024) as bytes; exits 2 if not a size. */
+static uint64_t parse_size(const char *s)
+{
+	static const char units[] = "kmgt";
+	const char *u;
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		usage_error("not a size", s);
+	if (*end) {
+		u = strchr(units, end[0] | 0x20);
+		if (!u || end[1] || !end[0])
+			usage_error("not a size (want e.g. 4096, 4k, 1.5M)", s);
+		v *= (double)(1ULL << (10 * (u - units + 1)));
+	}
+	if (v >= 18446744073709551615.0)
+		usage_error("size too large", s);
+	return (uint64_t)v;
+}
+
+/* @bytes as "100 B", "4.0 KiB", "1.5 MiB", "2.0 GiB". */
+static const char *human(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u)
+		snprintf(buf, len, "%.1f %s", v, units[u]);
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	return buf;
+}
+
+/* The statistics, their descriptions (include/uapi/goalloc.h's one list). */
+static const struct {
+	const char *name, *desc;
+} stat_list[] = {
+#define STAT_ENTRY(name, desc)	{ #name, desc },
+	GOALLOC_STATS(STAT_ENTRY)
+#undef STAT_ENTRY
+};
+
+/* Whether statistic or heap line @name counts bytes: its description says so. */
+static int is_bytes(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stat_list); i++)
+		if (!strcmp(stat_list[i].name, name))
+			return !strncmp(stat_list[i].desc, "bytes", 5);
+	return strstr(name, "_bytes") != NULL;
 }
 
 static int open_dev(void)
@@ -160,13 +244,51 @@ static void print_table(struct table *t, int json, int name_value)
 			       t->cells[r][c] ? t->cells[r][c] : "-", c + 1 < t->ncols ? "  " : "\n");
 }
 
-static int cmd_stats(int argc, char **argv, const char *file, int name_value)
+/* stats, classes, heap, cpus: a debugfs table, with the options @allowed of --json --bytes --describe. */
+static int cmd_table(int argc, char **argv, const char *file, int name_value, const char *allowed)
 {
-	int json = argc > 1 && !strcmp(argv[1], "--json");
+	int json = 0, bytes = 0, describe = 0, i, r;
+	char buf[32];
 	struct table t;
 
+	for (i = 1; i < argc; i++) {
+		const char *a = strstr(allowed, argv[i]);
+		size_t n = strlen(argv[i]);
+
+		/* a whole word of @allowed */
+		if (!n || !a || (a > allowed && a[-1] != ' ') || (a[n] && a[n] != ' '))
+			usage_error("unknown option", argv[i]);
+		json |= !strcmp(argv[i], "--json");
+		bytes |= !strcmp(argv[i], "--bytes");
+		describe |= !strcmp(argv[i], "--describe");
+	}
+	if (describe) {
+		for (i = 0; i < (int)ARRAY_SIZE(stat_list); i++)
+			printf("%-24s %s\n", stat_list[i].name, stat_list[i].desc);
+		return 0;
+	}
 	read_table(file, &t);
+	if (name_value && !json && !bytes)
+		for (r = 0; r < t.nrows; r++)
+			if (t.cells[r][0] && t.cells[r][1] && is_bytes(t.cells[r][0]))
+				t.cells[r][1] = strdup(human(strtoull(t.cells[r][1], NULL, 10),
+							     buf, sizeof(buf)));
 	print_table(&t, json, name_value);
+	return 0;
+}
+
+/* flush: write to debugfs flush. */
+static int cmd_flush(int argc, char **argv)
+{
+	FILE *f;
+
+	if (argc > 1)
+		usage_error("flush takes no argument, not", argv[1]);
+	fclose(open_debugfs("stats"));	/* names the problem if there is one */
+	f = fopen(DEBUGFS "/flush", "w");
+	if (!f || fputs("1\n", f) < 0 || fclose(f))
+		die("cannot write " DEBUGFS "/flush (only root may flush)");
+	printf("flushed: cached and free memory given back\n");
 	return 0;
 }
 
@@ -192,8 +314,10 @@ static int cmd_top(int argc, char **argv)
 		else if (opt == 'd')
 			delay = atoi(optarg);
 		else
-			die("usage: goalloc top [-n ITERATIONS] [-d SECONDS]");
+			usage_error("unknown option to top", argv[optind - 1]);
 	}
+	if (optind < argc)
+		usage_error("top takes no argument", argv[optind]);
 	for (i = 0; iters < 0 || i < iters; i++) {
 		struct table s, c;
 		int r, k, live;
@@ -257,11 +381,11 @@ static int cmd_alloc(int argc, char **argv)
 		noscan = 1;
 		argc--;
 	}
-	if (argc < 2)
-		die("usage: goalloc alloc SIZE [COUNT] [--noscan]");
-	size = strtoull(argv[1], NULL, 0);
+	if (argc < 2 || argc > 3)
+		usage_error("alloc wants SIZE [COUNT] [--noscan], not", argc > 3 ? argv[3] : "nothing");
+	size = parse_size(argv[1]);
 	if (argc > 2)
-		count = strtoull(argv[2], NULL, 0);
+		count = parse_size(argv[2]);
 	fd = open_dev();
 	a = dev_stats(fd);
 	for (i = 0; i < count; i++) {
@@ -354,8 +478,9 @@ static int cmd_replay(int argc, char **argv)
 	FILE *f;
 	int fd;
 
-	if (argc < 2)
-		die("usage: goalloc replay FILE (lines: a ID SIZE [noscan] | f ID)");
+	if (argc != 2)
+		usage_error("replay wants one FILE (lines: a ID SIZE [noscan] | f ID), not",
+			    argc > 2 ? argv[2] : "nothing");
 	f = fopen(argv[1], "r");
 	if (!f)
 		die("cannot open the trace file");
@@ -427,11 +552,11 @@ static int cmd_bench(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
 		if (opt != 'n')
-			die("usage: goalloc bench [-n COUNT] [SIZE...]");
-		n = atoi(optarg);
+			usage_error("unknown option to bench", argv[optind - 1]);
+		n = parse_size(optarg);
 	}
 	for (i = optind; i < argc && nsizes < 32; i++)
-		sizes[nsizes++] = strtoull(argv[i], NULL, 0);
+		sizes[nsizes++] = parse_size(argv[i]);
 	if (!nsizes)
 		for (i = 0; i < (int)ARRAY_SIZE(defaults); i++)
 			sizes[nsizes++] = defaults[i];
@@ -458,42 +583,46 @@ static int cmd_bench(int argc, char **argv)
 	return 0;
 }
 
-static void print_usage(void)
-{
-	fprintf(stderr,
-		"usage: goalloc COMMAND\n"
-		"  stats [--json]            allocator totals\n"
-		"  classes [--json]          per size class\n"
-		"  top [-n N] [-d SECONDS]   refreshing view\n"
-		"  alloc SIZE [COUNT] [--noscan]\n"
-		"  session                   alloc/free/stats commands from stdin\n"
-		"  replay FILE               run an alloc/free trace in the kernel\n"
-		"  bench [-n COUNT] [SIZE...]\n");
-	exit(2);
-}
-
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		print_usage();
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("goalloc " GOALLOC_VERSION "\n");
+		return 0;
+	}
 	argc--;
 	argv++;
-	if (!strcmp(argv[0], "stats"))
-		return cmd_stats(argc, argv, "stats", 1);
-	if (!strcmp(argv[0], "classes"))
-		return cmd_stats(argc, argv, "classes", 0);
-	if (!strcmp(argv[0], "top"))
+	if (!strcmp(cmd, "stats"))
+		return cmd_table(argc, argv, "stats", 1, "--json --bytes --describe");
+	if (!strcmp(cmd, "classes"))
+		return cmd_table(argc, argv, "classes", 0, "--json");
+	if (!strcmp(cmd, "heap"))
+		return cmd_table(argc, argv, "heap", 1, "--json --bytes");
+	if (!strcmp(cmd, "cpus"))
+		return cmd_table(argc, argv, "cpus", 0, "--json");
+	if (!strcmp(cmd, "flush"))
+		return cmd_flush(argc, argv);
+	if (!strcmp(cmd, "top"))
 		return cmd_top(argc, argv);
-	if (!strcmp(argv[0], "alloc"))
+	if (!strcmp(cmd, "alloc"))
 		return cmd_alloc(argc, argv);
-	if (!strcmp(argv[0], "free"))
+	if (!strcmp(cmd, "free"))
 		die("handles belong to the file that allocated them: use 'goalloc session'");
-	if (!strcmp(argv[0], "session"))
+	if (!strcmp(cmd, "session"))
 		return cmd_session();
-	if (!strcmp(argv[0], "replay"))
+	if (!strcmp(cmd, "replay"))
 		return cmd_replay(argc, argv);
-	if (!strcmp(argv[0], "bench"))
+	if (!strcmp(cmd, "bench"))
 		return cmd_bench(argc, argv);
-	print_usage();
+	usage_error(cmd[0] == '-' ? "unknown option" : "unknown command", cmd);
 	return 2;
 }

@@ -962,6 +962,110 @@ static int test_stats_one_list(void)
 	return 0;
 }
 
+/* Run ./goalloc with @args; its stdout and stderr in @out; its exit status, or -1. */
+static int run_tool(char *out, size_t len, const char *const *args)
+{
+	int pipefd[2], status;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		execv("./goalloc", (char *const *)args);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {	/* all of it, keeping what fits */
+		char rest[4096];
+
+		n = (size_t)got < len - 1 ? read(pipefd[0], out + got, len - 1 - got) :
+					    read(pipefd[0], rest, sizeof(rest));
+		if (n <= 0)
+			break;
+		if ((size_t)got < len - 1)
+			got += n;
+	}
+	out[got] = 0;
+	close(pipefd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The tool as a command-line program should be: --help on stdout with
+ * status 0, --version, unknown commands, options and sizes refused with
+ * status 2 and a pointer to --help, sizes read as 4k and printed as MiB
+ * unless --bytes, and heap, cpus, flush, stats --describe.
+ */
+static int test_tool_command_line(void)
+{
+	static const struct {
+		const char *args[5];
+		int status;
+		const char *says;
+	} cases[] = {
+		{ { "goalloc", "--help" }, 0, "usage: goalloc COMMAND" },
+		{ { "goalloc", "--version" }, 0, "goalloc " GOALLOC_VERSION "\n" },
+		{ { "goalloc" }, 2, "usage: goalloc COMMAND" },
+		{ { "goalloc", "frobnicate" }, 2, "see 'goalloc --help'" },
+		{ { "goalloc", "--frobnicate" }, 2, "unknown option" },
+		{ { "goalloc", "stats", "--jsn" }, 2, "unknown option '--jsn'" },
+		{ { "goalloc", "alloc", "1.5x" }, 2, "not a size" },
+		{ { "goalloc", "alloc", "4k", "2" }, 0, "4096 bytes usable" },
+		{ { "goalloc", "alloc", "1.5M" }, 0, "1572864 bytes" },
+		{ { "goalloc", "stats", "--describe" }, 0, "heap_sys " },
+		{ { "goalloc", "heap" }, 0, "free_bytes" },
+		{ { "goalloc", "cpus" }, 0, "cached_objects" },
+		{ { "goalloc", "flush" }, 0, "flushed" },
+		{ { "goalloc", "classes", "--json" }, 0, "\"bytes_per_obj\"" },
+	};
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
+	unsigned long long raw = 0;
+	char out[8192], unit[4] = "", *line;
+	unsigned int i;
+	double human;
+	int status;
+
+	if (access("./goalloc", X_OK))
+		return fail("./goalloc is not beside goalloc_test");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char cmd[128] = "goalloc";
+		unsigned int j;
+
+		for (j = 1; cases[i].args[j]; j++)
+			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s", cases[i].args[j]);
+		status = run_tool(out, sizeof(out), cases[i].args);
+		if (status != cases[i].status || !strstr(out, cases[i].says))
+			return fail("%s: status %d (want %d), said: %.200s", cmd, status,
+				    cases[i].status, out);
+	}
+	/* heap_sys: raw with --bytes, in B/KiB/MiB/GiB without, the same amount */
+	status = run_tool(out, sizeof(out), (const char *const[]){ "goalloc", "stats", "--bytes",
+								    NULL });
+	line = strstr(out, "heap_sys ");
+	if (status || !line || sscanf(line, "heap_sys %llu", &raw) != 1)
+		return fail("goalloc stats --bytes: no raw heap_sys: %.200s", out);
+	status = run_tool(out, sizeof(out), (const char *const[]){ "goalloc", "stats", NULL });
+	line = strstr(out, "heap_sys ");
+	if (status || !line || sscanf(line, "heap_sys %lf %3s", &human, unit) != 2)
+		return fail("goalloc stats: no heap_sys: %.200s", out);
+	i = 0;
+	while (i < ARRAY_SIZE(units) && strcmp(unit, units[i]))
+		i++;
+	if (i == ARRAY_SIZE(units))
+		return fail("goalloc stats: heap_sys in \"%s\"", unit);
+	human *= (double)(1ULL << (10 * i));
+	if (human < raw * 0.95 || human > raw * 1.05 + 1)
+		return fail("goalloc stats: heap_sys %.0f bytes, --bytes %llu", human, raw);
+	return 0;
+}
+
 /*
  * The tool's hint to a user who may not read debugfs (root-only, mode 0700)
  * names that, not a missing mount: run ./goalloc stats as uid 65534.
@@ -1143,6 +1247,7 @@ int main(int argc, char **argv)
 	run("memory_limit", test_memory_limit);
 	run("tracepoints", test_tracepoints);
 	run("tool_hint_non_root", test_tool_hint_non_root);
+	run("tool_command_line", test_tool_command_line);
 	run("fuzz", test_fuzz);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

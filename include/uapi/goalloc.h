@@ -31,6 +31,9 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
+/* The module's and the tool's version (MODULE_VERSION, goalloc --version). */
+#define GOALLOC_VERSION		"0.1.0"
+
 #define GOALLOC_ABI_VERSION	3
 
 /* Bounds of a request structure's size field (see above). */

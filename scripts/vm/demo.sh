@@ -16,13 +16,13 @@ echo "== goalloc classes (rows with objects)"
 ./goalloc classes | awk 'NR == 1 || $5 + $9 > 0'
 echo "== goalloc stats"
 ./goalloc stats
-echo "== /sys/kernel/debug/goalloc/heap"
-cat /sys/kernel/debug/goalloc/heap
-echo "== /sys/kernel/debug/goalloc/cpus"
-cat /sys/kernel/debug/goalloc/cpus
+echo "== goalloc heap"
+./goalloc heap
+echo "== goalloc cpus"
+./goalloc cpus
 wait
-echo "== flush: give cached memory back"
-echo 1 >/sys/kernel/debug/goalloc/flush
+echo "== goalloc flush: give cached memory back"
+./goalloc flush
 ./goalloc stats | grep -E 'heap_(sys|released|objects)'
 echo "== rmmod goalloc"
 rmmod goalloc

@@ -5,7 +5,7 @@
 # that nothing is live afterwards and that goalloc unloads without a
 # warning (no span left in use).
 insmod ./goalloc.ko
-stat() { ./goalloc stats | awk -v k="$1" '$1 == k { print $2 }'; }
+stat() { ./goalloc stats --bytes | awk -v k="$1" '$1 == k { print $2 }'; }
 for i in 1 2 3; do ./goalloc_test -f 30 >/dev/null 2>&1 & done
 cycles=0
 for n in $(seq 1 15); do

@@ -3,7 +3,7 @@
 # process that takes all memory through /dev/goalloc is OOM-killed (or
 # refused) without anything lost.
 insmod ./goalloc.ko max_bytes=1073741824 max_dev_bytes=1073741824
-stat() { ./goalloc stats | awk -v k="$1" '$1 == k { print $2 }'; }
+stat() { ./goalloc stats --bytes | awk -v k="$1" '$1 == k { print $2 }'; }
 # 120 MB of objects, freed when the command exits: the heap keeps them idle
 ./goalloc alloc 4096 30000 >/dev/null
 sys0=$(stat heap_sys) rel0=$(stat heap_released)
