@@ -6,6 +6,7 @@
  *   classes  one row per size class (first four columns as in Go's table)
  *   heap     chunks, free page runs by length, the largest free run
  *   cpus     per CPU: free objects in its stacks, path counters
+ *   slabinfo the classes as caches, in /proc/slabinfo's format
  *   flush    write anything: flush CPU caches, give free memory back
  *   fail_grow  fault injection: make heap growth fail (kernels with
  *            CONFIG_FAULT_INJECTION_DEBUG_FS)
@@ -47,6 +48,31 @@ static int classes_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(classes);
+
+/*
+ * The classes as /proc/slabinfo (version 2.1) shows caches, one
+ * "goalloc-<size>" cache per class, for readers that know that format
+ * (slabtop reads only /proc/slabinfo itself): active and total objects,
+ * object size, objects and pages per span ("slab"), spans.  Spans of the
+ * tiny allocator count in goalloc-16 (as blocks).
+ */
+static int slabinfo_show(struct seq_file *m, void *v)
+{
+	struct goalloc_class_stats cs;
+	unsigned int c, spans;
+
+	seq_puts(m, "slabinfo - version: 2.1\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	for (c = 1; c < GOALLOC_NUM_CLASSES; c++) {
+		goalloc_get_class_stats(c, &cs);
+		spans = cs.partial + cs.full;
+		seq_printf(m, "goalloc-%-9u %6llu %6llu %6u %4u %4lu : tunables %4u %4u %4u : slabdata %6u %6u %6u\n",
+			   cs.size, cs.live, (u64)spans * cs.objects, cs.size, cs.objects,
+			   cs.span_bytes / PAGE_SIZE, 0, 0, 0, spans, spans, 0);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(slabinfo);
 
 #define RUN_BUCKETS 10
 
@@ -116,6 +142,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("classes", 0444, goalloc_dir, NULL, &classes_fops);
 	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
 	debugfs_create_file("cpus", 0444, goalloc_dir, NULL, &cpus_fops);
+	debugfs_create_file("slabinfo", 0444, goalloc_dir, NULL, &slabinfo_fops);
 	debugfs_create_file("flush", 0200, goalloc_dir, NULL, &flush_fops);
 	compat_fault_debugfs("fail_grow", goalloc_dir, &mheap_fail_grow);
 }

@@ -77,13 +77,28 @@ void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int np
 		WRITE_ONCE(ch->spans[first + i], entry);
 }
 
+/*
+ * Chunk @ch's pages in free runs change by @delta.  A chunk that becomes
+ * entirely free is idle memory the shrinker gives back at once, and
+ * /proc/meminfo counts it as reclaimable until it is used or given back.
+ * Heap lock held.
+ */
+static void chunk_free_pages_add(struct mchunk *ch, int delta)
+{
+	bool was_free = ch->free_pages == ch->npages;
+
+	ch->free_pages += delta;
+	if (was_free != (ch->free_pages == ch->npages))
+		platform_reclaimable(ch->base, (was_free ? -1L : 1L) * ((long)ch->npages << GO_PAGE_ORDER));
+}
+
 static void run_insert(struct mspan *s)
 {
 	lockdep_assert_held(&mheap.lock);
 	s->state = MSPAN_FREE;
 	set_span_ends(s);
 	mheap.free_pages += s->npages;
-	s->chunk->free_pages += s->npages;
+	chunk_free_pages_add(s->chunk, s->npages);
 	if (s->npages < HEAP_FREE_LISTS) {
 		list_add(&s->list, &mheap.free[s->npages]);
 		__set_bit(s->npages, mheap.free_nonempty);
@@ -109,7 +124,7 @@ static void run_remove(struct mspan *s)
 {
 	lockdep_assert_held(&mheap.lock);
 	mheap.free_pages -= s->npages;
-	s->chunk->free_pages -= s->npages;
+	chunk_free_pages_add(s->chunk, -(int)s->npages);
 	if (s->npages < HEAP_FREE_LISTS) {
 		list_del_init(&s->list);
 		if (list_empty(&mheap.free[s->npages]))

@@ -32,6 +32,7 @@
 #include <linux/slab.h>
 #include <linux/sched/mm.h>
 #include <linux/kmemleak.h>
+#include <linux/vmstat.h>
 #include <linux/string.h>
 #include <linux/export.h>
 #include <linux/jump_label.h>
@@ -70,6 +71,17 @@ static inline void platform_set_page_tags(unsigned long addr, unsigned int order
 
 	for (i = 0; i < (1UL << order); i++)
 		set_page_private(page + i, tag);
+}
+
+/*
+ * @pages pages from @addr on became idle memory goalloc can give back at
+ * once (negative: no longer): /proc/meminfo counts them in KReclaimable,
+ * as it counts other kernel caches the shrinkers empty.
+ */
+static inline void platform_reclaimable(unsigned long addr, long pages)
+{
+	mod_node_page_state(page_pgdat(virt_to_page((void *)addr)), NR_KERNEL_MISC_RECLAIMABLE,
+			    pages);
 }
 
 /* The tag of the page at @addr: any value for pages not goalloc's. */

@@ -962,6 +962,106 @@ static int test_stats_one_list(void)
 	return 0;
 }
 
+/* Sum of the active objects of debugfs slabinfo's caches, each checked; -1 if bad. */
+static long long slabinfo_active(void)
+{
+	unsigned int size, objsize, perslab, pages, active_slabs, slabs, shared;
+	unsigned long long active, num, sum = 0;
+	unsigned int lines = 0;
+	char line[512];
+	FILE *f = fopen("/sys/kernel/debug/goalloc/slabinfo", "r");
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) || strcmp(line, "slabinfo - version: 2.1\n") ||
+	    !fgets(line, sizeof(line), f) || line[0] != '#') {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "goalloc-%u %llu %llu %u %u %u : tunables %*u %*u %*u : slabdata %u %u %u",
+			   &size, &active, &num, &objsize, &perslab, &pages, &active_slabs, &slabs,
+			   &shared) != 9 || size != objsize || active > num ||
+		    num != (unsigned long long)slabs * perslab || !pages) {
+			fclose(f);
+			return -1;
+		}
+		sum += active;
+		lines++;
+	}
+	fclose(f);
+	return lines == 67 ? (long long)sum : -1;	/* Go's 67 size classes */
+}
+
+/*
+ * debugfs slabinfo, /proc/slabinfo's format with a goalloc-<size> cache
+ * per class: every line adds up (objects per span times spans), and
+ * holding 1000 more objects shows as 1000 more active objects.
+ */
+static int test_slabinfo(void)
+{
+	long long before = slabinfo_active(), after;
+	uint64_t h;
+	unsigned int i;
+	int fd = open_dev();
+
+	for (i = 0; i < 1000; i++)
+		if (g_alloc(fd, 100, 0, &h, NULL))
+			break;
+	after = slabinfo_active();
+	close(fd);
+	if (before < 0 || after < 0)
+		return fail("slabinfo does not add up (or is not 67 caches)");
+	if (i != 1000 || after != before + 1000)
+		return fail("holding %u more objects: %lld active objects, then %lld", i, before,
+			    after);
+	return 0;
+}
+
+/* KReclaimable of /proc/meminfo, in kB, or -1. */
+static long long kreclaimable_kb(void)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "KReclaimable: %lld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * goalloc's idle memory shows where admins look: a chunk left entirely
+ * free counts in /proc/meminfo's KReclaimable (as other kernel caches the
+ * shrinkers empty do), and no longer once it is given back.
+ */
+static int test_meminfo(void)
+{
+	long long k0, k1, k2;
+	uint64_t h[3];
+	unsigned int i;
+	int fd;
+
+	if (write_file("/sys/kernel/debug/goalloc/flush", "1"))
+		return fail("flush");
+	k0 = kreclaimable_kb();
+	fd = open_dev();
+	for (i = 0; i < 3; i++)
+		if (g_alloc(fd, 1 << 20, 0, &h[i], NULL))
+			return fail("1 MiB object");
+	close(fd);		/* frees them: the chunk is idle */
+	k1 = kreclaimable_kb();
+	write_file("/sys/kernel/debug/goalloc/flush", "1");
+	k2 = kreclaimable_kb();
+	if (k0 < 0 || k1 < k0 + 3000 || k2 > k1 - 3000)
+		return fail("KReclaimable %lld kB, with an idle chunk %lld kB, after a flush %lld kB",
+			    k0, k1, k2);
+	return 0;
+}
+
 /* Run ./goalloc with @args; its stdout and stderr in @out; its exit status, or -1. */
 static int run_tool(char *out, size_t len, const char *const *args)
 {
@@ -1246,6 +1346,8 @@ int main(int argc, char **argv)
 	run("stats_one_list", test_stats_one_list);
 	run("memory_limit", test_memory_limit);
 	run("tracepoints", test_tracepoints);
+	run("slabinfo", test_slabinfo);
+	run("meminfo", test_meminfo);
 	run("tool_hint_non_root", test_tool_hint_non_root);
 	run("tool_command_line", test_tool_command_line);
 	run("fuzz", test_fuzz);

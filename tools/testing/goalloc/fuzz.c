@@ -19,6 +19,8 @@
  *   - every span keeps its invariant (mspan_invalid()), and each object of
  *     every span class is in exactly one place: free in its span, live, or
  *     cached in a CPU's stack or the transfer cache;
+ *   - the pages counted as reclaimable (KReclaimable in /proc/meminfo) are
+ *     those of the entirely free chunks, and none at teardown;
  *   - nothing WARNs but the bad frees the input asks for.
  */
 #include "platform.h"
@@ -270,6 +272,9 @@ static void check_stats(void)
 	CHECK(st.heap_objects == nlive);
 	CHECK(st.invalid_frees - base.invalid_frees == expected_invalid);
 	check_spans();
+	/* what /proc/meminfo would show as reclaimable: the entirely free chunks */
+	CHECK(atomic_long_read(&gl_reclaimable_pages) ==
+	      (long)mheap_free_chunk_pages() << GO_PAGE_ORDER);
 }
 
 static void run(struct input *in)
@@ -411,6 +416,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	check_stats();
 	malloc_exit(&st);
 	CHECK(st.heap_sys == 0);
+	CHECK(atomic_long_read(&gl_reclaimable_pages) == 0);
 	CHECK(atomic_read(&gl_warnings) == 0);
 	return 0;
 }

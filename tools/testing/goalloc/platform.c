@@ -402,6 +402,7 @@ struct rb_node *rb_next(const struct rb_node *n)
 
 atomic_t gl_warnings;
 atomic_t gl_expecting_reports;
+atomic_long_t gl_reclaimable_pages;
 int gl_verbose;
 bool gl_init_on_alloc, gl_init_on_free;
 

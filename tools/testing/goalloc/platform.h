@@ -550,6 +550,13 @@ static inline bool want_init_on_free(void) { return gl_init_on_free; }
 
 unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order);
 void platform_free_pages(unsigned long addr, unsigned int order);
+/* Pages /proc/meminfo would count as reclaimable (KReclaimable). */
+extern atomic_long_t gl_reclaimable_pages;
+static inline void platform_reclaimable(unsigned long addr, long pages)
+{
+	atomic_long_add(pages, &gl_reclaimable_pages);
+}
+
 void platform_set_page_tags(unsigned long addr, unsigned int order, unsigned long tag);
 
 /* Page tags by address: 1 GiB regions, each a table of its 4 KiB pages. */
