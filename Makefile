@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # goalloc developer targets.  The module itself is built by Kbuild:
 #   make [KDIR=/path/to/kernel/build]        build the modules (W=1)
-#   make clean | install                     as usual for an external module
+#   make clean                               as usual for an external module
+#   make install                             goalloc.ko alone, then depmod
 #   make run                                 build, boot 6.12 in QEMU, demo, statistics
 #   make check                               all tests (README.md)
 #   make kunit                               KUnit suites in the debug kernel only
@@ -23,8 +24,11 @@ modules all:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
+# goalloc.ko alone (not the benchmark or test modules), into
+# /lib/modules/<release>/updates, then depmod: "modprobe goalloc" works.
 install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) GOALLOC_MODULE_ONLY=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) GOALLOC_MODULE_ONLY=1 INSTALL_MOD_DIR=updates modules_install
 
 run:
 	scripts/run.sh

@@ -458,17 +458,34 @@ static const struct file_operations goalloc_dev_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * A fixed misc minor, from the range devices.txt leaves for local use, so
+ * that udev can make /dev/goalloc before the module is loaded and opening
+ * it loads goalloc (the devname alias below); a dynamic one if it is taken.
+ */
+#define GOALLOC_MISC_MINOR	247
+
 static struct miscdevice goalloc_miscdev = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = GOALLOC_MISC_MINOR,
 	.name = "goalloc",
 	.fops = &goalloc_dev_fops,
 };
+MODULE_ALIAS_MISCDEV(GOALLOC_MISC_MINOR);
+MODULE_ALIAS("devname:goalloc");
 
 int goalloc_dev_init(void)
 {
+	int ret;
+
 	if (!max_dev_bytes)
 		max_dev_bytes = (totalram_pages() << PAGE_SHIFT) / 2;
 	goalloc_miscdev.mode = dev_mode;
+	ret = misc_register(&goalloc_miscdev);
+	if (ret != -EBUSY)
+		return ret;
+	pr_warn("misc minor %d is taken: /dev/goalloc gets a dynamic one, and no autoload\n",
+		GOALLOC_MISC_MINOR);
+	goalloc_miscdev.minor = MISC_DYNAMIC_MINOR;
 	return misc_register(&goalloc_miscdev);
 }
 

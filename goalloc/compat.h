@@ -29,7 +29,7 @@
 #ifdef SHRINKER_ALLOCATED
 static inline struct shrinker *
 compat_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
-			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+		       unsigned long (*scan)(struct shrinker *, struct shrink_control *))
 {
 	struct shrinker *s = shrinker_alloc(0, "goalloc");
 
@@ -51,7 +51,7 @@ static inline void compat_shrinker_destroy(struct shrinker *s)
 #include <linux/slab.h>
 static inline struct shrinker *
 compat_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
-			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+		       unsigned long (*scan)(struct shrinker *, struct shrink_control *))
 {
 	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
 
@@ -96,7 +96,7 @@ static inline bool compat_should_fail(struct fault_attr *attr, ssize_t size)
 
 struct dentry;
 static inline void compat_fault_debugfs(const char *name, struct dentry *dir,
-					 struct fault_attr *attr)
+					struct fault_attr *attr)
 {
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr(name, dir, attr);

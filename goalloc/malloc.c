@@ -128,8 +128,8 @@ static __always_inline void *object_init(void *p, size_t size, size_t usable, si
 }
 
 /* As object_init(); in debug mode, malloc_debug() does it once it checked @p. */
-static __always_inline void *alloc_hook(void *p, size_t size, size_t usable,
-						size_t room, gfp_t gfp, bool noscan)
+static __always_inline void *alloc_hook(void *p, size_t size, size_t usable, size_t room,
+					gfp_t gfp, bool noscan)
 {
 	if (debug_on())
 		return p;
@@ -147,8 +147,8 @@ static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int
 	if (!r.addr)
 		return NULL;
 	this_cpu_inc(mcaches.class_allocs[cls]);
-	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
-				  gfp, noscan);
+	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls], gfp,
+			  noscan);
 }
 
 /*
@@ -174,8 +174,8 @@ static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, i
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!r.addr))
 		return malloc_small_slow(size, gfp, noscan, node);
-	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls],
-				  gfp, noscan);
+	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls], gfp,
+			  noscan);
 }
 
 static noinline void *malloc_tiny(size_t size, gfp_t gfp)

@@ -86,10 +86,11 @@ void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int np
 static void chunk_free_pages_add(struct mchunk *ch, int delta)
 {
 	bool was_free = ch->free_pages == ch->npages;
+	long pages = (long)ch->npages << GO_PAGE_ORDER;	/* the kernel's pages */
 
 	ch->free_pages += delta;
 	if (was_free != (ch->free_pages == ch->npages))
-		platform_reclaimable(ch->base, (was_free ? -1L : 1L) * ((long)ch->npages << GO_PAGE_ORDER));
+		platform_reclaimable(ch->base, was_free ? -pages : pages);
 }
 
 static void run_insert(struct mspan *s)

@@ -17,6 +17,9 @@
 #   stock     on each stock kernel: load, smoke test through /dev/goalloc (also
 #             with debug=1), unload; on 6.12 in 256 MiB: memory pressure makes
 #             the shrinker give back, and the OOM killer
+#   dkms      scripts/check-dkms.sh: dkms add/build/install on both stock
+#             kernels in DKMS trees of its own, goalloc.ko alone, its
+#             version and vermagic; the DKMS-built module booted in QEMU
 #   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 vCPUs and
 #             init_on_alloc=0, with 4 vCPUs and init_on_alloc=1 init_on_free=1:
 #             the KUnit suites, debug mode's suite (debug=1), the KASAN suite
@@ -211,6 +214,18 @@ if want stock; then
 		tail -n 20 "$out/pressure.console"
 		fail "stock $r612: memory pressure"
 	fi
+fi
+
+if want dkms; then
+	scripts/check-dkms.sh >"$out/dkms.log" 2>&1 || true
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "dkms: ${line#PASS }" ;;
+		"FAIL "*) fail "dkms: ${line#FAIL }" ;;
+		esac
+	done <"$out/dkms.log"
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/dkms.log" ||
+		{ tail -n 20 "$out/dkms.log"; fail "scripts/check-dkms.sh did not finish"; }
 fi
 
 if want kunit; then

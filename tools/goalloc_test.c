@@ -1126,6 +1126,8 @@ static int test_tool_command_line(void)
 		{ { "goalloc", "classes", "--json" }, 0, "\"bytes_per_obj\"" },
 	};
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
+	static const char *const stats_bytes[] = { "goalloc", "stats", "--bytes", NULL };
+	static const char *const stats_human[] = { "goalloc", "stats", NULL };
 	unsigned long long raw = 0;
 	char out[8192], unit[4] = "", *line;
 	unsigned int i;
@@ -1146,12 +1148,11 @@ static int test_tool_command_line(void)
 				    cases[i].status, out);
 	}
 	/* heap_sys: raw with --bytes, in B/KiB/MiB/GiB without, the same amount */
-	status = run_tool(out, sizeof(out), (const char *const[]){ "goalloc", "stats", "--bytes",
-								    NULL });
+	status = run_tool(out, sizeof(out), stats_bytes);
 	line = strstr(out, "heap_sys ");
 	if (status || !line || sscanf(line, "heap_sys %llu", &raw) != 1)
 		return fail("goalloc stats --bytes: no raw heap_sys: %.200s", out);
-	status = run_tool(out, sizeof(out), (const char *const[]){ "goalloc", "stats", NULL });
+	status = run_tool(out, sizeof(out), stats_human);
 	line = strstr(out, "heap_sys ");
 	if (status || !line || sscanf(line, "heap_sys %lf %3s", &human, unit) != 2)
 		return fail("goalloc stats: no heap_sys: %.200s", out);
