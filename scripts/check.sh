@@ -20,6 +20,9 @@
 #   dkms      scripts/check-dkms.sh: dkms add/build/install on both stock
 #             kernels in DKMS trees of its own, goalloc.ko alone, its
 #             version and vermagic; the DKMS-built module booted in QEMU
+#   package   scripts/check-package.sh: the Debian packages goalloc-dkms,
+#             goalloc-tools, goalloc-dev built with dpkg-buildpackage,
+#             their contents, lintian, the packaged source built by DKMS
 #   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 vCPUs and
 #             init_on_alloc=0, with 4 vCPUs and init_on_alloc=1 init_on_free=1:
 #             the KUnit suites, debug mode's suite (debug=1), the KASAN suite
@@ -226,6 +229,18 @@ if want dkms; then
 	done <"$out/dkms.log"
 	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/dkms.log" ||
 		{ tail -n 20 "$out/dkms.log"; fail "scripts/check-dkms.sh did not finish"; }
+fi
+
+if want package; then
+	scripts/check-package.sh >"$out/package.log" 2>&1 || true
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "package: ${line#PASS }" ;;
+		"FAIL "*) fail "package: ${line#FAIL }" ;;
+		esac
+	done <"$out/package.log"
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/package.log" ||
+		{ tail -n 20 "$out/package.log"; fail "scripts/check-package.sh did not finish"; }
 fi
 
 if want kunit; then
