@@ -1214,7 +1214,8 @@ static int test_fuzz(void)
 	unsigned long long ops = 0;
 	unsigned int seed = 12345;
 	time_t end = time(NULL) + fuzz_seconds;
-	int fd, fd2;
+	uint64_t limit = 0;
+	int fd, fd2, ret = 0;
 
 	if (!(buf))
 		return fail("malloc");
@@ -1225,6 +1226,21 @@ static int test_fuzz(void)
 	fd2 = open_dev();
 	while (time(NULL) < end) {
 		int i, f = rand_r(&seed) & 1 ? fd : fd2;
+		struct goalloc_stats_req st = g_stats(fd);
+		char value[32];
+
+		/* the memory limit, changed at run time, holds (module parameter) */
+		if (limit && st.heap_sys > limit) {
+			ret = fail("heap_sys %llu over the memory limit %llu",
+				   (unsigned long long)st.heap_sys, (unsigned long long)limit);
+			break;
+		}
+		if (rand_r(&seed) % 4 == 0) {
+			limit = rand_r(&seed) % 3 ? st.heap_sys + ((uint64_t)(rand_r(&seed) % 4) << 20) : 0;
+			snprintf(value, sizeof(value), "%llu", (unsigned long long)limit);
+			if (write_param("memory_limit", value))
+				limit = 0;
+		}
 
 		for (i = 0; i < 200; i++, ops++) {
 			unsigned int k = rand_r(&seed) % 64, r = rand_r(&seed);
@@ -1295,7 +1311,11 @@ static int test_fuzz(void)
 	close(fd);
 	free(buf);
 	write_param("max_bytes", "268435456");
-	printf("# fuzz: %llu operations in %d s\n", ops, fuzz_seconds);
+	write_param("memory_limit", "0");
+	printf("# fuzz: %llu operations in %d s, %llu growths refused at the memory limit\n", ops,
+	       fuzz_seconds, (unsigned long long)(after.limit_failures - before.limit_failures));
+	if (ret)
+		return ret;
 	if (!(live_objects() == base))
 		return fail("live objects %llu, baseline %llu", (unsigned long long)live_objects(),
 			    (unsigned long long)base);
