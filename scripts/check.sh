@@ -7,8 +7,9 @@
 #             its TCG fallback, an empty cache, every --help
 #   build     goalloc.ko against Debian's 6.1 and 6.12 headers, W=1, no warning
 #   style     checkpatch (--no-tree -f) on every C file and header; sparse;
-#             kernel-doc -Wall, and on every exported function; layers
-#             call downward only (scripts/check-layers.sh)
+#             kernel-doc -Wall, and on every exported function;
+#             Documentation/goalloc.rst built with Sphinx; layers call
+#             downward only (scripts/check-layers.sh)
 #   user      the core built in user space (tools/testing/goalloc): the
 #             portable KUnit suites under ASan+UBSan (as booted by default,
 #             with init_on_alloc and init_on_free, and debug mode's suite), a
@@ -123,6 +124,16 @@ if want style; then
 		echo "$kd"
 		echo "undocumented: $undocumented"
 		fail "kernel-doc"
+	fi
+	# Documentation/goalloc.rst, built as the kernel builds its own (Sphinx
+	# with the kernel's kernel-doc extension), warnings as errors
+	rm -rf "$out/doc"
+	if KERNEL_SRC=$debug_kdir /usr/bin/sphinx-build -W -q -b html Documentation "$out/doc" \
+		>"$out/doc.log" 2>&1 && grep -q 'id="c.goalloc_alloc"' "$out/doc/goalloc.html"; then
+		pass "Documentation/goalloc.rst builds with Sphinx and kernel-doc, no warning"
+	else
+		tail -n 20 "$out/doc.log"
+		fail "Documentation/goalloc.rst (sphinx-build -W)"
 	fi
 	if scripts/check-layers.sh >"$out/layers.log" 2>&1; then
 		pass "layers call downward only: $(tail -n 1 "$out/layers.log" | sed 's/^layers: //')"

@@ -6,7 +6,8 @@
 # on Debian 12: build tools, QEMU, busybox-static, cpio, sparse, clang with
 # libFuzzer, valgrind, tcmalloc, jemalloc, mimalloc and gnuplot (for the
 # user-space build of the core and its benchmark), dkms and what builds and
-# checks Debian packages (debhelper, dh-dkms, lintian), the headers of
+# checks Debian packages (debhelper, dh-dkms, lintian), Sphinx (the
+# documentation), the headers of
 # Debian's stock 6.1 and newest 6.12 kernels and linux-source-6.12.  The stock
 # kernel images are not installed (that runs update-initramfs for minutes):
 # their .deb is downloaded and unpacked into the cache, which is enough to
@@ -33,7 +34,7 @@ r612=$(stock612_release)
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves python3 kmod
       qemu-system-x86 busybox-static cpio xz-utils sparse
       clang libclang-rt-14-dev valgrind libtcmalloc-minimal4 libjemalloc2 libmimalloc2.0
-      gnuplot-nox dkms debhelper dh-dkms lintian dpkg-dev fakeroot
+      gnuplot-nox dkms debhelper dh-dkms lintian dpkg-dev fakeroot python3-sphinx
       linux-headers-amd64 "linux-headers-$r61" "linux-headers-$r612" linux-source-6.12)
 missing=()
 for p in "${pkgs[@]}"; do
