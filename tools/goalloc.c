@@ -68,7 +68,7 @@ static uint64_t parse_size(const char *s)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	if (errno || end == s || !(v >= 0))	/* NaN too */
 		usage_error("not a size", s);
 	if (*end) {
 		u = strchr(units, end[0] | 0x20);
