@@ -137,7 +137,7 @@ bool debug_alloc(unsigned long addr, const struct mspan *s, size_t size, unsigne
 	if (s->spc) {
 		track_read(addr, s, &t);
 		if (t.magic != (DEBUG_FREE ^ addr)) {
-			report_error(REPORT_TRACK, addr, s, NULL, DEBUG_NO_OFFSET);
+			report_error(REPORT_TRACK, addr, s, NULL, REPORT_NO_OFFSET);
 			debug_quarantine(addr, s, false, gfp);
 			return false;
 		}
@@ -180,11 +180,11 @@ bool debug_free(unsigned long addr, const struct mspan *s)
 	if (t.magic == (DEBUG_FREE ^ addr))
 		return true;
 	if (t.magic == (DEBUG_QUARANTINED ^ addr)) {
-		report_error(REPORT_QUARANTINED, addr, s, NULL, DEBUG_NO_OFFSET);
+		report_error(REPORT_QUARANTINED, addr, s, NULL, REPORT_NO_OFFSET);
 		return false;
 	}
 	if (t.magic != (DEBUG_LIVE ^ addr) || t.size > room) {
-		report_error(REPORT_TRACK, addr, s, NULL, DEBUG_NO_OFFSET);
+		report_error(REPORT_TRACK, addr, s, NULL, REPORT_NO_OFFSET);
 		debug_quarantine(addr, s, true, GFP_ATOMIC);
 		return false;
 	}

@@ -412,7 +412,7 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 	local_lock_irqsave(&mcaches.lock, flags);
 	if (unlikely(!mspan_clear_live(s, idx))) {
 		local_unlock_irqrestore(&mcaches.lock, flags);
-		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, DEBUG_NO_OFFSET);
+		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
 	}
 	if (hook)
@@ -429,14 +429,14 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 	unsigned int npages = s->npages;
 
 	if (unlikely(addr != s->base)) {
-		report_error(REPORT_INTERIOR, addr, s, NULL, DEBUG_NO_OFFSET);
+		report_error(REPORT_INTERIOR, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
 	}
 	free_hook((void *)addr, mspan_bytes(s), mspan_bytes(s));
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (unlikely(s->state != MSPAN_INUSE || s->spc || s->base != addr)) {
 		spin_unlock_irqrestore(&mheap.lock, flags);
-		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, DEBUG_NO_OFFSET);
+		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
 	}
 	mheap_free_span_locked(s);
@@ -453,13 +453,13 @@ static struct mspan *object_span(unsigned long addr, unsigned int *idx)
 	if (unlikely(!s || !mspan_inuse_at(s, addr))) {
 		/* in a free run of the heap: freed already (or never handed out) */
 		report_error(s ? REPORT_DOUBLE_FREE : REPORT_NOT_OBJECT, addr, NULL, NULL,
-			     DEBUG_NO_OFFSET);
+			     REPORT_NO_OFFSET);
 		return NULL;
 	}
 	if (!s->spc || s->tiny)
 		return s;
 	if (unlikely(!mspan_obj_start(s, addr, idx))) {
-		report_error(REPORT_INTERIOR, addr, s, NULL, DEBUG_NO_OFFSET);
+		report_error(REPORT_INTERIOR, addr, s, NULL, REPORT_NO_OFFSET);
 		return NULL;
 	}
 	return s;
@@ -619,7 +619,7 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 		return goalloc_alloc(new_size, flags);
 	old_size = goalloc_usable_size(p);
 	if (unlikely(!old_size)) {
-		report_error(REPORT_BAD_REALLOC, (unsigned long)p, NULL, NULL, DEBUG_NO_OFFSET);
+		report_error(REPORT_BAD_REALLOC, (unsigned long)p, NULL, NULL, REPORT_NO_OFFSET);
 		return NULL;
 	}
 	s = mheap_span_of((unsigned long)p);

@@ -115,7 +115,8 @@ static inline bool report_is_corruption(enum report_kind kind)
 	return kind >= REPORT_REDZONE;
 }
 
-#define DEBUG_NO_OFFSET		((size_t)-1)
+/* report_error()'s @off when no byte is named */
+#define REPORT_NO_OFFSET	((size_t)-1)
 
 void report_error(enum report_kind kind, unsigned long addr, const struct mspan *s,
 		  const struct debug_track *t, size_t off);

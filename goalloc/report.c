@@ -62,7 +62,7 @@ static void report_bad_call(enum report_kind kind, unsigned long addr, const str
 		WARN(1, "goalloc: %s: %p\n", report_titles[kind], (void *)addr);
 }
 
-/* A corruption of the object at @addr in @s, first bad byte at @off (or DEBUG_NO_OFFSET). */
+/* A corruption of the object at @addr in @s, first bad byte at @off (or REPORT_NO_OFFSET). */
 static void report_corruption(enum report_kind kind, unsigned long addr, const struct mspan *s,
 			      const struct debug_track *t, size_t off)
 {
@@ -72,7 +72,7 @@ static void report_corruption(enum report_kind kind, unsigned long addr, const s
 	pr_err("BUG: %s: object %p in span %p (%u pages), %s %u bytes\n", report_titles[kind],
 	       (void *)addr, (void *)s->base, s->npages, s->spc ? "class of" : "large object of",
 	       s->elemsize);
-	if (off != DEBUG_NO_OFFSET) {
+	if (off != REPORT_NO_OFFSET) {
 		start = min(round_down(off, 16), mspan_obj_room(s) - sizeof(bytes));
 		platform_debug_copy(bytes, (void *)(addr + start), sizeof(bytes));
 		pr_err("first bad byte at offset %zu; bytes from offset %zu: %*ph\n",
@@ -96,7 +96,7 @@ static void report_corruption(enum report_kind kind, unsigned long addr, const s
  * Report what was found wrong at @addr (the pointer a call was given, or
  * the corrupted object), in span @s (NULL if none), with the object's
  * track @t (debug mode, or NULL) and the offset @off of the first bad byte
- * (or DEBUG_NO_OFFSET), and count it.  Any context; no goalloc lock.
+ * (or REPORT_NO_OFFSET), and count it.  Any context; no goalloc lock.
  */
 void report_error(enum report_kind kind, unsigned long addr, const struct mspan *s,
 		  const struct debug_track *t, size_t off)

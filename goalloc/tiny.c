@@ -166,14 +166,14 @@ void tiny_free(struct mspan *s, unsigned long addr)
 	if (unlikely(!m || off >= TINY_SIZE - 1 || !(old & TINY_START(off)))) {
 		rcu_read_unlock_sched();
 		report_error(m ? tiny_bad_free(old, off) : REPORT_NOT_OBJECT, addr, s, NULL,
-			     DEBUG_NO_OFFSET);
+			     REPORT_NO_OFFSET);
 		return;
 	}
 	free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
 	do {
 		if (unlikely(!(old & TINY_START(off)))) {
 			rcu_read_unlock_sched();
-			report_error(REPORT_DOUBLE_FREE, addr, s, NULL, DEBUG_NO_OFFSET);
+			report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
 			return;
 		}
 		end = tiny_end(old, off);
