@@ -341,23 +341,21 @@ static unsigned int mheap_limit_reserve(unsigned int need, unsigned int order)
  */
 static unsigned int mheap_reserve(unsigned int need, unsigned int order)
 {
-	unsigned long flags;
+	unsigned long flags, released;
 	unsigned int got;
 
 	spin_lock_irqsave(&mheap.lock, flags);
 	got = mheap_limit_reserve(need, order);
 	spin_unlock_irqrestore(&mheap.lock, flags);
-	if (got || !mheap_scavenge(ULONG_MAX))
-		goto out;
+	if (got)
+		return got;
+	released = mheap_scavenge(ULONG_MAX);
 	spin_lock_irqsave(&mheap.lock, flags);
-	got = mheap_limit_reserve(need, order);
-	spin_unlock_irqrestore(&mheap.lock, flags);
-out:
-	if (!got) {
-		spin_lock_irqsave(&mheap.lock, flags);
+	if (released)
+		got = mheap_limit_reserve(need, order);
+	if (!got)
 		mheap.limit_failures++;
-		spin_unlock_irqrestore(&mheap.lock, flags);
-	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
 	return got;
 }
 
