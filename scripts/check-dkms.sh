@@ -16,20 +16,7 @@ set -euo pipefail
 cd "$GOALLOC_TOP"
 scripts/install-deps.sh --quiet
 
-passed=0 failed=0
-check() { # what command...
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "PASS $what"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $what"
-	fi
-}
-
-version=$(sed -n 's/^#define GOALLOC_VERSION[[:space:]]*"\(.*\)"/\1/p' include/uapi/goalloc.h)
+version=$(goalloc_version)
 conf_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 check "dkms.conf's version ($conf_version) is GOALLOC_VERSION ($version)" \
 	test -n "$version" -a "$version" = "$conf_version"
@@ -83,5 +70,4 @@ else
 	check "the DKMS-built module on $r boots, passes the /dev/goalloc tests, unloads" false
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+checks_summary

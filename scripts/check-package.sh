@@ -16,20 +16,7 @@ set -euo pipefail
 cd "$GOALLOC_TOP"
 scripts/install-deps.sh --quiet
 
-passed=0 failed=0
-check() { # what command...
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "PASS $what"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $what"
-	fi
-}
-
-version=$(sed -n 's/^#define GOALLOC_VERSION[[:space:]]*"\(.*\)"/\1/p' include/uapi/goalloc.h)
+version=$(goalloc_version)
 deb_version=$(sed -n '1s/^goalloc (\(.*\)) .*/\1/p' debian/changelog)
 check "debian/changelog's version ($deb_version) is GOALLOC_VERSION ($version)" \
 	test -n "$version" -a "$version" = "$deb_version"
@@ -80,5 +67,4 @@ rc=0
 check "the packaged source builds goalloc.ko with DKMS on $r" \
 	test $rc = 0 -a -n "$(find "$work/dkms-tree" -name 'goalloc.ko*')"
 
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+checks_summary

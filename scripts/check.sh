@@ -58,6 +58,21 @@ r612=$(stock612_release)
 out=$GOALLOC_TOP/build
 mkdir -p "$out"
 
+# A script of checks (lib.sh's check): run it with its output in
+# build/NAME.log, count each of its PASS and FAIL lines as "NAME: ...", and
+# fail if it did not get to its summary.
+checks_of() { # name script
+	"$2" >"$out/$1.log" 2>&1 || true
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "$1: ${line#PASS }" ;;
+		"FAIL "*) fail "$1: ${line#FAIL }" ;;
+		esac
+	done <"$out/$1.log"
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/$1.log" ||
+		{ tail -n 20 "$out/$1.log"; fail "$2 did not finish"; }
+}
+
 # build_in_copy (lib.sh), with the output in build/NAME/build.log.
 build_for() { # name kdir [make args...]
 	mkdir -p "$out/$1"
@@ -65,15 +80,7 @@ build_for() { # name kdir [make args...]
 }
 
 if want scripts; then
-	scripts/test-scripts.sh >"$out/scripts.log" 2>&1 || true
-	while IFS= read -r line; do
-		case "$line" in
-		"PASS "*) pass "scripts: ${line#PASS }" ;;
-		"FAIL "*) fail "scripts: ${line#FAIL }" ;;
-		esac
-	done <"$out/scripts.log"
-	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/scripts.log" ||
-		{ tail -n 20 "$out/scripts.log"; fail "scripts/test-scripts.sh did not finish"; }
+	checks_of scripts scripts/test-scripts.sh
 fi
 
 # The debug kernel is needed for checkpatch (its source) and kunit.
@@ -231,27 +238,11 @@ if want stock; then
 fi
 
 if want dkms; then
-	scripts/check-dkms.sh >"$out/dkms.log" 2>&1 || true
-	while IFS= read -r line; do
-		case "$line" in
-		"PASS "*) pass "dkms: ${line#PASS }" ;;
-		"FAIL "*) fail "dkms: ${line#FAIL }" ;;
-		esac
-	done <"$out/dkms.log"
-	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/dkms.log" ||
-		{ tail -n 20 "$out/dkms.log"; fail "scripts/check-dkms.sh did not finish"; }
+	checks_of dkms scripts/check-dkms.sh
 fi
 
 if want package; then
-	scripts/check-package.sh >"$out/package.log" 2>&1 || true
-	while IFS= read -r line; do
-		case "$line" in
-		"PASS "*) pass "package: ${line#PASS }" ;;
-		"FAIL "*) fail "package: ${line#FAIL }" ;;
-		esac
-	done <"$out/package.log"
-	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$out/package.log" ||
-		{ tail -n 20 "$out/package.log"; fail "scripts/check-package.sh did not finish"; }
+	checks_of package scripts/check-package.sh
 fi
 
 if want kunit; then

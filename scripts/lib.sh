@@ -23,6 +23,32 @@ stock61_release() {
 		awk '/Depends: linux-headers-/{sub("linux-headers-", "", $2); print $2; exit}'
 }
 
+# GOALLOC_VERSION of include/uapi/goalloc.h (MODULE_VERSION, dkms.conf,
+# debian/changelog).
+goalloc_version() {
+	sed -n 's/^#define GOALLOC_VERSION[[:space:]]*"\(.*\)"/\1/p' "$GOALLOC_TOP/include/uapi/goalloc.h"
+}
+
+# For scripts whose output make check reads line by line: check WHAT
+# COMMAND... prints "PASS WHAT" or "FAIL WHAT" by COMMAND's status and
+# counts it; checks_summary prints "N passed, N failed" and fails if any did.
+checks_passed=0 checks_failed=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		checks_passed=$((checks_passed + 1))
+		echo "PASS $what"
+	else
+		checks_failed=$((checks_failed + 1))
+		echo "FAIL $what"
+	fi
+}
+checks_summary() {
+	echo "$checks_passed passed, $checks_failed failed"
+	[ "$checks_failed" = 0 ]
+}
+
 # Where the headers of release $1 live.
 kdir_of() { echo "/usr/src/linux-headers-$1"; }
 

@@ -20,19 +20,6 @@ set -euo pipefail
 [ $# = 0 ] || { usage_of "$0"; [ "$1" = -h ] || [ "$1" = --help ]; exit; }
 cd "$GOALLOC_TOP"
 
-passed=0 failed=0
-check() { # what command...
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "PASS $what"
-	else
-		failed=$((failed + 1))
-		echo "FAIL $what"
-	fi
-}
-
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 real_qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
@@ -145,5 +132,4 @@ for s in scripts/*.sh; do
 		"$(grep -c 'set -euo' "$work/help")" = 0 -a "$(head -c 6 "$work/help")" = Usage:
 done
 
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+checks_summary
