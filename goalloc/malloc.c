@@ -139,9 +139,9 @@ static __always_inline void *alloc_hook(void *p, size_t size, size_t usable, siz
 /* === Allocation === */
 
 /* This CPU's stack for the class was empty. */
-static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int node)
+static noinline void *malloc_small_slow(size_t size, unsigned int cls, gfp_t gfp, bool noscan,
+				       int node)
 {
-	unsigned int cls = size_to_class(size);
 	struct objref r = mcache_alloc_slow(make_spc(cls, noscan), gfp, node);
 
 	if (!r.addr)
@@ -156,9 +156,9 @@ static noinline void *malloc_small_slow(size_t size, gfp_t gfp, bool noscan, int
  * mark the object live with a plain byte store.  No lock is shared,
  * and no call is made but the slow path's.
  */
-static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, int node)
+static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t gfp, bool noscan,
+					 int node)
 {
-	unsigned int cls = size_to_class(size);
 	struct objref r = { 0 };
 	struct objstack *st;
 	unsigned long flags;
@@ -173,7 +173,7 @@ static __always_inline void *malloc_small(size_t size, gfp_t gfp, bool noscan, i
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!r.addr))
-		return malloc_small_slow(size, gfp, noscan, node);
+		return malloc_small_slow(size, cls, gfp, noscan, node);
 	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls], gfp,
 			  noscan);
 }
@@ -234,7 +234,7 @@ static noinline void *malloc_debug(size_t size, gfp_t gfp, bool noscan, int node
 		return NULL;
 	do {
 		if (room <= MAX_SMALL_SIZE)
-			p = malloc_small(room, gfp, noscan, node);
+			p = malloc_small(room, size_to_class(room), gfp, noscan, node);
 		else	/* no room for a track next to the largest objects */
 			p = malloc_large(size, min_t(size_t, room, GOALLOC_MAX_SIZE), gfp, node);
 		if (!p)
@@ -254,7 +254,7 @@ static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, 
 	if (noscan && size - 1 < TINY_SIZE - 1)
 		return malloc_tiny(size, gfp);
 	if (likely(size - 1 < MAX_SMALL_SIZE))	/* 1 .. MAX_SMALL_SIZE */
-		return malloc_small(size, gfp, noscan, node);
+		return malloc_small(size, size_to_class(size), gfp, noscan, node);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > GOALLOC_MAX_SIZE))
@@ -285,24 +285,58 @@ static __always_inline void *trace_alloc(unsigned long call_site, void *p, size_
 }
 
 /**
- * goalloc_alloc() - allocate an object, like kmalloc().
+ * __goalloc_alloc() - allocate an object: goalloc_alloc() of a size not
+ * known at compile time.
  * @size: bytes wanted; 0 returns ZERO_SIZE_PTR.
- * @flags: GFP flags: __GFP_ZERO zeroes, GFP_ATOMIC never sleeps.
+ * @flags: GFP flags, as for goalloc_alloc().
  *
- * The object is at least 8-byte aligned, and naturally aligned when @size
- * is a power of two.  Objects over 32 KiB are runs of whole pages.
- *
- * Context: any context the GFP flags allow: GFP_ATOMIC (never sleeps) in
- * hard-irq context included; may sleep if @flags allow.
+ * Context: as goalloc_alloc().
  * Return: the object, or NULL if memory ran out or @size exceeds
  * GOALLOC_MAX_SIZE.
  */
-void *goalloc_alloc(size_t size, gfp_t flags)
+void *__goalloc_alloc(size_t size, gfp_t flags)
 {
 	return trace_alloc(_RET_IP_, malloc_object(size, flags, false, NUMA_NO_NODE), size,
 			   flags, NUMA_NO_NODE);
 }
-EXPORT_SYMBOL_GPL(goalloc_alloc);
+EXPORT_SYMBOL_GPL(__goalloc_alloc);
+
+/* A class that does not hold the size: a caller built against another table. */
+static noinline void *malloc_bad_class(size_t size, gfp_t gfp, unsigned int cls)
+{
+	WARN_ONCE(1, "goalloc: %zu bytes asked of size class %u: module built against another goalloc.h?\n",
+		  size, cls);
+	return malloc_object(size, gfp, false, NUMA_NO_NODE);
+}
+
+/**
+ * __goalloc_alloc_class() - allocate an object of a size class: goalloc_alloc()
+ * of a size known at compile time.
+ * @size: bytes wanted, 1 to GOALLOC_MAX_SMALL_SIZE.
+ * @flags: GFP flags, as for goalloc_alloc().
+ * @sizeclass: goalloc_size_class(@size), which the compiler worked out.
+ *
+ * A @sizeclass whose objects do not hold @size bytes WARNs once and is
+ * ignored.
+ *
+ * Context: as goalloc_alloc().
+ * Return: the object, or NULL if memory ran out.
+ */
+void *__goalloc_alloc_class(size_t size, gfp_t flags, unsigned int sizeclass)
+{
+	void *p;
+
+	might_alloc(flags);
+	if (debug_on())
+		p = malloc_debug(size, flags, false, NUMA_NO_NODE, _RET_IP_);
+	else if (unlikely(sizeclass - 1 >= NUM_SIZE_CLASSES - 1 ||
+			  size - 1 >= class_to_size[sizeclass]))
+		p = malloc_bad_class(size, flags, sizeclass);
+	else
+		p = malloc_small(size, sizeclass, flags, false, NUMA_NO_NODE);
+	return trace_alloc(_RET_IP_, p, size, flags, NUMA_NO_NODE);
+}
+EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
 
 /**
  * goalloc_alloc_noscan() - allocate an object that holds no pointers.
@@ -323,21 +357,6 @@ void *goalloc_alloc_noscan(size_t size, gfp_t flags)
 			   flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
-
-/**
- * goalloc_zalloc() - allocate a zeroed object.
- * @size: bytes wanted.
- * @flags: GFP flags.
- *
- * Context: as goalloc_alloc().
- * Return: the object, zeroed, or NULL.
- */
-void *goalloc_zalloc(size_t size, gfp_t flags)
-{
-	return trace_alloc(_RET_IP_, malloc_object(size, flags | __GFP_ZERO, false, NUMA_NO_NODE),
-			   size, flags | __GFP_ZERO, NUMA_NO_NODE);
-}
-EXPORT_SYMBOL_GPL(goalloc_zalloc);
 
 /**
  * goalloc_alloc_node() - allocate an object, preferring a NUMA node.

@@ -68,6 +68,7 @@
 static_assert(GOALLOC_MAX_SIZE <= (PAGE_SIZE << GOALLOC_MAX_BUDDY_ORDER));
 static_assert(GO_PAGE_ORDER >= 0);
 static_assert(GOALLOC_NUM_CLASSES == NUM_SIZE_CLASSES);
+static_assert(GOALLOC_MAX_SMALL_SIZE == MAX_SMALL_SIZE);
 static_assert(BITS_PER_LONG == 64, "a page tag holds a magic and a chunk index");
 
 /* A span class is a size class and a noscan bit [spanClass]. */

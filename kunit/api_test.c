@@ -262,6 +262,39 @@ static void arrays_roundup_and_free_on_scope_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats_now().heap_objects, live);	/* freed at scope exit */
 }
 
+/*
+ * A constant size reaches __goalloc_alloc_class() with its class; a class
+ * that does not hold the size WARNs and is not obeyed.
+ */
+static void constant_sizes_take_their_class(struct kunit *test)
+{
+	static const unsigned int bad[] = { 0, 1, 6, GOALLOC_NUM_CLASSES, UINT_MAX };
+	u8 *p = goalloc_alloc(100, GFP_KERNEL);
+	u8 *z = goalloc_zalloc(4000, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), goalloc_size_roundup(100));
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(z), goalloc_size_roundup(4000));
+	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(z, 0, 4000), NULL);
+	goalloc_free(p);
+	goalloc_free(z);
+	KUNIT_EXPECT_EQ(test, goalloc_size_class(100), 9U);	/* 112 B */
+	KUNIT_EXPECT_EQ(test, goalloc_size_class(GOALLOC_MAX_SMALL_SIZE), GOALLOC_NUM_CLASSES - 1);
+
+	expect_reports_begin();
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		p = __goalloc_alloc_class(100, GFP_KERNEL, bad[i]);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, goalloc_usable_size(p), goalloc_size_roundup(100),
+				    "class %u", bad[i]);
+		memset(p, 0x5a, 100);
+		goalloc_free(p);
+	}
+	expect_reports_end();
+}
+
 static void node_allocations_work(struct kunit *test)
 {
 	void *p = goalloc_alloc_node(300, GFP_KERNEL, numa_node_id());
@@ -283,6 +316,7 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(size_limits),
 	KUNIT_CASE(node_allocations_work),
 	KUNIT_CASE(arrays_roundup_and_free_on_scope_exit),
+	KUNIT_CASE(constant_sizes_take_their_class),
 	{}
 };
 

@@ -27,7 +27,10 @@ static void class_table_is_gos(struct kunit *test)
 	}
 }
 
-/* Every size 1..32768 maps to the smallest Go class that holds it. */
+/*
+ * Every size 1..32768 maps to the smallest Go class that holds it, through
+ * the tables and through include/goalloc.h's goalloc_size_class().
+ */
 static void size_to_class_every_small_size(struct kunit *test)
 {
 	unsigned int size, want = 1;
@@ -36,6 +39,7 @@ static void size_to_class_every_small_size(struct kunit *test)
 		while (go_table[want].size < size)
 			want++;
 		KUNIT_ASSERT_EQ_MSG(test, size_to_class(size), want, "size %u", size);
+		KUNIT_ASSERT_EQ_MSG(test, goalloc_size_class(size), want, "size %u", size);
 	}
 }
 

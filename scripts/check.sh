@@ -107,12 +107,13 @@ if want style; then
 	files=$(git ls-files '*.c' '*.h' | grep -v -e '^tools/testing/goalloc/platform\.h$' \
 		-e '^tools/testing/goalloc/include/')
 	# checkpatch misreads X-macros (the one list of statistics,
-	# GOALLOC_STATS in include/uapi/goalloc.h): drop its findings on the
+	# GOALLOC_STATS in include/uapi/goalloc.h, and of size classes,
+	# GOALLOC_SIZE_CLASSES in include/goalloc.h): drop its findings on the
 	# lines that define or expand one, and nothing else.
 	findings=$(perl "$debug_kdir/scripts/checkpatch.pl" --no-tree -f --terse --quiet $files |
 		grep -v '^total: 0 errors, 0 warnings' |
 		awk -F: '{ line = ""; if ((getline line < $1) > 0) { n = 1; while (n < $2 && (getline line < $1) > 0) n++ } close($1)
-			   if (line !~ /GOALLOC_STATS|#define STAT_[A-Z]+\(name, desc\)/ && $0 !~ /^total: /) print }' || true)
+			   if (line !~ /GOALLOC_STATS|GOALLOC_SIZE_CLASSES|#define [A-Z_]+\((name, desc|c?size, npages)\)/ && $0 !~ /^total: /) print }' || true)
 	if [ -z "$findings" ]; then
 		pass "checkpatch on $(echo "$files" | wc -w) files"
 	else
@@ -217,6 +218,12 @@ if want stock; then
 		make -C "$(kdir_of "$r")" M="$client" GOALLOC="$GOALLOC_TOP" W=1 \
 			KBUILD_EXTRA_SYMBOLS="$out/stock-$r/Module.symvers" modules >"$client/build.log" 2>&1 ||
 			tail -n 20 "$client/build.log"
+		# its constant sizes reach goalloc with their class (include/goalloc.h)
+		if nm -u "$client/goalloc_client.ko" 2>/dev/null | grep -qw __goalloc_alloc_class; then
+			pass "client module for $r: constant sizes resolved to their class at compile time"
+		else
+			fail "client module for $r: constant sizes resolved to their class at compile time"
+		fi
 		if scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/smoke.sh \
 			--smp 2 --timeout 300 --log "$out/stock-$r.console" \
 			"$out/stock-$r/goalloc.ko" "$client/goalloc_client.ko" \

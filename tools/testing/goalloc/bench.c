@@ -17,6 +17,9 @@
  *   tiny        bursts of 1-15 byte pointer-free objects
  *   tiny-class  the same objects, not pointer-free: the 8 and 16 B classes
  *   large       churn of 40 KiB to 1 MiB objects
+ *   var-64      alloc and free 64 B at once, the size a variable
+ *   const-64    the same, the size a constant at the call site: goalloc
+ *               resolves its class at compile time (include/goalloc.h)
  *   FILE        a recorded trace ("a ID SIZE [noscan]" / "f ID" lines, as
  *               tools/traces/ holds, or the name of one there, e.g.
  *               kernel-6.12 (tools/traces/kernel-6.12.trace) from the
@@ -41,6 +44,7 @@ enum backend { B_GOALLOC, B_MALLOC, B_NULL };
 
 static enum backend backend;
 static bool noscan;			/* tiny trace: pointer-free objects */
+static bool const64;			/* const-64: goalloc_alloc(64, ...) */
 static char *null_pool;
 static size_t null_stride;
 
@@ -48,6 +52,8 @@ static __always_inline void *do_alloc(u32 slot, size_t size)
 {
 	switch (backend) {
 	case B_GOALLOC:
+		if (const64)
+			return goalloc_alloc(64, GFP_KERNEL);
 		return noscan ? goalloc_alloc_noscan(size, GFP_KERNEL) :
 				goalloc_alloc(size, GFP_KERNEL);
 	case B_MALLOC:
@@ -195,6 +201,11 @@ static u32 pick_kernel(void)
 	return 4096 + rnd() % 61441;
 }
 
+static u32 pick_64(void)
+{
+	return 64;
+}
+
 static u32 pick_fastpath(void)
 {
 	static const u32 sizes[] = { 16, 32, 64, 96, 128, 256, 512, 1024 };
@@ -323,7 +334,7 @@ int main(int argc, char **argv)
 	long rss0;
 
 	if (argc < 2 || runs < 1 || runs > 16) {
-		fprintf(stderr, "usage: %s <goalloc|malloc|null> <fastpath|kernel-mix|prodcons|tiny|tiny-class|large|FILE> [runs]\n",
+		fprintf(stderr, "usage: %s <goalloc|malloc|null> <fastpath|kernel-mix|prodcons|tiny|tiny-class|large|var-64|const-64|FILE> [runs]\n",
 			argv[0]);
 		return 2;
 	}
@@ -339,6 +350,8 @@ int main(int argc, char **argv)
 		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, true);
 	else if (!strcmp(trace, "tiny-class"))	/* the same, as objects that may hold pointers */
 		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, false);
+	else if (!strcmp(trace, "var-64") || !strcmp(trace, "const-64"))
+		make_trace(grind ? 200000 : 2000000, 1, pick_64, false);
 	else if (!strcmp(trace, "large"))
 		make_trace(grind ? 20000 : 100000, 64, pick_large, false);
 	else if (!load_trace(trace)) {
@@ -349,6 +362,7 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	noscan = !strcmp(trace, "tiny");
+	const64 = !strcmp(trace, "const-64");
 	if (pc) {			/* the producer's sizes, one per object */
 		size_t i, k = 0;
 
