@@ -126,7 +126,7 @@ static int open_dev(void)
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT)
-		die(DEV " does not exist: load the module first (insmod goalloc.ko)");
+		die(DEV " does not exist: load the module first (modprobe goalloc, or insmod goalloc.ko)");
 	if (errno == EACCES)
 		die(DEV " is root-only: run as root, or load goalloc with dev_mode=0666");
 	fprintf(stderr, "goalloc: cannot open " DEV ": %s\n", strerror(errno));
@@ -161,7 +161,7 @@ static FILE *open_debugfs(const char *name)
 	if (access(DEBUGFS, F_OK) == 0)
 		fprintf(stderr, "goalloc: cannot read %s: %s\n", path, strerror(errno));
 	else if (access("/sys/module/goalloc", F_OK) != 0)
-		die("goalloc is not loaded: insmod goalloc.ko");
+		die("goalloc is not loaded: modprobe goalloc, or insmod goalloc.ko");
 	else if (!debugfs_mounted())
 		die("debugfs is not mounted: mount -t debugfs none /sys/kernel/debug");
 	else
