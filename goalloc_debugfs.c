@@ -4,7 +4,8 @@
  *
  *   stats    Go MemStats-style totals, "name value" per line
  *   classes  one row per size class (first four columns as in Go's table)
- *   heap     chunks, free page runs by length, the largest free run
+ *   heap     chunks, free page runs by length, the largest free run, and
+ *            the scavenger: memory retained, its goal, pages given back
  *   cpus     per CPU: free objects in its stacks, path counters
  *   slabinfo the classes as caches, in /proc/slabinfo's format
  *   flush    write anything: flush CPU caches, give free memory back
@@ -89,6 +90,14 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "chunk_bytes %llu\n", st.heap_sys);
 	seq_printf(m, "free_bytes %llu\n", st.heap_idle);
 	seq_printf(m, "largest_free_run_pages %lu\n", largest);
+	/* the scavenger: memory held, its goal, what went back inside chunks */
+	seq_printf(m, "retained_bytes %llu\n", st.heap_sys);
+	seq_printf(m, "scavenge_goal_bytes %lu\n",
+		   mheap_scavenge_goal(READ_ONCE(malloc_retain_extra_percent), NULL) * GO_PAGE_SIZE);
+	seq_printf(m, "released_bytes %llu\n", st.heap_released);
+	seq_printf(m, "holes_bytes %lu\n", data_race(mheap.holes) * GO_PAGE_SIZE);
+	seq_printf(m, "scavenger_passes %llu\n", READ_ONCE(goalloc_scavenger_passes));
+	seq_printf(m, "scavenger_ns %llu\n", READ_ONCE(goalloc_scavenger_ns));
 	for (i = 0; i < RUN_BUCKETS; i++)
 		seq_printf(m, "free_runs_%lu%s_pages %lu\n", 1UL << i,
 			   i == RUN_BUCKETS - 1 ? "+" : "", hist[i]);

@@ -18,10 +18,74 @@ module_param_named(memory_limit, mheap_memory_limit, ulong, 0644);
 MODULE_PARM_DESC(memory_limit,
 		 "bytes the heap may take from the buddy allocator, 0 for no limit (Go's GOMEMLIMIT); takes effect at once");
 
-/* Kernel pages goalloc could give back now: entirely free chunks. */
+module_param_named(retain_extra_percent, malloc_retain_extra_percent, uint, 0644);
+MODULE_PARM_DESC(retain_extra_percent,
+		 "free memory the background scavenger leaves, in percent of the memory in use (Go's retainExtraPercent)");
+
+/*
+ * The background scavenger (Go's bgscavenge): malloc_scavenge() every
+ * scavenge_interval_ms, on the system's unbound workqueue.
+ */
+static unsigned int scavenge_interval_ms = 1000;
+static void scavenger_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(scavenger, scavenger_fn);
+static DEFINE_MUTEX(scavenger_lock);
+static bool scavenger_running;		/* between init and exit; scavenger_lock */
+u64 goalloc_scavenger_passes, goalloc_scavenger_ns;	/* debugfs heap */
+
+static void scavenger_arm(void)
+{
+	unsigned int ms = READ_ONCE(scavenge_interval_ms);
+
+	mutex_lock(&scavenger_lock);
+	if (ms && scavenger_running)
+		mod_delayed_work(system_unbound_wq, &scavenger, msecs_to_jiffies(ms));
+	mutex_unlock(&scavenger_lock);
+}
+
+static void scavenger_start(bool run)
+{
+	mutex_lock(&scavenger_lock);
+	scavenger_running = run;
+	mutex_unlock(&scavenger_lock);
+	if (run)
+		scavenger_arm();
+	else
+		cancel_delayed_work_sync(&scavenger);
+}
+
+static void scavenger_fn(struct work_struct *work)
+{
+	u64 t0 = ktime_get_ns();
+
+	malloc_scavenge();
+	WRITE_ONCE(goalloc_scavenger_ns, goalloc_scavenger_ns + ktime_get_ns() - t0);
+	WRITE_ONCE(goalloc_scavenger_passes, goalloc_scavenger_passes + 1);
+	scavenger_arm();
+}
+
+/* A new interval takes effect at once; 0 stops the scavenger. */
+static int scavenge_interval_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret)
+		scavenger_arm();
+	return ret;
+}
+
+static const struct kernel_param_ops scavenge_interval_ops = {
+	.set = scavenge_interval_set,
+	.get = param_get_uint,
+};
+module_param_cb(scavenge_interval_ms, &scavenge_interval_ops, &scavenge_interval_ms, 0644);
+MODULE_PARM_DESC(scavenge_interval_ms,
+		 "milliseconds between background scavenger passes, 0 for none (default 1000)");
+
+/* Kernel pages goalloc could give back now: its free page runs. */
 static unsigned long goalloc_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {
-	return mheap_free_chunk_pages() << GO_PAGE_ORDER;
+	return READ_ONCE(mheap.free_pages) << GO_PAGE_ORDER;
 }
 
 static unsigned long goalloc_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
@@ -52,6 +116,7 @@ static int __init goalloc_init(void)
 		malloc_exit(&st);
 		return ret;
 	}
+	scavenger_start(true);
 	pr_info("goalloc " GOALLOC_VERSION " loaded: %u size classes, objects up to %lu bytes%s\n",
 		NUM_SIZE_CLASSES - 1, GOALLOC_MAX_SIZE, debug ? ", debug mode" : "");
 	return 0;
@@ -61,6 +126,7 @@ static void __exit goalloc_exit(void)
 {
 	struct goalloc_stats st;
 
+	scavenger_start(false);
 	goalloc_dev_exit();
 	goalloc_debugfs_exit();
 	compat_shrinker_destroy(goalloc_shrinker);

@@ -5,6 +5,9 @@
 
 #include <linux/types.h>
 
+/* The background scavenger's passes and the time they took (debugfs heap). */
+extern u64 goalloc_scavenger_passes, goalloc_scavenger_ns;
+
 void goalloc_debugfs_init(void);
 void goalloc_debugfs_exit(void);
 int goalloc_dev_init(void);

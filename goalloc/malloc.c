@@ -80,9 +80,15 @@
  * === Where memory comes from and goes back ===
  *
  * The heap takes chunks of up to 4 MiB from alloc_pages_node, falling back
- * to smaller orders down to what the request needs.  Chunks that become
- * entirely free go back to the buddy allocator through the shrinker, the
- * debugfs "flush" file, goalloc_flush() and at unload (Go's scavenger).
+ * to smaller orders down to what the request needs.  Free page runs go back
+ * to the buddy allocator, whole chunks or runs inside chunks still in use
+ * (mheap.c: a run inside a chunk becomes a hole, never reused, where Go
+ * would fault the pages in again):
+ *  - in the background (Go's bgscavenge, malloc_scavenge(), run by the
+ *    module every scavenge_interval_ms): idle CPUs' caches first, then free
+ *    runs until the heap holds its pages in use plus retain_extra_percent;
+ *  - all of them through the shrinker, at the memory limit, through the
+ *    debugfs "flush" file and goalloc_flush(), and at unload.
  * Flushes also empty every CPU's stacks and the transfer caches.  A CPU
  * that goes offline has its mcache flushed by a CPU hotplug callback.
  *
@@ -789,6 +795,39 @@ void goalloc_flush(void)
 	mheap_scavenge(ULONG_MAX);
 }
 EXPORT_SYMBOL_GPL(goalloc_flush);
+
+/*
+ * Go's retainExtraPercent: the background scavenger keeps the heap's pages
+ * in use and this many percent more (module parameter retain_extra_percent).
+ */
+unsigned int malloc_retain_extra_percent = 10;
+EXPORT_SYMBOL_IF_KUNIT(malloc_retain_extra_percent);
+
+/* The most one pass gives back: 16 MiB, so a pass stays short. */
+#define SCAVENGE_PASS_PAGES	((16UL << 20) >> GO_PAGE_SHIFT)
+
+/*
+ * One pass of the background scavenger (Go's bgscavenge), which the module
+ * runs every scavenge_interval_ms: CPUs that neither allocated nor freed
+ * since the last pass give their caches back; once every CPU is idle, so
+ * do mcentral's empty spans; then free runs go back to the buddy allocator,
+ * the longest that fit first, while the heap holds more than
+ * mheap_scavenge_goal(), at most SCAVENGE_PASS_PAGES a pass.  Where Go paces by CPU time, a bounded pass
+ * a second costs little (README gives what it measured).  One caller at a
+ * time; process context.  Returns the Go pages given back.
+ */
+unsigned long malloc_scavenge(void)
+{
+	unsigned long goal, held;
+
+	if (mcache_flush_idle())
+		mcentral_release_empty(0);
+	goal = mheap_scavenge_goal(READ_ONCE(malloc_retain_extra_percent), &held);
+	if (held <= goal)
+		return 0;
+	return mheap_scavenge_within(min(held - goal, SCAVENGE_PASS_PAGES));
+}
+EXPORT_SYMBOL_IF_KUNIT(malloc_scavenge);
 
 /* === Bringing the levels up and down (Go's mallocinit) === */
 

@@ -308,7 +308,9 @@ struct mchunk {
 	unsigned long base;		/* first byte (buddy-aligned) */
 	u32 npages;			/* Go pages */
 	u32 free_pages;			/* Go pages in free runs; heap lock */
+	u32 released_pages;		/* Go pages given back inside it; heap lock */
 	u8 order;			/* buddy order */
+	bool split;			/* split_page() done: pages freed one by one */
 	u32 index;			/* in chunk_table[], tag of its pages */
 	struct list_head list;		/* mheap.chunks; heap lock */
 	struct mspan *spans[];		/* per Go page (room for the largest chunk); heap lock */
@@ -325,6 +327,7 @@ struct mheap {
 	unsigned long sys_pages;	/* Go pages obtained from the buddy allocator */
 	unsigned long free_pages;	/* Go pages in free runs */
 	unsigned long released_pages;	/* Go pages returned to the buddy allocator, total */
+	unsigned long holes;		/* Go pages given back inside chunks still held */
 	atomic_long_t inuse_spans;	/* spans in state MSPAN_INUSE (not locked) */
 	unsigned long grow_failures;	/* buddy allocations that failed */
 	unsigned long growing_pages;	/* reserved by growths under way (limit) */
@@ -394,7 +397,9 @@ static __always_inline struct mspan *mheap_span_of(unsigned long addr)
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry);
 unsigned long mheap_scavenge(unsigned long max_pages);
-unsigned long mheap_free_chunk_pages(void);
+unsigned long mheap_scavenge_within(unsigned long max_pages);
+unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *held);
+unsigned long mheap_idle_chunk_pages(void);
 void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest);
 
 /* === Fixed-size descriptor allocator (fixalloc.c) === */
@@ -483,6 +488,7 @@ struct mcache {
 	unsigned long class_allocs[NUM_SIZE_CLASSES];
 	unsigned long class_frees[NUM_SIZE_CLASSES];
 	unsigned long class_refills[NUM_SIZE_CLASSES];
+	unsigned long idle_mark;	/* allocs + frees at the scavenger's last look */
 };
 static_assert(sizeof(struct mcache) - sizeof(local_lock_t) <= 4096);
 
@@ -490,6 +496,7 @@ DECLARE_PER_CPU(struct mcache, mcaches);
 
 struct mcache *mcache_of(unsigned int cpu);
 void mcache_drain(struct mcache *c, unsigned int spc);
+bool mcache_flush_idle(void);
 
 /*
  * Push the free object @addr of @s onto @c's stack for @spc, if it has
@@ -628,7 +635,10 @@ static __always_inline void free_hook(void *p, size_t size, size_t room)
 		platform_kasan_free(p, room);
 }
 
+extern unsigned int malloc_retain_extra_percent;
+
 int malloc_init(bool debug);
 void malloc_exit(struct goalloc_stats *st);
+unsigned long malloc_scavenge(void);
 
 #endif /* GOALLOC_MALLOC_H */

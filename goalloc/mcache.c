@@ -147,6 +147,75 @@ void mcache_flush_all(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(mcache_flush_all);
 
+/*
+ * What @c did so far: its allocations and frees.  Read from any CPU: a
+ * stale sum only delays or hastens an idle CPU's flush by a pass.
+ */
+static unsigned long mcache_activity(const struct mcache *c)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < NUM_SIZE_CLASSES; i++)
+		n += data_race(c->class_allocs[i] + c->class_frees[i]);
+	return n;
+}
+
+/* Whether @c caches anything, read from any CPU (as mcache_activity()). */
+static bool mcache_holds(const struct mcache *c)
+{
+	unsigned int spc;
+
+	if (data_race(c->tiny))
+		return true;
+	for (spc = 0; spc < NUM_CENTRALS; spc++)
+		if (data_race(c->stack[spc].n))
+			return true;
+	return false;
+}
+
+/* On each CPU: flush if it did nothing since mcache_flush_idle() looked. */
+static void mcache_flush_this_if_idle(void)
+{
+	unsigned long flags;
+	struct mcache *c;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	c = this_cpu_ptr(&mcaches);
+	if (mcache_activity(c) == READ_ONCE(c->idle_mark))
+		__mcache_flush(c);
+	local_unlock_irqrestore(&mcaches.lock, flags);
+}
+
+/*
+ * The background scavenger's look at the CPUs (one caller at a time): a
+ * CPU that neither allocated nor freed since the last look gives back what
+ * it caches, on its own CPU.  CPUs are woken only when one of them is idle
+ * and holds something.  Process context.  Returns whether every online CPU
+ * was idle.
+ */
+bool mcache_flush_idle(void)
+{
+	bool all_idle = true, flush = false;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
+		unsigned long now = mcache_activity(c);
+
+		if (now != READ_ONCE(c->idle_mark)) {
+			all_idle = false;
+			WRITE_ONCE(c->idle_mark, now);
+		} else if (mcache_holds(c)) {
+			flush = true;
+		}
+	}
+	if (flush)
+		platform_each_cpu(mcache_flush_this_if_idle, NULL);
+	return all_idle;
+}
+EXPORT_SYMBOL_IF_KUNIT(mcache_flush_idle);
+
 /* CPU hotplug: after @cpu died, give its cache back (Go: procresize). */
 static int mcache_cpu_dead(unsigned int cpu)
 {

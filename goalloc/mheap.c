@@ -9,8 +9,20 @@
  * Allocation is best fit; the rest of the run goes back as a shorter run.
  * A freed run merges with free neighbours, found through chunk->spans[] at
  * the pages just before and after it, so a run's first and last entries of
- * spans[] always name its descriptor.  A chunk that is one free run can go
- * back to the buddy allocator (the scavenger, the shrinker, unload).
+ * spans[] always name its descriptor.
+ *
+ * Giving memory back (Go's scavenger): a free run goes back to the buddy
+ * allocator whole, the longest first, and leaves a hole in its chunk (its
+ * spans[] entries NULL, its page tags cleared).  A run inside a chunk that
+ * still holds spans needs the chunk split into single pages first
+ * (split_page()); a chunk that is one free run goes back as the block it
+ * was.  Where Go returns pages with madvise() and faults them in again
+ * when a scavenged run is reused, a kernel address in the direct map
+ * cannot be had back once its page is freed: a hole is never reused, and
+ * the heap grows new chunks instead.  A chunk whose every page is given
+ * back leaves chunk_table[].  The shrinker, the memory limit, flush and
+ * unload give back every free run; the background scavenger (malloc.c)
+ * only down to a goal, mheap_scavenge_goal().
  */
 #include "malloc.h"
 
@@ -77,20 +89,27 @@ void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int np
 		WRITE_ONCE(ch->spans[first + i], entry);
 }
 
-/*
- * Chunk @ch's pages in free runs change by @delta.  A chunk that becomes
- * entirely free is idle memory the shrinker gives back at once, and
- * /proc/meminfo counts it as reclaimable until it is used or given back.
- * Heap lock held.
- */
-static void chunk_free_pages_add(struct mchunk *ch, int delta)
+/* Go pages @ch still holds from the buddy allocator. */
+static unsigned int chunk_held(const struct mchunk *ch)
 {
-	bool was_free = ch->free_pages == ch->npages;
-	long pages = (long)ch->npages << GO_PAGE_ORDER;	/* the kernel's pages */
+	return ch->npages - ch->released_pages;
+}
 
-	ch->free_pages += delta;
-	if (was_free != (ch->free_pages == ch->npages))
-		platform_reclaimable(ch->base, was_free ? -pages : pages);
+/*
+ * Chunk @ch's pages in free runs change by @dfree, its pages given back by
+ * @dreleased.  A chunk whose held pages are all free is idle memory the
+ * shrinker gives back at once, and /proc/meminfo counts it as reclaimable
+ * until it is used or given back.  Heap lock held.
+ */
+static void chunk_pages_add(struct mchunk *ch, int dfree, int dreleased)
+{
+	long before = ch->free_pages == chunk_held(ch) ? chunk_held(ch) : 0, after;
+
+	ch->free_pages += dfree;
+	ch->released_pages += dreleased;
+	after = ch->free_pages == chunk_held(ch) ? chunk_held(ch) : 0;
+	if (after != before)	/* in the kernel's pages */
+		platform_reclaimable(ch->base, (after - before) * (1L << GO_PAGE_ORDER));
 }
 
 static void run_insert(struct mspan *s)
@@ -99,7 +118,7 @@ static void run_insert(struct mspan *s)
 	s->state = MSPAN_FREE;
 	set_span_ends(s);
 	mheap.free_pages += s->npages;
-	chunk_free_pages_add(s->chunk, s->npages);
+	chunk_pages_add(s->chunk, s->npages, 0);
 	if (s->npages < HEAP_FREE_LISTS) {
 		list_add(&s->list, &mheap.free[s->npages]);
 		__set_bit(s->npages, mheap.free_nonempty);
@@ -125,7 +144,7 @@ static void run_remove(struct mspan *s)
 {
 	lockdep_assert_held(&mheap.lock);
 	mheap.free_pages -= s->npages;
-	chunk_free_pages_add(s->chunk, -(int)s->npages);
+	chunk_pages_add(s->chunk, -(int)s->npages, 0);
 	if (s->npages < HEAP_FREE_LISTS) {
 		list_del_init(&s->list);
 		if (list_empty(&mheap.free[s->npages]))
@@ -206,6 +225,31 @@ static struct mspan *run_longest(void)
 		return rb_entry(n, struct mspan, rb);
 	i = find_last_bit(mheap.free_nonempty, HEAP_FREE_LISTS);
 	if (i < HEAP_FREE_LISTS)
+		return list_first_entry(&mheap.free[i], struct mspan, list);
+	return NULL;
+}
+
+/* The longest free run of at most @npages pages, or NULL. */
+static struct mspan *run_longest_within(unsigned long npages)
+{
+	struct rb_node *n = mheap.free_large.rb_node;
+	struct mspan *best = NULL;
+	unsigned int i, end = min_t(unsigned long, npages + 1, HEAP_FREE_LISTS);
+
+	while (n) {
+		struct mspan *t = rb_entry(n, struct mspan, rb);
+
+		if (t->npages <= npages) {
+			best = t;
+			n = n->rb_right;
+		} else {
+			n = n->rb_left;
+		}
+	}
+	if (best)
+		return best;
+	i = find_last_bit(mheap.free_nonempty, end);
+	if (i < end)
 		return list_first_entry(&mheap.free[i], struct mspan, list);
 	return NULL;
 }
@@ -420,8 +464,10 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	WRITE_ONCE(ch->base, base);
 	ch->order = order;
 	ch->free_pages = 0;
+	ch->released_pages = 0;
+	ch->split = false;
 	WRITE_ONCE(ch->npages, npages);
-	platform_set_page_tags(ch->base, ch->order, PAGE_TAG_MAGIC << 32 | idx);
+	platform_set_page_tags(ch->base, 1UL << ch->order, PAGE_TAG_MAGIC << 32 | idx);
 	s->chunk = ch;
 	s->base = ch->base;
 	s->npages = npages;
@@ -474,61 +520,130 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_alloc);
 /* === Giving memory back (Go's scavenger) === */
 
 /*
- * Release chunks that are entirely free, up to @max_pages Go pages (or all
- * with ULONG_MAX).  Process context.  Returns the Go pages released.
+ * Give free run @r back (heap lock held): out of the free runs, a hole in
+ * its chunk.  The caller frees its pages, then its descriptor.  Returns
+ * whether the chunk is now all holes, and leaves chunk_table[] later.
  */
-unsigned long mheap_scavenge(unsigned long max_pages)
+static bool run_release(struct mspan *r)
+{
+	struct mchunk *ch = r->chunk;
+
+	lockdep_assert_held(&mheap.lock);
+	run_remove(r);
+	mheap_set_span_pages(ch, r->base, r->npages, NULL);
+	chunk_pages_add(ch, 0, r->npages);
+	mheap.sys_pages -= r->npages;
+	mheap.released_pages += r->npages;
+	if (r->npages != ch->npages && !ch->split) {
+		platform_split_pages(ch->base, ch->order);
+		ch->split = true;
+	}
+	if (ch->released_pages != ch->npages) {
+		mheap.holes += r->npages;
+		return false;
+	}
+	mheap.holes -= ch->npages - r->npages;
+	list_del(&ch->list);
+	mheap.nchunks--;
+	/* a CPU's chunk_hint may still name it: it holds nothing now */
+	WRITE_ONCE(ch->npages, 0);
+	return true;
+}
+
+/*
+ * Give free runs back to the buddy allocator, the longest first, until
+ * @max_pages Go pages went back: no more if @within, else at most one run
+ * more.  Any context; no goalloc lock held.  Returns the Go pages given
+ * back.
+ */
+static unsigned long scavenge(unsigned long max_pages, bool within)
 {
 	unsigned long released = 0, flags;
 	struct mchunk *ch, *tmp;
+	struct mspan *r, *rtmp;
+	LIST_HEAD(runs);
 	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&mheap.lock, flags);
-	list_for_each_entry_safe(ch, tmp, &mheap.chunks, list) {
-		struct mspan *s = ch->spans[0];
-
-		if (released >= max_pages)
-			break;
-		if (ch->free_pages != ch->npages)
-			continue;
-		run_remove(s);
-		fixalloc_free_span(s);
-		list_move(&ch->list, &dead);
-		mheap.nchunks--;
-		mheap.sys_pages -= ch->npages;
-		mheap.released_pages += ch->npages;
-		released += ch->npages;
-		/* a CPU's chunk_hint may still name it: it holds nothing now */
-		WRITE_ONCE(ch->npages, 0);
+	while (released < max_pages &&
+	       (r = within ? run_longest_within(max_pages - released) : run_longest())) {
+		released += r->npages;
+		if (run_release(r))
+			list_add(&r->chunk->list, &dead);
+		list_add_tail(&r->list, &runs);
 	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
-	list_for_each_entry_safe(ch, tmp, &dead, list) {
-		platform_set_page_tags(ch->base, ch->order, 0);
-		platform_free_pages(ch->base, ch->order);
+	list_for_each_entry(r, &runs, list) {
+		unsigned long nr = (unsigned long)r->npages << GO_PAGE_ORDER;
+
+		platform_set_page_tags(r->base, nr, 0);
+		if (r->chunk->split)
+			platform_free_page_range(r->base, nr);
+		else	/* the whole chunk, as it came */
+			platform_free_pages(r->base, r->chunk->order);
 	}
-	/* only now may a grow take the entry (and its mchunk) again */
+	/* only now may a grow take a dead chunk's entry (and its mchunk) again */
 	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry_safe(r, rtmp, &runs, list)
+		fixalloc_free_span(r);
 	list_for_each_entry_safe(ch, tmp, &dead, list) {
 		list_del(&ch->list);
-		WRITE_ONCE(ch->npages, 0);
 		__clear_bit(ch->index, chunk_table_used);
 	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	return released;
 }
+
+/*
+ * Give free runs back, the longest first, until @max_pages Go pages (or
+ * every free run, with ULONG_MAX) went back: the shrinker, the memory
+ * limit, flush and unload.  Returns the Go pages given back.
+ */
+unsigned long mheap_scavenge(unsigned long max_pages)
+{
+	return scavenge(max_pages, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge);
 
-/* Go pages in chunks that are entirely free (what the scavenger can take). */
-unsigned long mheap_free_chunk_pages(void)
+/*
+ * Give back free runs of @max_pages Go pages at most in all, the longest
+ * that fit first: the background scavenger, down to its goal and no
+ * further.  Returns the Go pages given back.
+ */
+unsigned long mheap_scavenge_within(unsigned long max_pages)
+{
+	return scavenge(max_pages, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge_within);
+
+/*
+ * The Go pages the heap keeps when the background scavenger is done: those
+ * in use plus @extra_percent (Go's retainExtraPercent).  The Go pages it
+ * holds now in *@held, if not NULL.
+ */
+unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *held)
+{
+	unsigned long inuse, flags;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	inuse = mheap.sys_pages - mheap.free_pages;
+	if (held)
+		*held = mheap.sys_pages;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return inuse + inuse * extra_percent / 100;
+}
+
+/* Go pages in chunks that are idle: every page they hold is free. */
+unsigned long mheap_idle_chunk_pages(void)
 {
 	unsigned long pages = 0, flags;
 	struct mchunk *ch;
 
 	spin_lock_irqsave(&mheap.lock, flags);
 	list_for_each_entry(ch, &mheap.chunks, list)
-		if (ch->free_pages == ch->npages)
-			pages += ch->npages;
+		if (ch->free_pages == chunk_held(ch))
+			pages += chunk_held(ch);
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	return pages;
 }
@@ -579,7 +694,7 @@ void mheap_exit(void)
 	mheap_scavenge(ULONG_MAX);
 	list_for_each_entry(ch, &mheap.chunks, list)
 		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
-			  (void *)ch->base, ch->npages - ch->free_pages, ch->npages);
+			  (void *)ch->base, chunk_held(ch) - ch->free_pages, ch->npages);
 	for (i = 0; i < CHUNK_TABLE_SIZE; i++) {
 		if (chunk_table[i] && !test_bit(i, chunk_table_used)) {
 			kfree(chunk_table[i]);

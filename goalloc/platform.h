@@ -58,18 +58,30 @@ static inline void platform_free_pages(unsigned long addr, unsigned int order)
 	free_pages(addr, order);
 }
 
+/* Make the order-@order block at @addr single pages, each freed alone. */
+static inline void platform_split_pages(unsigned long addr, unsigned int order)
+{
+	split_page(virt_to_page((void *)addr), order);
+}
+
+/* Free @nr pages from @addr of a block platform_split_pages() split. */
+static inline void platform_free_page_range(unsigned long addr, unsigned long nr)
+{
+	free_pages_exact((void *)addr, nr << PAGE_SHIFT);
+}
+
 /*
  * Page tags: one word per page, in page->private of pages goalloc took from
  * the buddy allocator (not compound, in no other cache).  mheap uses them to
  * find the chunk of an address in O(1).
  */
-static inline void platform_set_page_tags(unsigned long addr, unsigned int order,
+static inline void platform_set_page_tags(unsigned long addr, unsigned long nr,
 					  unsigned long tag)
 {
 	struct page *page = virt_to_page((void *)addr);
 	unsigned long i;
 
-	for (i = 0; i < (1UL << order); i++)
+	for (i = 0; i < nr; i++)
 		set_page_private(page + i, tag);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc-mheap: the page heap's best fit, split, coalescing, giving whole
- * chunks back to the buddy allocator, and failing cleanly when it cannot
- * grow (fault injection).
+ * goalloc-mheap: the page heap's best fit, split, coalescing, giving free
+ * runs and whole chunks back to the buddy allocator (the scavenger), and
+ * failing cleanly when it cannot grow (fault injection).
  */
 #include "goalloc_test.h"
 
@@ -93,6 +93,105 @@ static void free_chunks_go_back_to_buddy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.chunks, before.chunks);
 	KUNIT_EXPECT_EQ(test, after.heap_sys, before.heap_sys);
 	KUNIT_EXPECT_GT(test, after.heap_released, before.heap_released);
+}
+
+/*
+ * A free run inside a chunk that still holds spans goes back alone: the
+ * chunk stays, the run is a hole no lookup finds and no allocation reuses,
+ * its neighbours do not merge across it, and the chunk leaves when the
+ * rest goes back.
+ */
+static void free_runs_inside_chunks_go_back(struct kunit *test)
+{
+	struct goalloc_stats before;
+	struct mspan *a, *b, *c, *d;
+	unsigned long hole, held;
+
+	goalloc_flush();
+	before = stats_now();
+	a = heap_alloc(test, 1);
+	b = heap_alloc(test, 8);
+	c = heap_alloc(test, 1);
+	KUNIT_ASSERT_PTR_EQ(test, b->chunk, a->chunk);
+	KUNIT_ASSERT_PTR_EQ(test, c->chunk, a->chunk);
+	KUNIT_ASSERT_EQ(test, b->base, a->base + PG(1));
+	KUNIT_ASSERT_EQ(test, c->base, b->base + PG(8));
+	hole = b->base;
+	memset((void *)a->base, 0x11, PG(1));
+	memset((void *)c->base, 0x33, PG(1));
+	mheap_free_span(b);
+
+	/* the 8-page run is the longest that fits in 9 pages: it goes back */
+	KUNIT_EXPECT_EQ(test, mheap_scavenge_within(9), 8UL);
+	KUNIT_EXPECT_EQ(test, stat_now(chunks), before.chunks + 1);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_released), before.heap_released + PG(8));
+	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, (u64)PG(a->chunk->npages - 8));
+	KUNIT_EXPECT_NULL(test, mheap_span_of(hole));
+	KUNIT_EXPECT_NULL(test, mheap_span_of(hole + PG(7)));
+	/* nothing fits in 3 pages now: the chunk's tail run is longer */
+	KUNIT_EXPECT_EQ(test, mheap_scavenge_within(3), 0UL);
+
+	/* a and c do not merge across the hole; allocations avoid it */
+	mheap_free_span(a);
+	mheap_free_span(c);
+	d = heap_alloc(test, 8);
+	KUNIT_EXPECT_TRUE(test, d->base + PG(8) <= hole || d->base >= hole + PG(8));
+	memset((void *)d->base, 0x44, PG(8));
+	mheap_free_span(d);
+	KUNIT_EXPECT_EQ(test, stats_now().heap_idle, stats_now().heap_sys);
+
+	/* the rest goes back, and the chunk with it */
+	held = stat_now(heap_sys);
+	KUNIT_EXPECT_EQ(test, mheap_scavenge(ULONG_MAX), held / GO_PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
+	KUNIT_EXPECT_EQ(test, stat_now(chunks), before.chunks);
+}
+
+/*
+ * The background scavenger's pass (malloc_scavenge()): once the CPU has
+ * been idle for a pass its caches go back, and free runs go back until the
+ * heap holds about its pages in use plus retain_extra_percent; the live
+ * objects keep their contents.
+ */
+static void scavenger_pass_keeps_the_goal(struct kunit *test)
+{
+	const unsigned int n = 8192, keep = 64;	/* 2 MiB of 256 B objects, 1/64 kept */
+	unsigned long largest, runs[10];
+	u64 sys, inuse, peak;
+	unsigned int i, pass;
+	u8 **p;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_flush();
+	for (i = 0; i < n; i++) {
+		p[i] = goalloc_alloc(256, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		memset(p[i], i & 0xff, 256);
+	}
+	for (i = 0; i < n; i++) {
+		if (i % keep) {
+			goalloc_free(p[i]);
+			p[i] = NULL;
+		}
+	}
+	peak = stat_now(heap_sys);
+	/* a few passes: the first sees this CPU busy, the next ones idle */
+	for (pass = 0; pass < 6; pass++)
+		malloc_scavenge();
+	sys = stat_now(heap_sys);
+	inuse = sys - stat_now(heap_idle);
+	mheap_free_runs(runs, ARRAY_SIZE(runs), &largest);
+	KUNIT_EXPECT_LT(test, sys, peak / 2);
+	/* above the goal by less than a free run that would have fitted */
+	KUNIT_EXPECT_LE(test, sys, inuse + inuse * malloc_retain_extra_percent / 100 +
+			(u64)largest * GO_PAGE_SIZE);
+	for (i = 0; i < n; i += keep) {
+		KUNIT_EXPECT_PTR_EQ(test, memchr_inv(p[i], i & 0xff, 256), NULL);
+		goalloc_free(p[i]);
+	}
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
 }
 
 /* A lookup of any page of an in-use span finds it; free pages find nothing. */
@@ -203,7 +302,7 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 /*
  * The memory limit (Go's GOMEMLIMIT, module parameter memory_limit) holds:
  * a growth that does not fit is refused and counted, a smaller chunk is
- * taken when only that fits, entirely free chunks go back first to make
+ * taken when only that fits, free runs and chunks go back first to make
  * room, and a change takes effect at once.
  */
 static void memory_limit_holds(struct kunit *test)
@@ -232,7 +331,8 @@ static void memory_limit_holds(struct kunit *test)
 	big = goalloc_alloc(2 * MIB, GFP_KERNEL);
 	KUNIT_EXPECT_NULL(test, big);
 	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures + 2);
-	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIB);
+	/* the chunk's free runs went back to make room: p's page is left */
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)GO_PAGE_SIZE);
 
 	WRITE_ONCE(mheap_memory_limit, 0);	/* lifted: at once */
 	big = goalloc_alloc(2 * MIB, GFP_KERNEL);
@@ -267,6 +367,8 @@ static struct kunit_case mheap_cases[] = {
 	KUNIT_CASE(best_fit_split_and_coalesce),
 	KUNIT_CASE(free_chunks_go_back_to_buddy),
 	KUNIT_CASE(span_lookup_covers_every_page),
+	KUNIT_CASE(free_runs_inside_chunks_go_back),
+	KUNIT_CASE(scavenger_pass_keeps_the_goal),
 	KUNIT_CASE(memory_limit_holds),
 #ifdef CONFIG_FAULT_INJECTION
 	KUNIT_CASE(injected_grow_failures_fail_cleanly),

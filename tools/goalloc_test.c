@@ -1062,6 +1062,79 @@ static int test_meminfo(void)
 	return 0;
 }
 
+/* A value of debugfs goalloc/heap ("name value" lines), or -1. */
+static long long heap_value(const char *name)
+{
+	char line[128], key[64];
+	long long v = -1, x;
+	FILE *f = fopen("/sys/kernel/debug/goalloc/heap", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", key, &x) == 2 && !strcmp(key, name))
+			v = x;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * The background scavenger (module parameter scavenge_interval_ms): after
+ * a burst, with no pressure and no flush, what goalloc retains comes down
+ * to its goal (pages in use plus retain_extra_percent) within seconds; the
+ * free runs between the objects left, inside chunks still in use, go back
+ * (holes), and those objects keep their contents.  Prints what is retained
+ * over time.
+ */
+static int test_scavenger(void)
+{
+	enum { N = 4096, KEEP = 32, SIZE = 4000 };	/* 16 MiB, 1 object in 32 kept */
+	static uint64_t h[N];
+	long long retained = -1, goal = -1, holes, passes, ns;
+	int fd = open_dev(), ret = 0;
+	unsigned int i, tick;
+	uint64_t v;
+
+	write_file("/sys/kernel/debug/goalloc/flush", "1");
+	for (i = 0; i < N; i++) {
+		v = i;
+		if (g_alloc(fd, SIZE, 0, &h[i], NULL) || g_rw(fd, 1, h[i], SIZE - 8, 8, &v)) {
+			close(fd);
+			return fail("object %u of %u", i, N);
+		}
+	}
+	for (i = 0; i < N; i++)
+		if (i % KEEP)
+			g_free(fd, h[i]);
+	if (write_param("scavenge_interval_ms", "100")) {
+		close(fd);
+		return fail("set scavenge_interval_ms");
+	}
+	for (tick = 0; tick <= 100; tick++) {	/* 10 s at most */
+		retained = heap_value("retained_bytes");
+		goal = heap_value("scavenge_goal_bytes");
+		printf("# scavenger: %.1f s retained %lld goal %lld\n", tick / 10.0, retained, goal);
+		if (retained >= 0 && goal >= 0 && retained <= goal + (256 << 10))
+			break;
+		usleep(100000);
+	}
+	holes = heap_value("holes_bytes");
+	passes = heap_value("scavenger_passes");
+	ns = heap_value("scavenger_ns");
+	write_param("scavenge_interval_ms", "0");
+	printf("# scavenger: %lld passes, %lld us in all\n", passes, ns / 1000);
+	if (tick > 100)
+		ret = fail("retained %lld bytes, goal %lld, after 10 s", retained, goal);
+	else if (holes <= 0)
+		ret = fail("no free run inside a chunk went back (holes %lld)", holes);
+	for (i = 0; i < N; i += KEEP) {
+		if (!ret && (g_rw(fd, 0, h[i], SIZE - 8, 8, &v) || v != i))
+			ret = fail("object %u reads %llu", i, (unsigned long long)v);
+		g_free(fd, h[i]);
+	}
+	close(fd);
+	return ret;
+}
+
 /* Run ./goalloc with @args; its stdout and stderr in @out; its exit status, or -1. */
 static int run_tool(char *out, size_t len, const char *const *args)
 {
@@ -1369,6 +1442,7 @@ int main(int argc, char **argv)
 	run("tracepoints", test_tracepoints);
 	run("slabinfo", test_slabinfo);
 	run("meminfo", test_meminfo);
+	run("scavenger", test_scavenger);
 	run("tool_hint_non_root", test_tool_hint_non_root);
 	run("tool_command_line", test_tool_command_line);
 	run("fuzz", test_fuzz);

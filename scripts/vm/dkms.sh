@@ -2,7 +2,7 @@
 # for its kernel, loads, passes the /dev/goalloc tests and unloads; installed
 # as DKMS installs it, modprobe and opening /dev/goalloc load it.
 mv ./goalloc-*.ko ./goalloc.ko
-insmod ./goalloc.ko
+insmod ./goalloc.ko scavenge_interval_ms=0
 ./goalloc_test -f 3
 ./goalloc --version
 ./goalloc stats >/dev/null

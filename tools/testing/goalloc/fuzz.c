@@ -272,9 +272,9 @@ static void check_stats(void)
 	CHECK(st.heap_objects == nlive);
 	CHECK(st.invalid_frees - base.invalid_frees == expected_invalid);
 	check_spans();
-	/* what /proc/meminfo would show as reclaimable: the entirely free chunks */
+	/* what /proc/meminfo would show as reclaimable: the idle chunks */
 	CHECK(atomic_long_read(&gl_reclaimable_pages) ==
-	      (long)mheap_free_chunk_pages() << GO_PAGE_ORDER);
+	      (long)mheap_idle_chunk_pages() << GO_PAGE_ORDER);
 }
 
 static void run(struct input *in)
@@ -375,11 +375,16 @@ static void run(struct input *in)
 			}
 			break;
 		}
-		default: {		/* flush, or inject growth failures for a while */
+		default: {		/* flush, scavenge, or inject growth failures for a while */
 			unsigned int v = next_byte(in);
 
 			if (v < 16) {
 				goalloc_flush();
+			} else if (v < 48) {	/* the background scavenger, or part of a pass */
+				if (v & 1)
+					malloc_scavenge();
+				else
+					mheap_scavenge_within(next_byte(in));
 			} else {
 				injecting = v & 1;
 				mheap_fail_grow.probability = injecting ? 100 : 0;

@@ -166,12 +166,21 @@ void platform_free_pages(unsigned long addr, unsigned int order)
 	munmap((void *)addr, PAGE_SIZE << order);
 }
 
-void platform_set_page_tags(unsigned long addr, unsigned int order, unsigned long tag)
+void platform_split_pages(unsigned long addr, unsigned int order)
+{
+}
+
+void platform_free_page_range(unsigned long addr, unsigned long nr)
+{
+	munmap((void *)addr, nr * PAGE_SIZE);
+}
+
+void platform_set_page_tags(unsigned long addr, unsigned long nr, unsigned long tag)
 {
 	unsigned long i, a, r;
 	unsigned long *region;
 
-	for (i = 0; i < (1UL << order); i++) {
+	for (i = 0; i < nr; i++) {
 		a = addr + i * PAGE_SIZE;
 		r = a >> GL_TAG_REGION_SHIFT;
 		region = __atomic_load_n(&gl_tag_regions[r], __ATOMIC_ACQUIRE);

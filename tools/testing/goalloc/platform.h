@@ -550,6 +550,8 @@ static inline bool want_init_on_free(void) { return gl_init_on_free; }
 
 unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order);
 void platform_free_pages(unsigned long addr, unsigned int order);
+void platform_split_pages(unsigned long addr, unsigned int order);
+void platform_free_page_range(unsigned long addr, unsigned long nr);
 /* Pages /proc/meminfo would count as reclaimable (KReclaimable). */
 extern atomic_long_t gl_reclaimable_pages;
 static inline void platform_reclaimable(unsigned long addr, long pages)
@@ -557,7 +559,7 @@ static inline void platform_reclaimable(unsigned long addr, long pages)
 	atomic_long_add(pages, &gl_reclaimable_pages);
 }
 
-void platform_set_page_tags(unsigned long addr, unsigned int order, unsigned long tag);
+void platform_set_page_tags(unsigned long addr, unsigned long nr, unsigned long tag);
 
 /* Page tags by address: 1 GiB regions, each a table of its 4 KiB pages. */
 #define GL_TAG_REGION_SHIFT	30

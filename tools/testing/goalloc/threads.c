@@ -191,6 +191,8 @@ static void *hotplugger(void *arg)
 			check_and_free(&o);
 		if (atomic_read(&hotplug_cycles) % 64 == 0)
 			goalloc_flush();
+		else if (atomic_read(&hotplug_cycles) % 16 == 0)
+			malloc_scavenge();	/* the background scavenger's pass */
 		cpu = next;
 	}
 	gl_set_cpu(-1);
