@@ -99,6 +99,7 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "scavenger_passes %llu\n", READ_ONCE(goalloc_scavenger_passes));
 	seq_printf(m, "scavenger_ns %llu\n", READ_ONCE(goalloc_scavenger_ns));
 	for (i = 0; i < RUN_BUCKETS; i++)
+	/* racy, as every figure here: a look, not a snapshot */
 		seq_printf(m, "free_runs_%lu%s_pages %lu\n", 1UL << i,
 			   i == RUN_BUCKETS - 1 ? "+" : "", hist[i]);
 	return 0;
