@@ -6,8 +6,13 @@
  *   classes  one row per size class (first four columns as in Go's table)
  *   heap     chunks, free page runs by length, the largest free run, and
  *            the scavenger: memory retained, its goal, pages given back
+ *   heap_map a line per chunk: its pages, as s (small span), L (large
+ *            object), . (free) and _ (given back)
  *   cpus     per CPU: free objects in its stacks, path counters
  *   slabinfo the classes as caches, in /proc/slabinfo's format
+ *   profile  the heap profile (profile_rate), as pprof's profile.proto:
+ *            go tool pprof reads it
+ *   profile_top  the same, as text: call sites by bytes in use
  *   flush    write anything: flush CPU caches, give free memory back
  *   fail_grow  fault injection: make heap growth fail (kernels with
  *            CONFIG_FAULT_INJECTION_DEBUG_FS)
@@ -16,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/cpumask.h>
 #include <linux/fault-inject.h>
+#include <linux/sort.h>
 #include "goalloc/malloc.h"
 #include "goalloc_mod.h"
 
@@ -95,16 +101,36 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "scavenge_goal_bytes %lu\n",
 		   mheap_scavenge_goal(READ_ONCE(malloc_retain_extra_percent), NULL) * GO_PAGE_SIZE);
 	seq_printf(m, "released_bytes %llu\n", st.heap_released);
+	/* racy, as every figure here: a look, not a snapshot */
 	seq_printf(m, "holes_bytes %lu\n", data_race(mheap.holes) * GO_PAGE_SIZE);
 	seq_printf(m, "scavenger_passes %llu\n", READ_ONCE(goalloc_scavenger_passes));
 	seq_printf(m, "scavenger_ns %llu\n", READ_ONCE(goalloc_scavenger_ns));
 	for (i = 0; i < RUN_BUCKETS; i++)
-	/* racy, as every figure here: a look, not a snapshot */
 		seq_printf(m, "free_runs_%lu%s_pages %lu\n", 1UL << i,
 			   i == RUN_BUCKETS - 1 ? "+" : "", hist[i]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(heap);
+
+/*
+ * heap_map: a line per chunk, its pages as characters: 's' small span,
+ * 'L' large object, '.' free, '_' given back (a fragmentation map).
+ */
+static int heap_map_show(struct seq_file *m, void *v)
+{
+	char *map = kmalloc(CHUNK_MAX_PAGES + 1, GFP_KERNEL);
+	unsigned int n, npages;
+
+	if (!map)
+		return -ENOMEM;
+	for (n = 0; (npages = mheap_chunk_map(n, map)); n++) {
+		map[npages] = 0;
+		seq_printf(m, "%u %s\n", npages, map);
+	}
+	kfree(map);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(heap_map);
 
 static int cpus_show(struct seq_file *m, void *v)
 {
@@ -133,6 +159,84 @@ static int cpus_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(cpus);
 
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct profile_entry *x = a, *y = b;
+
+	if (x->inuse_bytes != y->inuse_bytes)
+		return x->inuse_bytes < y->inuse_bytes ? 1 : -1;
+	return x->alloc_bytes < y->alloc_bytes ? 1 : x->alloc_bytes > y->alloc_bytes ? -1 : 0;
+}
+
+/*
+ * The heap profile's call sites, most bytes in use first, scaled as Go
+ * scales samples: "inuse_bytes inuse_objects alloc_bytes alloc_objects
+ * call_site" per line (goalloc profile prints the top ones).
+ */
+static int profile_top_show(struct seq_file *m, void *v)
+{
+	unsigned long dropped;
+	unsigned int nr, i;
+	struct profile_entry *e = profile_snapshot(&nr, &dropped);
+
+	seq_printf(m, "# heap profile: one sample per %lu bytes allocated, %lu dropped\n",
+		   profile_get_rate(), dropped);
+	seq_puts(m, "inuse_bytes inuse_objects alloc_bytes alloc_objects call_site\n");
+	if (e)
+		sort(e, nr, sizeof(*e), entry_cmp, NULL);
+	for (i = 0; i < nr; i++)
+		seq_printf(m, "%llu %llu %llu %llu %pS\n", e[i].inuse_bytes, e[i].inuse_objects,
+			   e[i].alloc_bytes, e[i].alloc_objects, (void *)e[i].caller);
+	kvfree(e);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(profile_top);
+
+/* debugfs profile: the pprof file, made at open and read as it was. */
+struct pprof_file {
+	u8 *buf;
+	size_t len;
+};
+
+static int pprof_open(struct inode *inode, struct file *file)
+{
+	struct pprof_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	f->buf = goalloc_pprof(&f->len);
+	if (!f->buf) {
+		kfree(f);
+		return -ENOMEM;
+	}
+	file->private_data = f;
+	return 0;
+}
+
+static ssize_t pprof_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
+{
+	struct pprof_file *f = file->private_data;
+
+	return simple_read_from_buffer(buf, len, ppos, f->buf, f->len);
+}
+
+static int pprof_release(struct inode *inode, struct file *file)
+{
+	struct pprof_file *f = file->private_data;
+
+	kvfree(f->buf);
+	kfree(f);
+	return 0;
+}
+
+static const struct file_operations pprof_fops = {
+	.owner = THIS_MODULE,
+	.open = pprof_open,
+	.read = pprof_read,
+	.release = pprof_release,
+	.llseek = default_llseek,
+};
+
 static ssize_t flush_write(struct file *file, const char __user *buf, size_t len, loff_t *ppos)
 {
 	goalloc_flush();
@@ -151,8 +255,11 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("stats", 0444, goalloc_dir, NULL, &stats_fops);
 	debugfs_create_file("classes", 0444, goalloc_dir, NULL, &classes_fops);
 	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
+	debugfs_create_file("heap_map", 0444, goalloc_dir, NULL, &heap_map_fops);
 	debugfs_create_file("cpus", 0444, goalloc_dir, NULL, &cpus_fops);
 	debugfs_create_file("slabinfo", 0444, goalloc_dir, NULL, &slabinfo_fops);
+	debugfs_create_file("profile", 0400, goalloc_dir, NULL, &pprof_fops);
+	debugfs_create_file("profile_top", 0400, goalloc_dir, NULL, &profile_top_fops);
 	debugfs_create_file("flush", 0200, goalloc_dir, NULL, &flush_fops);
 	compat_fault_debugfs("fail_grow", goalloc_dir, &mheap_fail_grow);
 }

@@ -82,6 +82,27 @@ module_param_cb(scavenge_interval_ms, &scavenge_interval_ops, &scavenge_interval
 MODULE_PARM_DESC(scavenge_interval_ms,
 		 "milliseconds between background scavenger passes, 0 for none (default 1000)");
 
+/* The heap profile's rate: set at once, and at load after malloc_init(). */
+static unsigned long profile_rate = 512 * 1024;
+static bool profile_ready;
+
+static int profile_rate_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_ulong(val, kp);
+
+	if (!ret && READ_ONCE(profile_ready))
+		profile_set_rate(READ_ONCE(profile_rate));
+	return ret;
+}
+
+static const struct kernel_param_ops profile_rate_ops = {
+	.set = profile_rate_set,
+	.get = param_get_ulong,
+};
+module_param_cb(profile_rate, &profile_rate_ops, &profile_rate, 0644);
+MODULE_PARM_DESC(profile_rate,
+		 "heap profile: sample one allocation per this many bytes, 0 for none (Go's MemProfileRate; default 524288)");
+
 /* Kernel pages goalloc could give back now: its free page runs. */
 static unsigned long goalloc_shrink_count(struct shrinker *sh, struct shrink_control *sc)
 {
@@ -116,6 +137,8 @@ static int __init goalloc_init(void)
 		malloc_exit(&st);
 		return ret;
 	}
+	WRITE_ONCE(profile_ready, true);
+	profile_set_rate(READ_ONCE(profile_rate));
 	scavenger_start(true);
 	pr_info("goalloc " GOALLOC_VERSION " loaded: %u size classes, objects up to %lu bytes%s\n",
 		NUM_SIZE_CLASSES - 1, GOALLOC_MAX_SIZE, debug ? ", debug mode" : "");
@@ -127,6 +150,7 @@ static void __exit goalloc_exit(void)
 	struct goalloc_stats st;
 
 	scavenger_start(false);
+	WRITE_ONCE(profile_ready, false);
 	goalloc_dev_exit();
 	goalloc_debugfs_exit();
 	compat_shrinker_destroy(goalloc_shrinker);

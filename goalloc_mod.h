@@ -8,6 +8,7 @@
 /* The background scavenger's passes and the time they took (debugfs heap). */
 extern u64 goalloc_scavenger_passes, goalloc_scavenger_ns;
 
+u8 *goalloc_pprof(size_t *len);
 void goalloc_debugfs_init(void);
 void goalloc_debugfs_exit(void);
 int goalloc_dev_init(void);

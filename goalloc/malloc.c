@@ -4,7 +4,7 @@
  *
  * This file holds the overview and the exported API; the levels are in
  * their own files, named after Go's (src/runtime/malloc.go, mcache.go,
- * mcentral.go, mheap.go, mfixalloc.go, sizeclasses.go).
+ * mcentral.go, mheap.go, mfixalloc.go, sizeclasses.go, mprof.go).
  *
  * === Glossary ===
  *
@@ -22,10 +22,12 @@
  *   report     every bad call and corruption found, with its kind, through
  *              report_error(), as mm/kfence does (report.c)
  *   stats      the statistics, summed from per-CPU counters (stats.c)
+ *   profile    the heap profile: allocations sampled one per profile_rate
+ *              bytes, with their call sites, as Go's (profile.c)
  *
  * Levels call downward only, lowest first (scripts/check-layers.sh checks
- * it): platform, report, sizeclasses, fixalloc, mheap, mspan, debug,
- * mcentral, mcache and tiny, stats, and this file at the top.
+ * it): platform, report, profile, sizeclasses, fixalloc, mheap, mspan,
+ * debug, mcentral, mcache and tiny, stats, and this file at the top.
  *
  * A span class is a size class (Go's 67, sizeclasses.c) times scan/noscan.
  * Noscan objects are declared pointer-free by the caller: kmemleak does not
@@ -281,12 +283,35 @@ static noinline size_t object_bytes(const void *p)
 	return s->tiny ? tiny_usable_size(s, addr) : mspan_obj_room(s);
 }
 
-/* goalloc:goalloc_alloc for @p, @size bytes asked by @call_site; returns @p. */
-static __always_inline void *trace_alloc(unsigned long call_site, void *p, size_t size,
-					 gfp_t gfp, int node)
+/*
+ * This CPU's next heap profile sample is @p, @size bytes asked by
+ * @call_site: keep it, and mark a small object's live byte so that its
+ * free tells the profile.  Returns @p.
+ */
+static noinline void *profile_sample(void *p, size_t size, unsigned long call_site)
+{
+	unsigned long addr = (unsigned long)p;
+	struct mspan *s;
+
+	if (ZERO_OR_NULL_PTR(p) || !profile_alloc(addr, size, call_site))
+		return p;
+	s = mheap_span_of(addr);
+	if (s && s->spc && !s->tiny)
+		WRITE_ONCE(s->live[mspan_obj_index(s, addr)], MSPAN_LIVE_SAMPLED);
+	return p;
+}
+
+/*
+ * An allocation is done: goalloc:goalloc_alloc for @p, @size bytes asked
+ * by @call_site, and the heap profile's countdown.  Returns @p.
+ */
+static __always_inline void *alloc_done(unsigned long call_site, void *p, size_t size,
+					gfp_t gfp, int node)
 {
 	if (trace_goalloc_alloc_enabled())
 		trace_goalloc_alloc(call_site, p, size, object_bytes(p), gfp, node);
+	if (profile_on() && unlikely(this_cpu_sub_return(profile_next, size) < 0))
+		return profile_sample(p, size, call_site);	/* a tail call */
 	return p;
 }
 
@@ -302,7 +327,7 @@ static __always_inline void *trace_alloc(unsigned long call_site, void *p, size_
  */
 void *__goalloc_alloc(size_t size, gfp_t flags)
 {
-	return trace_alloc(_RET_IP_, malloc_object(size, flags, false, NUMA_NO_NODE), size,
+	return alloc_done(_RET_IP_, malloc_object(size, flags, false, NUMA_NO_NODE), size,
 			   flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc);
@@ -340,7 +365,7 @@ void *__goalloc_alloc_class(size_t size, gfp_t flags, unsigned int sizeclass)
 		p = malloc_bad_class(size, flags, sizeclass);
 	else
 		p = malloc_small(size, sizeclass, flags, false, NUMA_NO_NODE);
-	return trace_alloc(_RET_IP_, p, size, flags, NUMA_NO_NODE);
+	return alloc_done(_RET_IP_, p, size, flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
 
@@ -359,7 +384,7 @@ EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
  */
 void *goalloc_alloc_noscan(size_t size, gfp_t flags)
 {
-	return trace_alloc(_RET_IP_, malloc_object(size, flags, true, NUMA_NO_NODE), size,
+	return alloc_done(_RET_IP_, malloc_object(size, flags, true, NUMA_NO_NODE), size,
 			   flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
@@ -379,7 +404,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
  */
 void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
 {
-	return trace_alloc(_RET_IP_, malloc_object(size, flags, false, node), size, flags, node);
+	return alloc_done(_RET_IP_, malloc_object(size, flags, false, node), size, flags, node);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
@@ -423,6 +448,24 @@ static noinline void free_push_slow(struct mspan *s, unsigned long addr)
 }
 
 /*
+ * free_small() found object @addr of @s was not simply live (@live): a
+ * double free, or a heap profile sample whose free the profile is told of
+ * before the slot can be handed out again.  Out of line, so that the fast
+ * path saves no more registers than it needs.
+ */
+static noinline void free_small_unusual(struct mspan *s, unsigned long addr, u8 live, bool hook)
+{
+	if (!live) {
+		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
+		return;
+	}
+	profile_free(addr);
+	if (hook)
+		free_hook((void *)addr, s->elemsize, s->elemsize);
+	free_push_slow(s, addr);	/* nobody else can reach the slot meanwhile */
+}
+
+/*
  * Steps 2 and 3 of "Freeing" above, for object @idx (at @addr) of small
  * span @s, with the free hook if @hook.  A full stack drains a batch out
  * of line.
@@ -433,11 +476,13 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 	unsigned int spc = s->spc;
 	unsigned long flags;
 	bool pushed;
+	u8 live;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	if (unlikely(!mspan_clear_live(s, idx))) {
+	live = mspan_clear_live(s, idx);
+	if (unlikely(live != MSPAN_LIVE)) {
 		local_unlock_irqrestore(&mcaches.lock, flags);
-		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
+		free_small_unusual(s, addr, live, hook);
 		return;
 	}
 	if (hook)
@@ -446,6 +491,14 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!pushed))
 		free_push_slow(s, addr);
+}
+
+/* A tiny object: tiny.c checks @addr; a heap profile sample is told first. */
+static __always_inline void free_tiny(struct mspan *s, unsigned long addr)
+{
+	if (unlikely(profile_records()))
+		profile_free(addr);
+	tiny_free(s, addr);
 }
 
 static noinline void free_large(struct mspan *s, unsigned long addr)
@@ -457,6 +510,8 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 		report_error(REPORT_INTERIOR, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
 	}
+	if (unlikely(profile_records()))
+		profile_free(addr);
 	free_hook((void *)addr, mspan_bytes(s), mspan_bytes(s));
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (unlikely(s->state != MSPAN_INUSE || s->spc || s->base != addr)) {
@@ -506,7 +561,7 @@ static noinline void free_slow(const void *p, bool check)
 	if (unlikely(!s->spc))
 		free_large(s, addr);
 	else if (s->tiny)
-		tiny_free(s, addr);
+		free_tiny(s, addr);
 	else
 		free_small(s, addr, idx, true);
 }
@@ -544,7 +599,7 @@ void goalloc_free(const void *p)
 	if (unlikely(!s || READ_ONCE(s->state) != MSPAN_INUSE || !s->spc || s->tiny ||
 		     free_hook_active() || !mspan_obj_start(s, addr, &idx))) {
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
-			tiny_free(s, addr);	/* checks @addr itself */
+			free_tiny(s, addr);	/* checks @addr itself */
 		else
 			free_slow(p, true);
 		return;
@@ -657,7 +712,7 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 	n = malloc_object(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
 	if (!n)
 		return NULL;
-	trace_alloc(_RET_IP_, n, new_size, flags, NUMA_NO_NODE);
+	alloc_done(_RET_IP_, n, new_size, flags, NUMA_NO_NODE);
 	memcpy(n, p, min(old_size, new_size));	/* debug mode moves to shrink */
 	goalloc_free(p);
 	return n;
@@ -722,7 +777,7 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 			}
 		}
 		for (; start < i; start++)
-			trace_alloc(_RET_IP_, alloc_hook(p[start], size, class_to_size[cls],
+			alloc_done(_RET_IP_, alloc_hook(p[start], size, class_to_size[cls],
 							 class_to_size[cls], flags, false),
 				    size, flags, NUMA_NO_NODE);
 		if (i < nr && !r.addr)
@@ -751,6 +806,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 	unsigned int idx;
 	struct mcache *c;
 	struct mspan *s;
+	u8 live;
 	size_t i;
 
 	if (debug_on()) {	/* every object checked on its own */
@@ -763,8 +819,9 @@ void goalloc_free_bulk(size_t nr, void **p)
 	for (i = 0; i < nr; i++) {
 		addr = (unsigned long)p[i];
 		s = ZERO_OR_NULL_PTR(p[i]) ? NULL : mheap_span_of(addr);
-		if (unlikely(!s || !s->spc || s->tiny || !mspan_obj_start(s, addr, &idx) ||
-			     !mspan_clear_live(s, idx))) {
+		live = s && s->spc && !s->tiny && mspan_obj_start(s, addr, &idx) ?
+		       mspan_clear_live(s, idx) : 0;
+		if (unlikely(!live)) {
 			/* goalloc_free() frees it, or reports why not */
 			local_unlock_irqrestore(&mcaches.lock, flags);
 			goalloc_free(p[i]);
@@ -772,6 +829,8 @@ void goalloc_free_bulk(size_t nr, void **p)
 			c = this_cpu_ptr(&mcaches);
 			continue;
 		}
+		if (unlikely(live == MSPAN_LIVE_SAMPLED))
+			profile_free(addr);
 		trace_goalloc_free(_RET_IP_, p[i]);
 		free_hook(p[i], s->elemsize, s->elemsize);
 		mcache_free(c, s, addr, s->spc);
@@ -837,6 +896,7 @@ int malloc_init(bool debug)
 	int err;
 
 	sizeclasses_init();
+	platform_stack_init();		/* the heap profile's stacks */
 	mheap_init();
 	err = mcentral_init();	/* cleans up after itself */
 	if (err)
@@ -866,6 +926,7 @@ void malloc_exit(struct goalloc_stats *st)
 	mcentral_release_empty(0);
 	mcentral_exit();
 	mheap_exit();
+	profile_exit();
 	goalloc_get_stats(st);
 	WARN_ONCE(st->heap_objects, "goalloc: %llu objects (%llu bytes) still live at unload\n",
 		  st->heap_objects, st->heap_alloc);

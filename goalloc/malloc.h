@@ -60,6 +60,7 @@
 #define TRANSFER_BATCHES	4
 /* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
 #define CHUNK_MAX_ORDER		min(10, GOALLOC_MAX_BUDDY_ORDER)
+#define CHUNK_MAX_PAGES		(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))	/* Go pages */
 /* Free runs shorter than this sit in exact lists, longer ones in a tree. */
 #define HEAP_FREE_LISTS		128
 /* Empty spans an mcentral keeps before it gives them back to the heap. */
@@ -123,6 +124,46 @@ void report_error(enum report_kind kind, unsigned long addr, const struct mspan 
 		  const struct debug_track *t, size_t off);
 unsigned long report_count(enum report_kind kind);
 unsigned long report_total(bool corruption);
+
+/* === The heap profile (profile.c): Go's mprof.go === */
+
+/* A slot's live byte (struct mspan.live): */
+#define MSPAN_LIVE		1	/* a live object */
+#define MSPAN_LIVE_SAMPLED	2	/* a live object the heap profile sampled */
+
+/* One bucket of the heap profile: a call site and stack, and its samples. */
+struct profile_entry {
+	unsigned long caller;		/* the call site: return address into the caller */
+	u32 stack;			/* stack depot handle, 0 if none */
+	u64 alloc_objects, alloc_bytes;	/* allocated (bytes requested) */
+	u64 free_objects, free_bytes;	/* freed */
+	u64 inuse_objects, inuse_bytes;	/* live: in profile_snapshot() only */
+};
+
+DECLARE_STATIC_KEY_FALSE(profile_key);
+DECLARE_PER_CPU(long, profile_next);
+
+/* Whether allocations are sampled (module parameter profile_rate > 0). */
+static __always_inline bool profile_on(void)
+{
+	return static_branch_unlikely(&profile_key);
+}
+
+extern unsigned long profile_nrecords;
+
+/* Whether any sample lives (a look without the lock, as on a free path). */
+static __always_inline bool profile_records(void)
+{
+	/* racy: a free that races a sample being kept frees another object */
+	return data_race(profile_nrecords) != 0;
+}
+
+void profile_set_rate(unsigned long rate);
+unsigned long profile_get_rate(void);
+bool profile_alloc(unsigned long addr, size_t size, unsigned long caller);
+bool profile_free(unsigned long addr);
+struct profile_entry *profile_snapshot(unsigned int *nr, unsigned long *dropped);
+void profile_exit(void);
 
 /* === Size classes (sizeclasses.c) === */
 
@@ -265,25 +306,26 @@ struct objref {
 /* The object @r is handed out: live from now on (a plain byte store). */
 static __always_inline void *objref_set_live(struct objref r)
 {
-	WRITE_ONCE(r.span->live[mspan_obj_index(r.span, r.addr)], 1);
+	WRITE_ONCE(r.span->live[mspan_obj_index(r.span, r.addr)], MSPAN_LIVE);
 	return (void *)r.addr;
 }
 
 /*
- * A free of slot @idx of @s: live no more.  False, and nothing changed, if
- * it was not live (a double free), however many CPUs race to free it.
- * Interrupts off (an RCU read side: a bad free racing the span's release
- * may still see live_ext, never freed memory).
+ * A free of slot @idx of @s: live no more.  Returns what the live byte was:
+ * MSPAN_LIVE, MSPAN_LIVE_SAMPLED, or 0, and nothing changed, if it was not
+ * live (a double free), however many CPUs race to free it.  Interrupts off
+ * (an RCU read side: a bad free racing the span's release may still see
+ * live_ext, never freed memory).
  */
-static __always_inline bool mspan_clear_live(struct mspan *s, unsigned int idx)
+static __always_inline u8 mspan_clear_live(struct mspan *s, unsigned int idx)
 {
-	return xchg(&READ_ONCE(s->live)[idx], 0) == 1;
+	return xchg(&READ_ONCE(s->live)[idx], 0);
 }
 
 /* Whether slot @idx of @s holds a live object (racy, as any such look). */
 static inline bool mspan_obj_live(const struct mspan *s, unsigned int idx)
 {
-	return READ_ONCE(READ_ONCE(s->live)[idx]) == 1;
+	return READ_ONCE(READ_ONCE(s->live)[idx]) != 0;
 }
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
@@ -400,6 +442,7 @@ unsigned long mheap_scavenge(unsigned long max_pages);
 unsigned long mheap_scavenge_within(unsigned long max_pages);
 unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *held);
 unsigned long mheap_idle_chunk_pages(void);
+unsigned int mheap_chunk_map(unsigned int n, char *map);
 void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest);
 
 /* === Fixed-size descriptor allocator (fixalloc.c) === */

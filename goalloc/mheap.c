@@ -56,7 +56,6 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
  * leaves it for the next), so a lookup racing with a chunk's release reads
  * stale numbers, never freed memory, and needs no RCU.
  */
-#define CHUNK_MAX_PAGES	(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))
 
 struct mchunk *chunk_table[CHUNK_TABLE_SIZE];		/* heap lock to write */
 EXPORT_SYMBOL_IF_KUNIT(chunk_table);
@@ -647,6 +646,40 @@ unsigned long mheap_idle_chunk_pages(void)
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	return pages;
 }
+
+/*
+ * The map of the chunk at position @n of the heap's list, a character per
+ * Go page into @map (room for CHUNK_MAX_PAGES): 's' a small span, 'L' a
+ * large object, '.' a free run, '_' a hole (given back).  Returns its
+ * pages, 0 past the last chunk.  For debugfs heap_map.
+ */
+unsigned int mheap_chunk_map(unsigned int n, char *map)
+{
+	unsigned int i = 0, k, npages = 0;
+	unsigned long flags;
+	struct mchunk *ch;
+	struct mspan *s;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry(ch, &mheap.chunks, list) {
+		if (n--)
+			continue;
+		npages = ch->npages;
+		while (i < npages) {
+			s = ch->spans[i];
+			if (!s) {
+				map[i++] = '_';
+				continue;
+			}
+			for (k = 0; k < s->npages && i < npages; k++)
+				map[i++] = s->state == MSPAN_FREE ? '.' : s->spc ? 's' : 'L';
+		}
+		break;
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return npages;
+}
+EXPORT_SYMBOL_IF_KUNIT(mheap_chunk_map);
 
 /* Free runs by length: hist[i] counts runs of 2^i .. 2^(i+1)-1 pages. */
 void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest)

@@ -13,7 +13,7 @@
 #define CREATE_TRACE_POINTS
 #include "trace.h"
 
-/* === Stacks (debug mode) === */
+/* === Stacks (debug mode, the heap profile) === */
 
 #define STACK_DEPTH	16
 
@@ -41,6 +41,14 @@ void platform_stack_print(u32 handle)
 {
 	if (IS_ENABLED(CONFIG_STACKDEPOT) && handle)
 		stack_depot_print(handle);
+}
+
+/* The frames of @handle in *@entries; their number (0 if none). */
+unsigned int platform_stack_fetch(u32 handle, unsigned long **entries)
+{
+	if (!IS_ENABLED(CONFIG_STACKDEPOT) || !handle)
+		return 0;
+	return stack_depot_fetch(handle, entries);
 }
 
 /* === CPUs === */

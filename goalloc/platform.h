@@ -37,6 +37,8 @@
 #include <linux/export.h>
 #include <linux/jump_label.h>
 #include <linux/printk.h>
+#include <linux/random.h>
+#include <linux/math64.h>
 #include <kunit/visibility.h>
 #include "trace.h"
 
@@ -169,6 +171,12 @@ static inline void platform_debug_copy(void *dst, const void *src, size_t n)
 void platform_stack_init(void);
 u32 platform_stack_save(void);		/* this stack's handle, or 0 */
 void platform_stack_print(u32 handle);
+unsigned int platform_stack_fetch(u32 handle, unsigned long **entries);
+
+static inline u32 platform_random_u32(void)
+{
+	return get_random_u32();
+}
 
 /* === CPUs === */
 

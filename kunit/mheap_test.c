@@ -103,12 +103,14 @@ static void free_chunks_go_back_to_buddy(struct kunit *test)
  */
 static void free_runs_inside_chunks_go_back(struct kunit *test)
 {
-	struct goalloc_stats before;
+	u64 chunks, released;
 	struct mspan *a, *b, *c, *d;
 	unsigned long hole, held;
+	char *map;
 
 	goalloc_flush();
-	before = stats_now();
+	chunks = stat_now(chunks);
+	released = stat_now(heap_released);
 	a = heap_alloc(test, 1);
 	b = heap_alloc(test, 8);
 	c = heap_alloc(test, 1);
@@ -123,13 +125,19 @@ static void free_runs_inside_chunks_go_back(struct kunit *test)
 
 	/* the 8-page run is the longest that fits in 9 pages: it goes back */
 	KUNIT_EXPECT_EQ(test, mheap_scavenge_within(9), 8UL);
-	KUNIT_EXPECT_EQ(test, stat_now(chunks), before.chunks + 1);
-	KUNIT_EXPECT_EQ(test, stat_now(heap_released), before.heap_released + PG(8));
-	KUNIT_EXPECT_EQ(test, stats_now().heap_sys, (u64)PG(a->chunk->npages - 8));
+	KUNIT_EXPECT_EQ(test, stat_now(chunks), chunks + 1);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_released), released + PG(8));
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)PG(a->chunk->npages - 8));
 	KUNIT_EXPECT_NULL(test, mheap_span_of(hole));
 	KUNIT_EXPECT_NULL(test, mheap_span_of(hole + PG(7)));
 	/* nothing fits in 3 pages now: the chunk's tail run is longer */
 	KUNIT_EXPECT_EQ(test, mheap_scavenge_within(3), 0UL);
+	/* debugfs heap_map's picture of it (the only chunk) */
+	map = kunit_kzalloc(test, CHUNK_MAX_PAGES + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	KUNIT_ASSERT_EQ(test, mheap_chunk_map(0, map), a->chunk->npages);
+	KUNIT_EXPECT_EQ(test, strncmp(map, "L________L...", 13), 0);
+	KUNIT_EXPECT_EQ(test, mheap_chunk_map(1, map), 0U);
 
 	/* a and c do not merge across the hole; allocations avoid it */
 	mheap_free_span(a);
@@ -138,13 +146,13 @@ static void free_runs_inside_chunks_go_back(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, d->base + PG(8) <= hole || d->base >= hole + PG(8));
 	memset((void *)d->base, 0x44, PG(8));
 	mheap_free_span(d);
-	KUNIT_EXPECT_EQ(test, stats_now().heap_idle, stats_now().heap_sys);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_idle), stat_now(heap_sys));
 
 	/* the rest goes back, and the chunk with it */
 	held = stat_now(heap_sys);
 	KUNIT_EXPECT_EQ(test, mheap_scavenge(ULONG_MAX), held / GO_PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
-	KUNIT_EXPECT_EQ(test, stat_now(chunks), before.chunks);
+	KUNIT_EXPECT_EQ(test, stat_now(chunks), chunks);
 }
 
 /*

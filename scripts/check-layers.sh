@@ -8,13 +8,13 @@
 # core file is defined at its own level or a lower one.  Levels, lowest
 # first, files of one level joined by ":" (LEVELS replaces this list, to
 # show that the check fails when the order is wrong):
-#   platform report sizeclasses fixalloc mheap mspan debug mcentral
+#   platform report profile sizeclasses fixalloc mheap mspan debug mcentral
 #   mcache:tiny stats malloc
 # Prints each call that goes up, and exits 1 if there is one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 case "${1:-}" in -h | --help) usage_of "$0"; exit 0 ;; esac
-levels=${1:-"platform report sizeclasses fixalloc mheap mspan debug mcentral mcache:tiny stats malloc"}
+levels=${1:-"platform report profile sizeclasses fixalloc mheap mspan debug mcentral mcache:tiny stats malloc"}
 cd "$GOALLOC_TOP/tools/testing/goalloc"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -34,7 +34,7 @@ r612=$(stock612_release)
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves python3 kmod
       qemu-system-x86 busybox-static cpio xz-utils sparse
       clang libclang-rt-14-dev valgrind libtcmalloc-minimal4 libjemalloc2 libmimalloc2.0
-      gnuplot-nox dkms debhelper dh-dkms lintian dpkg-dev fakeroot python3-sphinx
+      gnuplot-nox dkms debhelper dh-dkms lintian dpkg-dev fakeroot python3-sphinx golang-go
       linux-headers-amd64 "linux-headers-$r61" "linux-headers-$r612" linux-source-6.12)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -33,7 +33,11 @@ static const char usage[] =
 	"  heap [--json] [--bytes]   chunks and free page runs\n"
 	"  cpus [--json]             per CPU: cached objects, path counters\n"
 	"  flush                     give cached and free memory back now (root)\n"
-	"  top [-n N] [-d SECONDS]   refreshing view of the busiest classes\n"
+	"  top [-n N] [-d SECONDS] [--json]\n"
+	"                            refreshing view of the busiest classes; --json: a\n"
+	"                            JSON line per sample, for scripts/plots.sh\n"
+	"  profile [-n N] [--bytes]  the heap profile's top N call sites (10) by bytes\n"
+	"                            in use (root; debugfs profile is for go tool pprof)\n"
 	"  alloc SIZE [COUNT] [--noscan]\n"
 	"                            allocate through /dev/goalloc, show the change in\n"
 	"                            the statistics, free on exit\n"
@@ -303,31 +307,118 @@ static int col(struct table *t, const char *name)
 	return -1;
 }
 
+/* profile: the top call sites of debugfs profile_top. */
+static int cmd_profile(int argc, char **argv)
+{
+	int n = 10, bytes = 0, shown = 0, i;
+	unsigned long long v[4];
+	char line[512], b[4][32];
+	FILE *f;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--bytes"))
+			bytes = 1;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			n = atoi(argv[++i]);
+		else
+			usage_error("unknown option to profile", argv[i]);
+	}
+	f = open_debugfs("profile_top");
+	printf("%10s %10s %10s %10s  %s\n", "in use", "objects", "allocated", "objects",
+	       "call site");
+	while (fgets(line, sizeof(line), f) && shown < n) {
+		int off = 0;
+
+		if (sscanf(line, "%llu %llu %llu %llu %n", &v[0], &v[1], &v[2], &v[3], &off) < 4 ||
+		    !off)
+			continue;	/* the comment and header lines */
+		line[strcspn(line, "\n")] = 0;
+		for (i = 0; i < 4; i++) {
+			if (bytes || i & 1)
+				snprintf(b[i], sizeof(b[i]), "%llu", v[i]);
+			else
+				human(v[i], b[i], sizeof(b[i]));
+		}
+		printf("%10s %10s %10s %10s  %s\n", b[0], b[1], b[2], b[3], line + off);
+		shown++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* A value of @t's name-value rows, or 0. */
+static unsigned long long row_value(struct table *t, const char *name)
+{
+	int r;
+
+	for (r = 0; r < t->nrows; r++)
+		if (t->cells[r][0] && t->cells[r][1] && !strcmp(t->cells[r][0], name))
+			return strtoull(t->cells[r][1], NULL, 10);
+	return 0;
+}
+
+/* One sample of top --json: a JSON line of the heap's totals and each class's live bytes. */
+static void top_json(double t)
+{
+	static const char *const stats[] = { "heap_sys", "heap_inuse", "heap_idle", "heap_alloc",
+					     "heap_released", "heap_objects" };
+	static const char *const heap[] = { "scavenge_goal_bytes", "holes_bytes" };
+	struct table s, h, c;
+	int r, k, size, live;
+
+	read_table("stats", &s);
+	read_table("heap", &h);
+	read_table("classes", &c);
+	size = col(&c, "bytes_per_obj");
+	live = col(&c, "live");
+	printf("{\"t\": %.2f", t);
+	for (k = 0; k < (int)ARRAY_SIZE(stats); k++)
+		printf(", \"%s\": %llu", stats[k], row_value(&s, stats[k]));
+	for (k = 0; k < (int)ARRAY_SIZE(heap); k++)
+		printf(", \"%s\": %llu", heap[k], row_value(&h, heap[k]));
+	printf(", \"class_live_bytes\": {");
+	for (r = 0, k = 0; r < c.nrows; r++) {
+		unsigned long long n = strtoull(c.cells[r][live], NULL, 10);
+
+		if (n)
+			printf("%s\"%s\": %llu", k++ ? ", " : "", c.cells[r][size],
+			       n * strtoull(c.cells[r][size], NULL, 10));
+	}
+	printf("}}\n");
+	fflush(stdout);
+}
+
 static int cmd_top(int argc, char **argv)
 {
-	int iters = -1, delay = 2, i, opt;
+	int iters = -1, json = 0, i;
+	double delay = 2, t = 0;
 
-	optind = 1;
-	while ((opt = getopt(argc, argv, "n:d:")) != -1) {
-		if (opt == 'n')
-			iters = atoi(optarg);
-		else if (opt == 'd')
-			delay = atoi(optarg);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			iters = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
+			delay = atof(argv[++i]);
 		else
-			usage_error("unknown option to top", argv[optind - 1]);
+			usage_error("unknown option to top", argv[i]);
 	}
-	if (optind < argc)
-		usage_error("top takes no argument", argv[optind]);
-	for (i = 0; iters < 0 || i < iters; i++) {
+	if (delay <= 0)
+		usage_error("top -d wants a positive number of seconds, not", argv[i - 1]);
+	for (i = 0; iters < 0 || i < iters; i++, t += delay) {
 		struct table s, c;
 		int r, k, live;
 
+		if (json) {
+			top_json(t);
+			goto next;
+		}
 		read_table("stats", &s);
 		read_table("classes", &c);
 		live = col(&c, "live");
 		if (isatty(1))
 			printf("\033[H\033[J");
-		printf("goalloc top (every %d s)\n", delay);
+		printf("goalloc top (every %g s)\n", delay);
 		for (r = 0; r < s.nrows; r++)
 			printf("%s %s%s", s.cells[r][0], s.cells[r][1], r % 4 == 3 ? "\n" : "   ");
 		printf("\n\n");
@@ -343,8 +434,9 @@ static int cmd_top(int argc, char **argv)
 			c.nrows = 20;
 		print_table(&c, 0, 0);
 		fflush(stdout);
+next:
 		if (iters < 0 || i + 1 < iters)
-			sleep(delay);
+			usleep(delay * 1e6);
 	}
 	return 0;
 }
@@ -611,6 +703,8 @@ int main(int argc, char **argv)
 		return cmd_table(argc, argv, "cpus", 0, "--json");
 	if (!strcmp(cmd, "flush"))
 		return cmd_flush(argc, argv);
+	if (!strcmp(cmd, "profile"))
+		return cmd_profile(argc, argv);
 	if (!strcmp(cmd, "top"))
 		return cmd_top(argc, argv);
 	if (!strcmp(cmd, "alloc"))

@@ -26,6 +26,9 @@
  *               kernel's own kmem events); what it leaves live is freed at
  *               the end of each run
  * "null" hands out preallocated buffers: the harness alone, for callgrind.
+ * goalloc samples its heap profile as the module does by default, one
+ * sample per 512 KiB (GL_PROFILE_RATE=N for another rate); bench-noprofile
+ * is built with the profile off, as profile_rate=0 runs.
  * Under callgrind (--instr-atstart=no) only the last run's replay is
  * instrumented, on a shorter trace.
  */
@@ -381,9 +384,13 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (backend == B_GOALLOC) {
+		const char *rate = getenv("GL_PROFILE_RATE");
+
 		gl_set_cpu(0);
 		if (malloc_init(false))
 			return 1;
+		/* the heap profile as the module samples by default, or as asked */
+		profile_set_rate(rate ? strtoul(rate, NULL, 0) : 512 * 1024);
 	}
 	rss0 = rss_bytes("VmRSS:");
 	for (r = 0; r < runs; r++) {

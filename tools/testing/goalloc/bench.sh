@@ -8,7 +8,8 @@
 #   peak RSS / peak live     growth of the peak RSS over the trace's peak
 #                            of requested bytes live
 # and goalloc's instructions per 64 B pair with the size a variable and a
-# compile-time constant (var-64, const-64).
+# compile-time constant (var-64, const-64), and with its heap profile on
+# (profile_rate 512 KiB, the module's default, as in the table) and off.
 # Writes results/bench.txt (the table) and results/bench.png (gnuplot).
 #   usage: bench.sh [runs]       (make -C tools/testing/goalloc bench-run)
 set -euo pipefail
@@ -23,7 +24,7 @@ declare -A preload=(
 )
 allocs="goalloc glibc tcmalloc jemalloc mimalloc"
 traces="fastpath kernel-mix kernel-6.12 prodcons tiny tiny-class large"
-make -s build/bench
+make -s build/bench build/bench-noprofile
 mkdir -p results
 for a in $allocs; do
 	[ -z "${preload[$a]:-}" ] || [ -e "${preload[$a]}" ] ||
@@ -35,7 +36,7 @@ run() {
 	local a=$1
 	shift
 	if [ "$a" = goalloc ] || [ "$a" = null ]; then
-		"$@" ./build/bench "$a" "${args[@]}"
+		"$@" "./build/${bin:-bench}" "$a" "${args[@]}"
 	else
 		env LD_PRELOAD="${preload[$a]}" "$@" ./build/bench malloc "${args[@]}"
 	fi
@@ -80,6 +81,15 @@ dat=results/bench.dat
 	done
 	echo "goalloc_alloc(64): $ipp_var instructions a pair with the size in a variable," \
 		"$ipp_const with a constant"
+	# the heap profile's cost: bench samples as the module does by default
+	for t in fastpath kernel-mix; do
+		read -r null_ir _ < <(instructions null "$t")
+		read -r ir vpairs < <(instructions goalloc "$t")
+		on=$(( (ir - null_ir) / vpairs ))
+		read -r ir vpairs < <(bin=bench-noprofile instructions goalloc "$t")
+		echo "heap profile on $t: $on instructions a pair at profile_rate 512 KiB (the" \
+			"default, as above), $(( (ir - null_ir) / vpairs )) with profile_rate=0"
+	done
 } | tee results/bench.txt
 
 if command -v gnuplot >/dev/null; then

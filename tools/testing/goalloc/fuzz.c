@@ -407,6 +407,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	gl_set_cpu(0);
 	CHECK(malloc_init(false) == 0);
+	profile_set_rate(size & 1 ? 1 : 4096);	/* the heap profile: every object, or some */
 	goalloc_get_stats(&base);
 	nlive = 0;
 	expected_invalid = 0;
@@ -419,6 +420,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (live[i].p)
 			free_slot(&live[i]);
 	check_stats();
+	CHECK(!profile_records());	/* every sample's free was told */
 	malloc_exit(&st);
 	CHECK(st.heap_sys == 0);
 	CHECK(atomic_long_read(&gl_reclaimable_pages) == 0);

@@ -439,3 +439,16 @@ bool compat_should_fail(struct fault_attr *attr, ssize_t size)
 		atomic_dec(&attr->times);
 	return true;
 }
+
+/* get_random_u32(): a thread's own xorshift, seeded from its address. */
+u32 platform_random_u32(void)
+{
+	static __thread u64 x;
+
+	if (!x)
+		x = (unsigned long)&x | 1;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x >> 32;
+}

@@ -381,6 +381,8 @@ unsigned int num_online_cpus(void);
 	__attribute__((section("gl_percpu"), aligned(64))) __typeof__(type) name
 #define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name
 extern unsigned long gl_percpu_offset[GL_NR_CPUS];
+#define OPTIMIZER_HIDE_VAR(var)	__asm__ ("" : "=r" (var) : "0" (var))
+
 /* As the kernel's RELOC_HIDE: the compiler must not track the variable. */
 #define RELOC_HIDE(ptr, off) ({ unsigned long __p = (unsigned long)(ptr);	\
 	__asm__ ("" : "=r"(__p) : "0"(__p));					\
@@ -397,6 +399,8 @@ extern __thread unsigned long gl_this_cpu_offset;	/* this CPU's, set by gl_set_c
 #define this_cpu_add(pcp, n) \
 	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED))
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
+#define this_cpu_sub_return(pcp, n) \
+	__atomic_sub_fetch(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED)
 #define this_cpu_read(pcp)	READ_ONCE(*this_cpu_ptr(&(pcp)))
 #define this_cpu_write(pcp, v)	WRITE_ONCE(*this_cpu_ptr(&(pcp)), (v))
 
@@ -485,6 +489,7 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n,
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void *kvzalloc_node(size_t n, gfp_t gfp, int node) { return calloc(1, n); }
 static inline void kvfree(const void *p) { free((void *)p); }
+static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
 #define array_size(a, b)	((size_t)(a) * (b))
 
 /*
@@ -514,6 +519,9 @@ static inline void kasan_enable_current(void) { }
 static inline void platform_stack_init(void) { }
 static inline u32 platform_stack_save(void) { return 0; }
 static inline void platform_stack_print(u32 handle) { }
+static inline unsigned int platform_stack_fetch(u32 handle, unsigned long **entries) { return 0; }
+u32 platform_random_u32(void);
+#define div64_u64(a, b)		((u64)(a) / (u64)(b))
 static inline void dump_stack(void) { }
 #define _RET_IP_		((unsigned long)__builtin_return_address(0))
 
@@ -524,11 +532,19 @@ static inline void trace_goalloc_alloc(unsigned long call_site, const void *ptr,
 				       size_t bytes_alloc, gfp_t gfp_flags, int node) { }
 static inline void trace_goalloc_free(unsigned long call_site, const void *ptr) { }
 
-/* Static keys: a flag (set only while no other thread runs). */
-struct static_key_false { bool enabled; };
-#define DEFINE_STATIC_KEY_FALSE(name)	struct static_key_false name = { false }
-#define DECLARE_STATIC_KEY_FALSE(name)	extern struct static_key_false name
-#ifdef GL_BENCH
+/*
+ * Static keys: a flag (set only while no other thread runs), each of a
+ * type of its own, so that the benchmark can tell them apart at compile
+ * time.
+ */
+#define DECLARE_STATIC_KEY_FALSE(name)	\
+	struct static_key_false_##name { bool enabled; }; extern struct static_key_false_##name name
+#define DEFINE_STATIC_KEY_FALSE(name)	struct static_key_false_##name name = { false }
+#if defined(GL_BENCH) && defined(GL_BENCH_PROFILE)
+/* the heap profile's key on, as the module loads by default; the rest off */
+#define static_branch_unlikely(key)	\
+	__builtin_types_compatible_p(typeof(*(key)), struct static_key_false_profile_key)
+#elif defined(GL_BENCH)
 #define static_branch_unlikely(key)	((void)(key), 0)	/* off: the kernel's NOP */
 #else
 #define static_branch_unlikely(key)	__builtin_expect(READ_ONCE((key)->enabled), 0)

@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 	/* GL_DEBUG=1: in debug mode, which must find nothing wrong */
 	if (malloc_init(getenv("GL_DEBUG") && atoi(getenv("GL_DEBUG"))))
 		return 1;
+	profile_set_rate(4096);		/* the heap profile samples as they race */
 	gl_set_cpu(-1);			/* off every CPU while others run */
 	for (i = 0; i < WORKERS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)i);

@@ -100,6 +100,8 @@ void gl_kunit_fail(struct kunit *test, bool assert, const char *file, int line,
 #define KUNIT_EXPECT_EQ_MSG(t, a, b, fmt, ...) __gl_binary(t, false, a, ==, b, fmt, ##__VA_ARGS__)
 #define KUNIT_EXPECT_TRUE(t, c)		__gl_check(t, false, c, "%s", #c)
 #define KUNIT_EXPECT_FALSE(t, c)	__gl_check(t, false, !(c), "!%s", #c)
+#define KUNIT_EXPECT_TRUE_MSG(t, c, fmt, ...)	__gl_check(t, false, c, fmt, ##__VA_ARGS__)
+#define KUNIT_EXPECT_FALSE_MSG(t, c, fmt, ...)	__gl_check(t, false, !(c), fmt, ##__VA_ARGS__)
 #define KUNIT_EXPECT_NULL(t, p)		__gl_ptr(t, false, p, ==, NULL)
 #define KUNIT_EXPECT_NOT_NULL(t, p)	__gl_ptr(t, false, p, !=, NULL)
 #define KUNIT_EXPECT_NOT_NULL_MSG(t, p, fmt, ...) \
