@@ -7,6 +7,7 @@
 #   make check                               all tests (README.md)
 #   make kunit                               KUnit suites in the debug kernel only
 #   make bench                               goalloc vs kmalloc benchmark in QEMU
+#   make plots                               the heap over time and its map, in QEMU
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 ifeq ($(wildcard $(KDIR)/Makefile),)
@@ -15,7 +16,7 @@ ifeq ($(wildcard $(KDIR)/Makefile),)
 KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-amd64)))
 endif
 
-.PHONY: modules all clean install run check kunit bench
+.PHONY: modules all clean install run check kunit bench plots
 
 modules all:
 	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/install-deps.sh or set KDIR" >&2; exit 1; }
@@ -41,3 +42,6 @@ kunit:
 
 bench:
 	scripts/bench.sh
+
+plots:
+	scripts/plots.sh
