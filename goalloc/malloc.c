@@ -596,8 +596,8 @@ void goalloc_free(const void *p)
 	 * free_slow().
 	 */
 	s = page_span(addr);
-	if (unlikely(!s || READ_ONCE(s->state) != MSPAN_INUSE || !s->spc || s->tiny ||
-		     free_hook_active() || !mspan_obj_start(s, addr, &idx))) {
+	if (unlikely(!s || !READ_ONCE(s->fastfree) || free_hook_active() ||
+		     !mspan_obj_start(s, addr, &idx))) {
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
 			free_tiny(s, addr);	/* checks @addr itself */
 		else

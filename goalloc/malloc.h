@@ -226,6 +226,7 @@ struct mspan {
 	u32 elemsize;			/* object size (large: bytes requested) */
 	u32 nelems;			/* objects in the span */
 	u32 divmagic;			/* (off * divmagic) >> 32 == off / elemsize */
+	u8 fastfree;			/* in use, small, not tiny: goalloc_free()'s one test */
 	struct mchunk *chunk;		/* the chunk this span lies in */
 
 	/*

@@ -47,6 +47,7 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 		s->live = mspan_no_live;	/* until mcentral_init_span() */
 	}
 	s->on_list = MC_NONE;
+	WRITE_ONCE(s->fastfree, !tiny);
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
 
@@ -126,6 +127,8 @@ const char *mspan_invalid(const struct mspan *s)
 {
 	unsigned int idx, nfree, shift = s->freeindex % BITS_PER_LONG;
 
+	if (s->fastfree != (s->state == MSPAN_INUSE && s->spc && !s->tiny))
+		return "fastfree does not say in use, small and not tiny";
 	if (s->freeindex > s->nelems)
 		return "freeindex beyond the last slot";
 	if (shift && s->freebits[s->freeindex / BITS_PER_LONG] >> shift)
