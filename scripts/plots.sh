@@ -11,7 +11,8 @@
 #   heap-map.png    the fragmentation map (debugfs heap_map): each chunk a
 #                   row, each 8 KiB page a cell, at the burst's peak and
 #                   after the frees and the idle seconds
-# and the samples themselves (top.jsonl, map-peak.txt, map-idle.txt).
+# and the samples themselves (top.jsonl, map-peak.txt, map-idle.txt), and
+# the background scavenger's passes and their time (scavenger.txt).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 [ $# = 0 ] || { usage_of "$0"; [ "$1" = -h ] || [ "$1" = --help ]; exit; }
@@ -35,6 +36,9 @@ extract top.jsonl >"$res/top.jsonl"
 extract map-peak >"$res/map-peak.txt"
 extract map-idle >"$res/map-idle.txt"
 [ -s "$res/top.jsonl" ] && [ -s "$res/map-idle.txt" ] || die "no samples in $dir/console.log"
+# the background scavenger's cost over the run (debugfs heap)
+extract scavenger | awk '{ v[$1] = $2 } END { printf "scavenger: %d passes, %.0f us in all, %.0f us a pass\n", v["scavenger_passes"], v["scavenger_ns"] / 1000, v["scavenger_ns"] / 1000 / (v["scavenger_passes"] ? v["scavenger_passes"] : 1) }' |
+	tee "$res/scavenger.txt"
 
 # top --json lines as columns: t, MiB retained, goal, in use; and the classes'
 python3 - "$res" "$dir" <<'PY'

@@ -27,7 +27,8 @@ sleep 1
 	echo quit
 } | ./goalloc session | tail -n 1
 wait $top
-for f in top.jsonl map-peak map-idle; do
+grep -E '^scavenger_(passes|ns) ' /sys/kernel/debug/goalloc/heap >/tmp/scavenger
+for f in top.jsonl map-peak map-idle scavenger; do
 	echo "goalloc-plot-begin $f"
 	cat "/tmp/$f"
 	echo "goalloc-plot-end $f"
