@@ -85,24 +85,23 @@ DEFINE_SHOW_ATTRIBUTE(slabinfo);
 
 static int heap_show(struct seq_file *m, void *v)
 {
-	unsigned long hist[RUN_BUCKETS], largest;
+	unsigned long hist[RUN_BUCKETS], largest, idle, holes;
 	struct goalloc_stats st;
 	unsigned int i;
 
 	goalloc_get_stats(&st);
 	mheap_free_runs(hist, RUN_BUCKETS, &largest);
+	mheap_chunk_pages(&idle, &holes);
 	seq_puts(m, "name value\n");
 	seq_printf(m, "chunks %llu\n", st.chunks);
 	seq_printf(m, "chunk_bytes %llu\n", st.heap_sys);
 	seq_printf(m, "free_bytes %llu\n", st.heap_idle);
 	seq_printf(m, "largest_free_run_pages %lu\n", largest);
-	/* the scavenger: memory held, its goal, what went back inside chunks */
-	seq_printf(m, "retained_bytes %llu\n", st.heap_sys);
+	/* the scavenger: its goal for chunk_bytes, what went back, inside chunks too */
 	seq_printf(m, "scavenge_goal_bytes %lu\n",
 		   mheap_scavenge_goal(READ_ONCE(malloc_retain_extra_percent), NULL) * GO_PAGE_SIZE);
 	seq_printf(m, "released_bytes %llu\n", st.heap_released);
-	/* racy, as every figure here: a look, not a snapshot */
-	seq_printf(m, "holes_bytes %lu\n", data_race(mheap.holes) * GO_PAGE_SIZE);
+	seq_printf(m, "holes_bytes %lu\n", holes * GO_PAGE_SIZE);
 	seq_printf(m, "scavenger_passes %llu\n", READ_ONCE(goalloc_scavenger_passes));
 	seq_printf(m, "scavenger_ns %llu\n", READ_ONCE(goalloc_scavenger_ns));
 	for (i = 0; i < RUN_BUCKETS; i++)

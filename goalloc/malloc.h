@@ -370,7 +370,6 @@ struct mheap {
 	unsigned long sys_pages;	/* Go pages obtained from the buddy allocator */
 	unsigned long free_pages;	/* Go pages in free runs */
 	unsigned long released_pages;	/* Go pages returned to the buddy allocator, total */
-	unsigned long holes;		/* Go pages given back inside chunks still held */
 	atomic_long_t inuse_spans;	/* spans in state MSPAN_INUSE (not locked) */
 	unsigned long grow_failures;	/* buddy allocations that failed */
 	unsigned long growing_pages;	/* reserved by growths under way (limit) */
@@ -442,7 +441,7 @@ void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int np
 unsigned long mheap_scavenge(unsigned long max_pages);
 unsigned long mheap_scavenge_within(unsigned long max_pages);
 unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *held);
-unsigned long mheap_idle_chunk_pages(void);
+void mheap_chunk_pages(unsigned long *idle, unsigned long *holes);
 unsigned int mheap_chunk_map(unsigned int n, char *map);
 void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest);
 

@@ -538,11 +538,8 @@ static bool run_release(struct mspan *r)
 		platform_split_pages(ch->base, ch->order);
 		ch->split = true;
 	}
-	if (ch->released_pages != ch->npages) {
-		mheap.holes += r->npages;
+	if (ch->released_pages != ch->npages)
 		return false;
-	}
-	mheap.holes -= ch->npages - r->npages;
 	list_del(&ch->list);
 	mheap.nchunks--;
 	/* a CPU's chunk_hint may still name it: it holds nothing now */
@@ -634,18 +631,24 @@ unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *hel
 	return inuse + inuse * extra_percent / 100;
 }
 
-/* Go pages in chunks that are idle: every page they hold is free. */
-unsigned long mheap_idle_chunk_pages(void)
+/*
+ * The heap's chunks, summed: *@idle the Go pages of those that are idle
+ * (every page they hold free), *@holes the Go pages given back inside
+ * those still held.
+ */
+void mheap_chunk_pages(unsigned long *idle, unsigned long *holes)
 {
-	unsigned long pages = 0, flags;
 	struct mchunk *ch;
+	unsigned long flags;
 
+	*idle = *holes = 0;
 	spin_lock_irqsave(&mheap.lock, flags);
-	list_for_each_entry(ch, &mheap.chunks, list)
+	list_for_each_entry(ch, &mheap.chunks, list) {
 		if (ch->free_pages == chunk_held(ch))
-			pages += chunk_held(ch);
+			*idle += chunk_held(ch);
+		*holes += ch->released_pages;
+	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
-	return pages;
 }
 
 /*

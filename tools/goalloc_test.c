@@ -1110,7 +1110,7 @@ static int test_scavenger(void)
 		return fail("set scavenge_interval_ms");
 	}
 	for (tick = 0; tick <= 100; tick++) {	/* 10 s at most */
-		retained = heap_value("retained_bytes");
+		retained = heap_value("chunk_bytes");
 		goal = heap_value("scavenge_goal_bytes");
 		printf("# scavenger: %.1f s retained %lld goal %lld\n", tick / 10.0, retained, goal);
 		if (retained >= 0 && goal >= 0 && retained <= goal + (256 << 10))

@@ -266,6 +266,7 @@ static struct goalloc_stats base;	/* counters are not reset by malloc_init() */
 
 static void check_stats(void)
 {
+	unsigned long idle, holes;
 	struct goalloc_stats st;
 
 	goalloc_get_stats(&st);
@@ -273,8 +274,8 @@ static void check_stats(void)
 	CHECK(st.invalid_frees - base.invalid_frees == expected_invalid);
 	check_spans();
 	/* what /proc/meminfo would show as reclaimable: the idle chunks */
-	CHECK(atomic_long_read(&gl_reclaimable_pages) ==
-	      (long)mheap_idle_chunk_pages() << GO_PAGE_ORDER);
+	mheap_chunk_pages(&idle, &holes);
+	CHECK(atomic_long_read(&gl_reclaimable_pages) == (long)idle << GO_PAGE_ORDER);
 }
 
 static void run(struct input *in)
