@@ -23,7 +23,7 @@ scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/capture-trac
 {
 	echo "# kmem:kmalloc/kmem:kfree of Debian's $r: boot and a busybox workload"
 	echo "# (scripts/capture-trace.sh). a ID SIZE | f ID"
-	tr -d '\r' <"$log" | sed -n '/^goalloc-trace: begin$/,/^goalloc-trace: end$/p' | grep -E '^[af] '
+	console_section "$log" trace | grep -E '^[af] '
 } >"$out"
 grep -a 'goalloc-trace: [0-9]' "$log" | tr -d '\r'
 echo "$out: $(grep -c '^a ' "$out") allocations, $(grep -c '^f ' "$out") frees"

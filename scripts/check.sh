@@ -235,9 +235,8 @@ if want stock; then
 		fi
 		# the heap profile the guest printed (base64), read by go tool pprof
 		prof=$out/heap-$r.pprof
-		tr -d '\r' <"$out/stock-$r.console" |
-			sed -n '/^goalloc-pprof-begin$/,/^goalloc-pprof-end$/p' |
-			grep -E '^[A-Za-z0-9+/=]+$' | base64 -d >"$prof" 2>/dev/null || true
+		console_section "$out/stock-$r.console" heap.pprof | grep -E '^[A-Za-z0-9+/=]+$' |
+			base64 -d >"$prof" 2>/dev/null || true
 		if HOME=$out GOCACHE=$out/gocache go tool pprof -top -sample_index=alloc_space \
 			"$prof" >"$prof.top" 2>&1 && grep -q 'uobj_alloc' "$prof.top"; then
 			pass "stock $r: go tool pprof -top reads the heap profile ($(grep -c . "$prof.top") lines, uobj_alloc among them)"

@@ -29,6 +29,13 @@ goalloc_version() {
 	sed -n 's/^#define GOALLOC_VERSION[[:space:]]*"\(.*\)"/\1/p' "$GOALLOC_TOP/include/uapi/goalloc.h"
 }
 
+# What a guest printed on its console LOG between "goalloc-begin NAME"
+# and "goalloc-end NAME" (scripts/vm/*.sh), without the kernel's messages.
+console_section() {
+	tr -d '\r' <"$1" | sed -n "/^goalloc-begin $2\$/,/^goalloc-end $2\$/p" | sed '1d;$d' |
+		grep -av '^\[ *[0-9]*\.[0-9]*\]' || true
+}
+
 # For scripts whose output make check reads line by line: check WHAT
 # COMMAND... prints "PASS WHAT" or "FAIL WHAT" by COMMAND's status and
 # counts it; checks_summary prints "N passed, N failed" and fails if any did.

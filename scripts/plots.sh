@@ -26,18 +26,12 @@ res=bench/results
 mkdir -p "$res"
 scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/plots.sh --smp 2 \
 	--timeout 600 --log "$dir/console.log" "$dir/goalloc.ko" tools/goalloc >/dev/null
-# what the guest printed between its markers
-extract() {
-	tr -d '\r' <"$dir/console.log" |
-		sed -n "/^goalloc-plot-begin $1\$/,/^goalloc-plot-end $1\$/p" | sed '1d;$d' |
-		grep -v '^\[ *[0-9]*\.[0-9]*\]'
-}
-extract top.jsonl >"$res/top.jsonl"
-extract map-peak >"$res/map-peak.txt"
-extract map-idle >"$res/map-idle.txt"
+console_section "$dir/console.log" top.jsonl >"$res/top.jsonl"
+console_section "$dir/console.log" map-peak >"$res/map-peak.txt"
+console_section "$dir/console.log" map-idle >"$res/map-idle.txt"
 [ -s "$res/top.jsonl" ] && [ -s "$res/map-idle.txt" ] || die "no samples in $dir/console.log"
 # the background scavenger's cost over the run (debugfs heap)
-extract scavenger | awk '{ v[$1] = $2 } END { printf "scavenger: %d passes, %.0f us in all, %.0f us a pass\n", v["scavenger_passes"], v["scavenger_ns"] / 1000, v["scavenger_ns"] / 1000 / (v["scavenger_passes"] ? v["scavenger_passes"] : 1) }' |
+console_section "$dir/console.log" scavenger | awk '{ v[$1] = $2 } END { printf "scavenger: %d passes, %.0f us in all, %.0f us a pass\n", v["scavenger_passes"], v["scavenger_ns"] / 1000, v["scavenger_ns"] / 1000 / (v["scavenger_passes"] ? v["scavenger_passes"] : 1) }' |
 	tee "$res/scavenger.txt"
 
 # top --json lines as columns: t, MiB retained, goal, in use; and the classes'

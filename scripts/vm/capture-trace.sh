@@ -25,7 +25,7 @@ ifconfig lo 127.0.0.1 up 2>/dev/null
 ps >/dev/null
 echo 0 >$t/tracing_on
 echo "goalloc-trace: $(grep -c ' kmalloc: ' $t/trace) kmalloc, $(grep -c ' kfree: ' $t/trace) kfree events; lost: $(grep -o 'entries-in-buffer/entries-written: [0-9/]*' $t/trace)"
-echo "goalloc-trace: begin"
+echo "goalloc-begin trace"
 awk '
 function field(name,   i) {
 	for (i = 1; i <= NF; i++)
@@ -42,4 +42,4 @@ function field(name,   i) {
 	p = field("ptr")
 	if (p in id) { print "f " id[p]; delete id[p] }
 }' $t/trace
-echo "goalloc-trace: end"
+echo "goalloc-end trace"

@@ -29,8 +29,8 @@ sleep 1
 wait $top
 grep -E '^scavenger_(passes|ns) ' /sys/kernel/debug/goalloc/heap >/tmp/scavenger
 for f in top.jsonl map-peak map-idle scavenger; do
-	echo "goalloc-plot-begin $f"
+	echo "goalloc-begin $f"
 	cat "/tmp/$f"
-	echo "goalloc-plot-end $f"
+	echo "goalloc-end $f"
 done
 rmmod goalloc

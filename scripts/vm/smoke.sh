@@ -13,9 +13,9 @@ rmmod goalloc_client
 ./goalloc classes --json >/dev/null
 ./goalloc bench -n 2000 64 4096 65536
 # the heap profile, for make check to read with go tool pprof on the host
-echo "goalloc-pprof-begin"
+echo "goalloc-begin heap.pprof"
 base64 /sys/kernel/debug/goalloc/profile
-echo "goalloc-pprof-end"
+echo "goalloc-end heap.pprof"
 rmmod goalloc
 # debug mode: the same tests with every object checked find nothing
 insmod ./goalloc.ko debug=1 scavenge_interval_ms=0
