@@ -158,6 +158,31 @@ static int cpus_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(cpus);
 
+/*
+ * nodes: a line per NUMA node: its online CPUs (those whose memory node it
+ * is), its chunks and their bytes, free bytes in them, its mcentrals'
+ * spans partial and full, and the objects in its transfer caches.
+ */
+static int nodes_show(struct seq_file *m, void *v)
+{
+	unsigned long sys, free, chunks, partial, full, transfer;
+	unsigned int cpu, cpus;
+	int node;
+
+	seq_puts(m, "node cpus chunks chunk_bytes free_bytes partial_spans full_spans transfer_objects\n");
+	for_each_node(node) {
+		cpus = 0;
+		for_each_online_cpu(cpu)
+			cpus += cpu_to_mem(cpu) == node;
+		mheap_node_pages(node, &sys, &free, &chunks);
+		mcentral_node_counts(node, &partial, &full, &transfer);
+		seq_printf(m, "%d %u %lu %lu %lu %lu %lu %lu\n", node, cpus, chunks,
+			   sys * GO_PAGE_SIZE, free * GO_PAGE_SIZE, partial, full, transfer);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nodes);
+
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct profile_entry *x = a, *y = b;
@@ -256,6 +281,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
 	debugfs_create_file("heap_map", 0444, goalloc_dir, NULL, &heap_map_fops);
 	debugfs_create_file("cpus", 0444, goalloc_dir, NULL, &cpus_fops);
+	debugfs_create_file("nodes", 0444, goalloc_dir, NULL, &nodes_fops);
 	debugfs_create_file("slabinfo", 0444, goalloc_dir, NULL, &slabinfo_fops);
 	debugfs_create_file("profile", 0400, goalloc_dir, NULL, &pprof_fops);
 	debugfs_create_file("profile_top", 0400, goalloc_dir, NULL, &profile_top_fops);

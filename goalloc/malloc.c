@@ -12,8 +12,8 @@
  *   mheap      the page heap: runs of 8 KiB Go pages, drawn from the buddy
  *              allocator in chunks (Go's arenas) (mheap.c)
  *   mspan      a run of pages for one span class, with its bitmaps (mspan.c)
- *   mcentral   per span class: its spans, and a transfer cache of free
- *              objects (mcentral.c)
+ *   mcentral   per NUMA node and span class: the node's spans, and a
+ *              transfer cache of their free objects (mcentral.c)
  *   mcache     per CPU: a stack of free objects per span class and the
  *              tiny block (mcache.c, tiny.c)
  *   debug      debug mode (debug=1): red zones, poison, call sites and a
@@ -79,6 +79,23 @@
  *     the heap.
  *  4. A large object goes back to the heap; the heap merges free neighbours.
  *
+ * === NUMA nodes ===
+ *
+ * Go has one heap for all nodes; a kernel allocator is asked for memory on
+ * a node (goalloc_alloc_node(), as kmalloc_node()), and should keep a CPU's
+ * objects on its own node.  So, as SLUB keeps per-node partial slabs:
+ *  - every chunk, and every span in it, lies on one node; the heap keeps
+ *    each node's free runs apart and grows a node from alloc_pages_node();
+ *  - each node has its own mcentrals, and a span is listed only by those of
+ *    its node;
+ *  - a CPU's stacks hold objects of its own node only (numa_mem_id()): a
+ *    free of another node's object gives it straight to that node's
+ *    mcentral, and an allocation for another node takes one from there;
+ *  - when a node has no memory left, the buddy allocator's fallback node
+ *    serves, as with kmalloc_node(); such a span's objects are handed out
+ *    one at a time, never cached by a CPU of another node.
+ * With one possible node this is one static key the fast paths never take.
+ *
  * === Where memory comes from and goes back ===
  *
  * The heap takes chunks of up to 4 MiB from alloc_pages_node, falling back
@@ -98,8 +115,9 @@
  *
  *  1. mcache.lock (local_lock, per CPU, interrupts off): the CPU's stacks
  *     and tiny block.
- *  2. mcentral.lock (spinlock, per span class): the three span lists, the
- *     transfer cache, and each span's freeindex, freebits and nfree.
+ *  2. mcentral.lock (spinlock, per node and span class): the three span
+ *     lists, the transfer cache, and each span's freeindex, freebits and
+ *     nfree.  One at a time.
  *     Live bytes are under no lock (mspan.c).
  *  3. mheap.lock (spinlock): free runs, chunks list, chunk->spans[] of free
  *     runs, heap counters.
@@ -160,6 +178,34 @@ static noinline void *malloc_small_slow(size_t size, unsigned int cls, gfp_t gfp
 }
 
 /*
+ * An object asked of @node, not this CPU's: from that node's mcentral, or a
+ * new span on it, one object at a time; this CPU's stack holds only
+ * objects of its own node.
+ */
+static noinline void *malloc_small_node(size_t size, unsigned int cls, gfp_t gfp, bool noscan,
+					int node)
+{
+	unsigned int spc = make_spc(cls, noscan);
+	struct objref r = { 0 };
+	unsigned long flags;
+	struct mspan *s;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	if (!mcentral_refill(node, spc, &r, 1))
+		r.addr = 0;
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (!r.addr) {
+		s = mcentral_grow(spc, node, gfp & ~__GFP_ACCOUNT);	/* as mcache_alloc_slow() */
+		if (!s || !mcentral_take_fresh(s, &r, 1))
+			return NULL;
+	}
+	this_cpu_inc(mcaches.class_allocs[cls]);
+	cpu_stat_inc(GS_NODE_ALLOC);
+	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls], gfp,
+			  noscan);
+}
+
+/*
  * The fast path: pop this CPU's stack of free objects of the class, then
  * mark the object live with a plain byte store.  No lock is shared,
  * and no call is made but the slow path's.
@@ -172,6 +218,9 @@ static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t g
 	unsigned long flags;
 	struct mcache *c;
 
+	/* @node is NUMA_NO_NODE at compile time but in goalloc_alloc_node() */
+	if (node != NUMA_NO_NODE && numa_on() && node != numa_mem_id())
+		return malloc_small_node(size, cls, gfp, noscan, node);
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
 	st = &c->stack[make_spc(cls, noscan)];
@@ -389,21 +438,36 @@ void *goalloc_alloc_noscan(size_t size, gfp_t flags)
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
 
+/* goalloc_alloc_node() of a node that does not exist. */
+static noinline int bad_node(int node)
+{
+	WARN_ONCE(1, "goalloc: goalloc_alloc_node() of node %d, which does not exist\n", node);
+	return NUMA_NO_NODE;
+}
+
 /**
- * goalloc_alloc_node() - allocate an object, preferring a NUMA node.
+ * goalloc_alloc_node() - allocate an object on a NUMA node.
  * @size: bytes wanted.
- * @flags: GFP flags.
- * @node: node whose memory to use when the heap grows, or NUMA_NO_NODE.
+ * @flags: GFP flags, as for goalloc_alloc(); with __GFP_THISNODE, NULL
+ * rather than memory of another node.
+ * @node: the node, or NUMA_NO_NODE for this CPU's.
  *
- * goalloc has one heap: @node decides where new chunks come from, and so
- * where large objects and fresh spans lie; small objects already cached by
- * this CPU are served from its cache wherever they lie.
+ * As kmalloc_node(): the object lies on @node while @node has memory,
+ * else on the nearest node that does.  A node without memory is taken as
+ * NUMA_NO_NODE; one that does not exist WARNs once and is taken as
+ * NUMA_NO_NODE.
  *
  * Context: as goalloc_alloc().
  * Return: the object, or NULL.
  */
 void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
 {
+	if (node != NUMA_NO_NODE) {
+		if (unlikely(node < 0 || node >= nr_node_ids || !node_possible(node)))
+			node = bad_node(node);
+		else if (!node_state(node, N_MEMORY))
+			node = NUMA_NO_NODE;
+	}
 	return alloc_done(_RET_IP_, malloc_object(size, flags, false, node), size, flags, node);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_node);
@@ -897,13 +961,18 @@ int malloc_init(bool debug)
 
 	sizeclasses_init();
 	platform_stack_init();		/* the heap profile's stacks */
-	mheap_init();
-	err = mcentral_init();	/* cleans up after itself */
+	err = mheap_init();
 	if (err)
 		return err;
+	err = mcentral_init();	/* cleans up after itself */
+	if (err) {
+		mheap_exit();
+		return err;
+	}
 	err = mcache_init();
 	if (err) {
 		mcentral_exit();
+		mheap_exit();
 		return err;
 	}
 	if (debug)
@@ -924,10 +993,10 @@ void malloc_exit(struct goalloc_stats *st)
 		free_slow(p, false);	/* quarantined: freed without the checks */
 	mcache_exit();
 	mcentral_release_empty(0);
-	mcentral_exit();
 	mheap_exit();
 	profile_exit();
 	goalloc_get_stats(st);
+	mcentral_exit();
 	WARN_ONCE(st->heap_objects, "goalloc: %llu objects (%llu bytes) still live at unload\n",
 		  st->heap_objects, st->heap_alloc);
 	fixalloc_exit();

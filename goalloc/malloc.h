@@ -16,11 +16,13 @@
  *                             class, the tiny block, counters; the
  *                             stacks' entries (struct objref, 16 B
  *                             each) in memory of their own.
- *   struct mcentral   128 B   per span class, cache-line aligned (two lines
- *                             without lock debugging): partial, full and
- *                             empty span lists and a transfer cache of
- *                             free objects, under one lock.
- *   struct mheap      one     free runs by length, chunks.
+ *   struct mcentral   128 B   per NUMA node and span class, cache-line
+ *                             aligned (two lines without lock debugging):
+ *                             partial, full and empty span lists of the
+ *                             node's spans and a transfer cache of its free
+ *                             objects, under one lock.
+ *   struct mheap      one     chunks, and per node its free runs by length
+ *                             (struct mheap_node).
  */
 #ifndef GOALLOC_MALLOC_H
 #define GOALLOC_MALLOC_H
@@ -227,6 +229,7 @@ struct mspan {
 	u32 nelems;			/* objects in the span */
 	u32 divmagic;			/* (off * divmagic) >> 32 == off / elemsize */
 	u8 fastfree;			/* in use, small, not tiny: goalloc_free()'s one test */
+	u16 node;			/* NUMA node of its memory: its chunk's */
 	struct mchunk *chunk;		/* the chunk this span lies in */
 
 	/*
@@ -354,17 +357,26 @@ struct mchunk {
 	u32 released_pages;		/* Go pages given back inside it; heap lock */
 	u8 order;			/* buddy order */
 	bool split;			/* split_page() done: pages freed one by one */
+	u16 node;			/* NUMA node of its pages */
 	u32 index;			/* in chunk_table[], tag of its pages */
 	struct list_head list;		/* mheap.chunks; heap lock */
 	struct mspan *spans[];		/* per Go page (room for the largest chunk); heap lock */
 };
 static_assert(sizeof(struct mchunk) <= 64);	/* and 8 bytes per Go page, 4 KiB at most */
 
-struct mheap {
-	spinlock_t lock;		/* protects everything below */
+/* The free runs of one NUMA node's chunks, and its pages.  Heap lock. */
+struct mheap_node {
 	struct list_head free[HEAP_FREE_LISTS];	/* free runs of exactly n pages */
 	DECLARE_BITMAP(free_nonempty, HEAP_FREE_LISTS);
 	struct rb_root free_large;	/* runs >= HEAP_FREE_LISTS pages */
+	unsigned long nchunks;
+	unsigned long sys_pages;	/* Go pages held in its chunks */
+	unsigned long free_pages;	/* Go pages in its free runs */
+};
+
+struct mheap {
+	spinlock_t lock;		/* protects everything below */
+	struct mheap_node *nodes;	/* nr_node_ids of them */
 	struct list_head chunks;	/* all chunks */
 	unsigned long nchunks;
 	unsigned long sys_pages;	/* Go pages obtained from the buddy allocator */
@@ -378,10 +390,27 @@ struct mheap {
 
 extern struct mheap mheap;
 extern unsigned long mheap_memory_limit;
+
+/*
+ * NUMA: on when more than one node is possible, and then spans, chunks and
+ * CPUs' cached objects are kept apart by node (see malloc.c).
+ */
+DECLARE_STATIC_KEY_FALSE(numa_key);
+
+static __always_inline bool numa_on(void)
+{
+	return static_branch_unlikely(&numa_key);
+}
+
+/* Whether @s lies on another node than this CPU's memory.  Interrupts off. */
+static __always_inline bool mspan_remote(const struct mspan *s)
+{
+	return numa_on() && s->node != numa_mem_id();
+}
 extern struct mchunk mheap_no_chunk;
 extern struct fault_attr mheap_fail_grow;
 
-void mheap_init(void);
+int mheap_init(void);
 void mheap_exit(void);
 struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp);
 void mheap_free_span(struct mspan *s);
@@ -444,6 +473,7 @@ unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *hel
 void mheap_chunk_pages(unsigned long *idle, unsigned long *holes);
 unsigned int mheap_chunk_map(unsigned int n, char *map);
 void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest);
+void mheap_node_pages(int node, unsigned long *sys, unsigned long *free, unsigned long *chunks);
 
 /* === Fixed-size descriptor allocator (fixalloc.c) === */
 
@@ -469,17 +499,25 @@ struct mcentral {
 } ____cacheline_aligned_in_smp;
 static_assert(sizeof(spinlock_t) > 4 || sizeof(struct mcentral) <= 128);
 
-extern struct mcentral mcentral[NUM_CENTRALS];
+/* Per node, NUM_CENTRALS of them (mcentral_of()). */
+extern struct mcentral **mcentral_nodes;
+
+static inline struct mcentral *mcentral_of(int node, unsigned int spc)
+{
+	return &mcentral_nodes[node][spc];
+}
 
 int mcentral_init(void);
 void mcentral_exit(void);
-unsigned int mcentral_refill(unsigned int spc, struct objref *out, unsigned int n);
+unsigned int mcentral_refill(int node, unsigned int spc, struct objref *out, unsigned int n);
 void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n);
 unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned int n);
 void mcentral_span_shape(unsigned int spc, unsigned int *npages, unsigned int *align);
 struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp);
 struct mspan *mcentral_grow(unsigned int spc, int node, gfp_t gfp);
 void mcentral_release_empty(unsigned int keep);
+void mcentral_node_counts(int node, unsigned long *partial, unsigned long *full,
+			  unsigned long *transfer);
 unsigned long mcentral_meta_bytes(void);
 
 /* === Per-CPU caches (mcache.c) === */
@@ -488,6 +526,8 @@ unsigned long mcentral_meta_bytes(void);
 enum cpu_stat {
 	GS_ALLOC_SLOW,		/* allocations that found the CPU's stack empty */
 	GS_FREE_SLOW,		/* frees that found it full and drained a batch */
+	GS_NODE_ALLOC,		/* small objects asked of another node than the CPU's */
+	GS_NODE_FREE,		/* small objects freed to another node than the CPU's */
 	GS_TINY_ALLOC,		/* tiny objects allocated */
 	GS_TINY_FREE,		/* tiny objects freed */
 	GS_TINY_BLOCK_ALLOC,	/* 16-byte blocks taken for tiny objects */
@@ -541,16 +581,19 @@ struct mcache *mcache_of(unsigned int cpu);
 void mcache_drain(struct mcache *c, unsigned int spc);
 bool mcache_flush_idle(void);
 
+void mcache_free_remote(struct mcache *c, struct mspan *s, unsigned long addr, unsigned int spc);
+
 /*
  * Push the free object @addr of @s onto @c's stack for @spc, if it has
- * room.  @c's mcache lock held (or @c a dead CPU's).
+ * room and lies on this CPU's node.  @c is this CPU's mcache, its lock
+ * held.
  */
 static __always_inline bool mcache_push(struct mcache *c, struct mspan *s, unsigned long addr,
 					unsigned int spc)
 {
 	struct objstack *st = &c->stack[spc];
 
-	if (unlikely(st->n == st->cap))
+	if (unlikely(st->n == st->cap || mspan_remote(s)))
 		return false;
 	st->ref[st->n].addr = addr;
 	st->ref[st->n].span = s;
@@ -559,11 +602,18 @@ static __always_inline bool mcache_push(struct mcache *c, struct mspan *s, unsig
 	return true;
 }
 
-/* As mcache_push(), draining a batch first if the stack is full. */
+/*
+ * As mcache_push(), draining a batch first if the stack is full; an object
+ * of another node goes back to its node.
+ */
 static __always_inline void mcache_free(struct mcache *c, struct mspan *s, unsigned long addr,
 					unsigned int spc)
 {
 	if (unlikely(!mcache_push(c, s, addr, spc))) {
+		if (mspan_remote(s)) {
+			mcache_free_remote(c, s, addr, spc);
+			return;
+		}
 		mcache_drain(c, spc);
 		mcache_push(c, s, addr, spc);
 	}

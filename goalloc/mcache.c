@@ -4,8 +4,9 @@
  * malloc.c for the overview.
  *
  * Each CPU keeps, per span class, a stack of free objects (struct objref:
- * the address and its span).  The fast paths (malloc.c) pop from it and
- * push onto it.  This file holds the slow paths: refilling an empty stack
+ * the address and its span), all on the CPU's NUMA node (numa_mem_id()).
+ * The fast paths (malloc.c) pop from it and push onto it; an object of
+ * another node goes straight back to its node's mcentral instead.  This file holds the slow paths: refilling an empty stack
  * with a batch from mcentral or, with interrupts back on, from a new span
  * from the heap, draining a full one a batch at a time, and flushing a
  * CPU's caches when it goes offline, when asked to, and at unload.
@@ -42,7 +43,7 @@ struct objref mcache_refill(struct mcache *c, unsigned int spc)
 	if (st->n)
 		return st->ref[--st->n];
 	c->class_refills[spc_sizeclass(spc)]++;
-	st->n = mcentral_refill(spc, st->ref, st->batch);
+	st->n = mcentral_refill(numa_mem_id(), spc, st->ref, st->batch);
 	if (!st->n)
 		return none;
 	return st->ref[--st->n];
@@ -65,9 +66,24 @@ void mcache_drain(struct mcache *c, unsigned int spc)
 }
 
 /*
+ * Object @addr of @s, which lies on another node than this CPU, is free:
+ * back to its node's mcentral, not onto this CPU's stack.  @c is this
+ * CPU's mcache, its lock held.
+ */
+void mcache_free_remote(struct mcache *c, struct mspan *s, unsigned long addr, unsigned int spc)
+{
+	struct objref r = { .addr = addr, .span = s };
+
+	mcentral_drain(spc, &r, 1);
+	c->class_frees[spc_sizeclass(spc)]++;
+	c->stat[GS_NODE_FREE]++;
+}
+
+/*
  * The slow path of an allocation for @spc: refill without sleeping; if
  * that fails, grow with interrupts on and the caller's @gfp, then take a
- * batch from the new span on whatever CPU this now runs on.
+ * batch from the new span on whatever CPU this now runs on (one object
+ * only if the span lies on another node: this CPU's had no memory).
  */
 struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 {
@@ -92,12 +108,16 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	st = this_cpu_ptr(&mcaches.stack[spc]);
-	/* an interrupt, or the CPU we moved to, has objects: list @s whole */
-	if (st->n)
-		mcentral_take_fresh(s, NULL, 0);
-	else
-		st->n = mcentral_take_fresh(s, st->ref, st->batch);
-	r = st->ref[--st->n];
+	if (unlikely(mspan_remote(s))) {
+		mcentral_take_fresh(s, &r, 1);
+	} else {
+		/* an interrupt, or the CPU we moved to, has objects: list @s whole */
+		if (st->n)
+			mcentral_take_fresh(s, NULL, 0);
+		else
+			st->n = mcentral_take_fresh(s, st->ref, st->batch);
+		r = st->ref[--st->n];
+	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	return r;
 }

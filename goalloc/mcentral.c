@@ -2,8 +2,10 @@
 /*
  * Central free lists (Go's mcentral).  See malloc.c for the overview.
  *
- * One mcentral per span class, plus one for the spans that hold tiny
- * blocks.  Each keeps its spans on three lists by the free slots in them:
+ * One mcentral per NUMA node and span class, plus one per node for the
+ * spans that hold tiny blocks: a span is on the lists of its own node, and
+ * its objects only ever come back to that node's mcentral.  Each keeps
+ * its spans on three lists by the free slots in them:
  * partial, full (none) and empty (all free: a small reserve so a class that
  * breathes in and out does not go to the heap every time).  CPUs take free
  * objects from it and give them back in batches (mcache.c): a batch given
@@ -17,12 +19,12 @@
  */
 #include "malloc.h"
 
-struct mcentral mcentral[NUM_CENTRALS];
-EXPORT_SYMBOL_IF_KUNIT(mcentral);
+struct mcentral **mcentral_nodes;
+EXPORT_SYMBOL_IF_KUNIT(mcentral_nodes);
 
 static struct mcentral *central_of(const struct mspan *s)
 {
-	return &mcentral[s->tiny ? TINY_SPC : s->spc];
+	return mcentral_of(s->node, s->tiny ? TINY_SPC : s->spc);
 }
 
 /*
@@ -141,13 +143,13 @@ static unsigned int mcentral_take_spans(struct mcentral *mc, struct objref *out,
 }
 
 /*
- * Go's cacheSpan, a batch at a time: up to @n free objects of @spc into
- * @out, from the transfer cache first, then from the spans.  Interrupts
- * off.  Returns how many; 0 when only a new span can help.
+ * Go's cacheSpan, a batch at a time: up to @n free objects of @spc on
+ * @node into @out, from the transfer cache first, then from the spans.
+ * Interrupts off.  Returns how many; 0 when only a new span can help.
  */
-unsigned int mcentral_refill(unsigned int spc, struct objref *out, unsigned int n)
+unsigned int mcentral_refill(int node, unsigned int spc, struct objref *out, unsigned int n)
 {
-	struct mcentral *mc = &mcentral[spc];
+	struct mcentral *mc = mcentral_of(node, spc);
 	unsigned int got;
 
 	lockdep_assert_irqs_disabled();
@@ -172,19 +174,12 @@ static void mcentral_put(struct mcentral *mc, struct objref r, struct list_head 
 		mcentral_file(mc, s, release);
 }
 
-/*
- * Go's uncacheSpan, a batch at a time: the @n free objects at @in, all of
- * @spc, come back from a CPU.  They wait in the transfer cache if it has
- * room for all, else go back to their spans, and spans that become empty
- * beyond the reserve go back to the heap.  Interrupts off.
- */
-void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n)
+/* mcentral_drain() of @n objects that all lie on the node of @mc. */
+static void mcentral_drain_node(struct mcentral *mc, const struct objref *in, unsigned int n)
 {
-	struct mcentral *mc = &mcentral[spc];
 	LIST_HEAD(release);
 	unsigned int i;
 
-	lockdep_assert_irqs_disabled();
 	spin_lock(&mc->lock);
 	if (mc->ntransfer + n <= mc->transfer_cap) {
 		memcpy(mc->transfer + mc->ntransfer, in, n * sizeof(*in));
@@ -195,6 +190,32 @@ void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n)
 		mcentral_put(mc, in[i], &release);
 	spin_unlock(&mc->lock);
 	mcentral_release(&release);
+}
+
+/*
+ * Go's uncacheSpan, a batch at a time: the @n free objects at @in, all of
+ * @spc, come back from a CPU, each to the mcentral of its node (a CPU's
+ * stack holds its own node's; a remote free brings one of another).  They
+ * wait in the transfer cache if it has room for all, else go back to their
+ * spans, and spans that become empty beyond the reserve go back to the
+ * heap.  Interrupts off.
+ */
+void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n)
+{
+	unsigned int k;
+	int node;
+
+	lockdep_assert_irqs_disabled();
+	if (!numa_on()) {
+		mcentral_drain_node(mcentral_of(0, spc), in, n);
+		return;
+	}
+	for (; n; in += k, n -= k) {
+		node = in[0].span->node;
+		for (k = 1; k < n && in[k].span->node == node; k++)
+			;
+		mcentral_drain_node(mcentral_of(node, spc), in, k);
+	}
 }
 
 /*
@@ -281,71 +302,123 @@ struct mspan *mcentral_grow(unsigned int spc, int node, gfp_t gfp)
 void mcentral_release_empty(unsigned int keep)
 {
 	unsigned int i;
+	int node;
 
-	for (i = 0; i < NUM_CENTRALS; i++) {
-		struct mcentral *mc = &mcentral[i];
-		unsigned long flags;
-		struct mspan *s;
-		LIST_HEAD(release);
+	for_each_node(node) {
+		for (i = 0; i < NUM_CENTRALS; i++) {
+			struct mcentral *mc = mcentral_of(node, i);
+			unsigned long flags;
+			struct mspan *s;
+			LIST_HEAD(release);
 
-		spin_lock_irqsave(&mc->lock, flags);
-		while (mc->ntransfer)
-			mcentral_put(mc, mc->transfer[--mc->ntransfer], &release);
-		while (mc->nempty > keep) {
-			s = list_first_entry(&mc->empty, struct mspan, list);
-			mcentral_set_list(mc, s, MC_NONE);
-			list_add(&s->list, &release);
+			spin_lock_irqsave(&mc->lock, flags);
+			while (mc->ntransfer)
+				mcentral_put(mc, mc->transfer[--mc->ntransfer], &release);
+			while (mc->nempty > keep) {
+				s = list_first_entry(&mc->empty, struct mspan, list);
+				mcentral_set_list(mc, s, MC_NONE);
+				list_add(&s->list, &release);
+			}
+			spin_unlock_irqrestore(&mc->lock, flags);
+			mcentral_release(&release);
 		}
-		spin_unlock_irqrestore(&mc->lock, flags);
-		mcentral_release(&release);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(mcentral_release_empty);
 
+/*
+ * Node @node's mcentrals, summed: spans partial (or empty) and full, and
+ * objects waiting in the transfer caches (debugfs nodes).
+ */
+void mcentral_node_counts(int node, unsigned long *partial, unsigned long *full,
+			  unsigned long *transfer)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	*partial = *full = *transfer = 0;
+	for (i = 0; i < NUM_CENTRALS; i++) {
+		struct mcentral *mc = mcentral_of(node, i);
+
+		spin_lock_irqsave(&mc->lock, flags);
+		*partial += mc->npartial + mc->nempty;
+		*full += mc->nfull;
+		*transfer += mc->ntransfer;
+		spin_unlock_irqrestore(&mc->lock, flags);
+	}
+}
+
+/* Each node's mcentrals, in its own memory. */
 int mcentral_init(void)
 {
 	unsigned int i;
+	int node;
 
-	for (i = 0; i < NUM_CENTRALS; i++) {
-		struct mcentral *mc = &mcentral[i];
-
-		spin_lock_init(&mc->lock);
-		INIT_LIST_HEAD(&mc->partial);
-		INIT_LIST_HEAD(&mc->full);
-		INIT_LIST_HEAD(&mc->empty);
-		mc->npartial = 0;
-		mc->nfull = 0;
-		mc->nempty = 0;
-		mc->ntransfer = 0;
-		mc->transfer_cap = TRANSFER_BATCHES * objstack_batch(i);
-		mc->transfer = kcalloc(mc->transfer_cap, sizeof(*mc->transfer), GFP_KERNEL);
-		if (!mc->transfer) {
+	mcentral_nodes = kcalloc(nr_node_ids, sizeof(*mcentral_nodes), GFP_KERNEL);
+	if (!mcentral_nodes)
+		return -ENOMEM;
+	for_each_node(node) {
+		mcentral_nodes[node] = kvzalloc_node(array_size(NUM_CENTRALS,
+								sizeof(struct mcentral)),
+						     GFP_KERNEL, node);
+		if (!mcentral_nodes[node]) {
 			mcentral_exit();
 			return -ENOMEM;
+		}
+	}
+	for_each_node(node) {
+		for (i = 0; i < NUM_CENTRALS; i++) {
+			struct mcentral *mc = mcentral_of(node, i);
+
+			spin_lock_init(&mc->lock);
+			INIT_LIST_HEAD(&mc->partial);
+			INIT_LIST_HEAD(&mc->full);
+			INIT_LIST_HEAD(&mc->empty);
+			mc->transfer_cap = TRANSFER_BATCHES * objstack_batch(i);
+			mc->transfer = kcalloc_node(mc->transfer_cap, sizeof(*mc->transfer),
+						    GFP_KERNEL, node);
+			if (!mc->transfer) {
+				mcentral_exit();
+				return -ENOMEM;
+			}
 		}
 	}
 	return 0;
 }
 
-/* Bytes of the transfer caches (for meta_sys). */
+/* Bytes of the mcentrals and their transfer caches (for meta_sys). */
 unsigned long mcentral_meta_bytes(void)
 {
 	unsigned long bytes = 0;
 	unsigned int i;
+	int node;
 
-	for (i = 0; i < NUM_CENTRALS; i++)
-		bytes += mcentral[i].transfer_cap * sizeof(*mcentral[i].transfer);
+	for_each_node(node) {
+		bytes += NUM_CENTRALS * sizeof(struct mcentral);
+		for (i = 0; i < NUM_CENTRALS; i++)
+			bytes += mcentral_of(node, i)->transfer_cap * sizeof(struct objref);
+	}
 	return bytes;
 }
 
-/* Unload, after mcentral_release_empty() emptied the transfer caches. */
+/*
+ * Unload, after mcentral_release_empty() emptied the transfer caches; or a
+ * failed mcentral_init().
+ */
 void mcentral_exit(void)
 {
 	unsigned int i;
+	int node;
 
-	for (i = 0; i < NUM_CENTRALS; i++) {
-		kfree(mcentral[i].transfer);
-		mcentral[i].transfer = NULL;
-		mcentral[i].transfer_cap = 0;
+	if (!mcentral_nodes)
+		return;
+	for_each_node(node) {
+		if (!mcentral_nodes[node])
+			continue;
+		for (i = 0; i < NUM_CENTRALS; i++)
+			kfree(mcentral_of(node, i)->transfer);
+		kvfree(mcentral_nodes[node]);
 	}
+	kfree(mcentral_nodes);
+	mcentral_nodes = NULL;
 }

@@ -3,10 +3,13 @@
  * The page heap (Go's mheap).  See malloc.c for the overview.
  *
  * The heap hands out runs of Go pages (8 KiB) from chunks it takes from the
- * buddy allocator (Go's arenas).  Free runs are kept by length: exact lists
- * for runs shorter than HEAP_FREE_LISTS pages, with a bitmap of the
- * non-empty ones, and an rbtree keyed by (length, address) for longer runs.
- * Allocation is best fit; the rest of the run goes back as a shorter run.
+ * buddy allocator (Go's arenas).  Free runs are kept per NUMA node (that of
+ * their chunk), by length: exact lists for runs shorter than
+ * HEAP_FREE_LISTS pages, with a bitmap of the non-empty ones, and an rbtree
+ * keyed by (length, address) for longer runs.  Allocation is best fit on
+ * the node asked for (this CPU's by default), then from a new chunk the
+ * buddy allocator gives for that node, which may lie on another when the
+ * node has no memory left; the rest of the run goes back as a shorter run.
  * A freed run merges with free neighbours, found through chunk->spans[] at
  * the pages just before and after it, so a run's first and last entries of
  * spans[] always name its descriptor.
@@ -28,6 +31,9 @@
 
 struct mheap mheap;
 EXPORT_SYMBOL_IF_KUNIT(mheap);
+
+DEFINE_STATIC_KEY_FALSE(numa_key);
+EXPORT_SYMBOL_IF_KUNIT(numa_key);
 
 /*
  * Go's GOMEMLIMIT, as a hard limit: the bytes the heap may hold (heap_sys),
@@ -111,18 +117,27 @@ static void chunk_pages_add(struct mchunk *ch, int dfree, int dreleased)
 		platform_reclaimable(ch->base, (after - before) * (1L << GO_PAGE_ORDER));
 }
 
+/* The free runs and pages of @ch's node. */
+static struct mheap_node *chunk_node(const struct mchunk *ch)
+{
+	return &mheap.nodes[ch->node];
+}
+
 static void run_insert(struct mspan *s)
 {
+	struct mheap_node *hn = chunk_node(s->chunk);
+
 	lockdep_assert_held(&mheap.lock);
 	s->state = MSPAN_FREE;
 	set_span_ends(s);
 	mheap.free_pages += s->npages;
+	hn->free_pages += s->npages;
 	chunk_pages_add(s->chunk, s->npages, 0);
 	if (s->npages < HEAP_FREE_LISTS) {
-		list_add(&s->list, &mheap.free[s->npages]);
-		__set_bit(s->npages, mheap.free_nonempty);
+		list_add(&s->list, &hn->free[s->npages]);
+		__set_bit(s->npages, hn->free_nonempty);
 	} else {
-		struct rb_node **link = &mheap.free_large.rb_node, *parent = NULL;
+		struct rb_node **link = &hn->free_large.rb_node, *parent = NULL;
 
 		while (*link) {
 			struct mspan *t = rb_entry(*link, struct mspan, rb);
@@ -135,36 +150,39 @@ static void run_insert(struct mspan *s)
 				link = &parent->rb_right;
 		}
 		rb_link_node(&s->rb, parent, link);
-		rb_insert_color(&s->rb, &mheap.free_large);
+		rb_insert_color(&s->rb, &hn->free_large);
 	}
 }
 
 static void run_remove(struct mspan *s)
 {
+	struct mheap_node *hn = chunk_node(s->chunk);
+
 	lockdep_assert_held(&mheap.lock);
 	mheap.free_pages -= s->npages;
+	hn->free_pages -= s->npages;
 	chunk_pages_add(s->chunk, -(int)s->npages, 0);
 	if (s->npages < HEAP_FREE_LISTS) {
 		list_del_init(&s->list);
-		if (list_empty(&mheap.free[s->npages]))
-			__clear_bit(s->npages, mheap.free_nonempty);
+		if (list_empty(&hn->free[s->npages]))
+			__clear_bit(s->npages, hn->free_nonempty);
 	} else {
-		rb_erase(&s->rb, &mheap.free_large);
+		rb_erase(&s->rb, &hn->free_large);
 		RB_CLEAR_NODE(&s->rb);
 	}
 }
 
-/* Best fit: the shortest free run of at least @npages pages. */
-static struct mspan *run_find(unsigned int npages)
+/* Best fit on node @hn: the shortest free run of at least @npages pages. */
+static struct mspan *run_find(struct mheap_node *hn, unsigned int npages)
 {
-	struct rb_node *n = mheap.free_large.rb_node;
+	struct rb_node *n = hn->free_large.rb_node;
 	struct mspan *best = NULL;
 
 	if (npages < HEAP_FREE_LISTS) {
-		unsigned int i = find_next_bit(mheap.free_nonempty, HEAP_FREE_LISTS, npages);
+		unsigned int i = find_next_bit(hn->free_nonempty, HEAP_FREE_LISTS, npages);
 
 		if (i < HEAP_FREE_LISTS)
-			return list_first_entry(&mheap.free[i], struct mspan, list);
+			return list_first_entry(&hn->free[i], struct mspan, list);
 	}
 	while (n) {
 		struct mspan *t = rb_entry(n, struct mspan, rb);
@@ -192,21 +210,22 @@ static bool run_fits_aligned(const struct mspan *r, unsigned int npages, unsigne
  * look at every run of at least @npages pages.  Only power-of-two large
  * objects and the 16 and 32 KiB classes ask for alignment.
  */
-static struct mspan *run_find_aligned(unsigned int npages, unsigned int align_pages)
+static struct mspan *run_find_aligned(struct mheap_node *hn, unsigned int npages,
+				     unsigned int align_pages)
 {
 	unsigned long align = (unsigned long)align_pages << GO_PAGE_SHIFT;
-	struct mspan *r = run_find(npages + align_pages - 1);
+	struct mspan *r = run_find(hn, npages + align_pages - 1);
 	struct rb_node *n;
 	unsigned int i;
 
 	if (r || align_pages == 1)
 		return r;
 	i = npages;
-	for_each_set_bit_from(i, mheap.free_nonempty, HEAP_FREE_LISTS)
-		list_for_each_entry(r, &mheap.free[i], list)
+	for_each_set_bit_from(i, hn->free_nonempty, HEAP_FREE_LISTS)
+		list_for_each_entry(r, &hn->free[i], list)
 			if (run_fits_aligned(r, npages, align))
 				return r;
-	for (n = rb_first(&mheap.free_large); n; n = rb_next(n)) {
+	for (n = rb_first(&hn->free_large); n; n = rb_next(n)) {
 		r = rb_entry(n, struct mspan, rb);
 		if (r->npages >= npages && run_fits_aligned(r, npages, align))
 			return r;
@@ -214,24 +233,24 @@ static struct mspan *run_find_aligned(unsigned int npages, unsigned int align_pa
 	return NULL;
 }
 
-/* The longest free run, or NULL. */
-static struct mspan *run_longest(void)
+/* The longest free run on node @hn, or NULL. */
+static struct mspan *node_run_longest(struct mheap_node *hn)
 {
-	struct rb_node *n = rb_last(&mheap.free_large);
+	struct rb_node *n = rb_last(&hn->free_large);
 	unsigned int i;
 
 	if (n)
 		return rb_entry(n, struct mspan, rb);
-	i = find_last_bit(mheap.free_nonempty, HEAP_FREE_LISTS);
+	i = find_last_bit(hn->free_nonempty, HEAP_FREE_LISTS);
 	if (i < HEAP_FREE_LISTS)
-		return list_first_entry(&mheap.free[i], struct mspan, list);
+		return list_first_entry(&hn->free[i], struct mspan, list);
 	return NULL;
 }
 
-/* The longest free run of at most @npages pages, or NULL. */
-static struct mspan *run_longest_within(unsigned long npages)
+/* The longest free run on node @hn of at most @npages pages, or NULL. */
+static struct mspan *node_run_longest_within(struct mheap_node *hn, unsigned long npages)
 {
-	struct rb_node *n = mheap.free_large.rb_node;
+	struct rb_node *n = hn->free_large.rb_node;
 	struct mspan *best = NULL;
 	unsigned int i, end = min_t(unsigned long, npages + 1, HEAP_FREE_LISTS);
 
@@ -247,25 +266,45 @@ static struct mspan *run_longest_within(unsigned long npages)
 	}
 	if (best)
 		return best;
-	i = find_last_bit(mheap.free_nonempty, end);
+	i = find_last_bit(hn->free_nonempty, end);
 	if (i < end)
-		return list_first_entry(&mheap.free[i], struct mspan, list);
+		return list_first_entry(&hn->free[i], struct mspan, list);
 	return NULL;
 }
 
 /*
- * Allocate @npages pages aligned to @align_pages (a power of two) from the
- * free runs.  Called with the heap lock held; never sleeps, never grows.
- * Returns an in-use span with every page's spans[] entry set, or NULL.
+ * The longest free run of any node, or with @within the longest of at most
+ * @npages pages; NULL if none.
  */
-static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_pages)
+static struct mspan *run_longest(bool within, unsigned long npages)
+{
+	struct mspan *best = NULL, *r;
+	int node;
+
+	for_each_node(node) {
+		struct mheap_node *hn = &mheap.nodes[node];
+
+		r = within ? node_run_longest_within(hn, npages) : node_run_longest(hn);
+		if (r && (!best || r->npages > best->npages))
+			best = r;
+	}
+	return best;
+}
+
+/*
+ * Allocate @npages pages aligned to @align_pages (a power of two) from the
+ * free runs of @node.  Called with the heap lock held; never sleeps, never
+ * grows.  Returns an in-use span with every page's spans[] entry set, or
+ * NULL.
+ */
+static struct mspan *mheap_alloc_locked(int node, unsigned int npages, unsigned int align_pages)
 {
 	unsigned long align = (unsigned long)align_pages << GO_PAGE_SHIFT;
 	struct mspan *r, *pre = NULL, *post = NULL;
 	unsigned int lead, tail;
 
 	lockdep_assert_held(&mheap.lock);
-	r = run_find_aligned(npages, align_pages);
+	r = run_find_aligned(&mheap.nodes[node], npages, align_pages);
 	if (!r)
 		return NULL;
 	lead = (ALIGN(r->base, align) - r->base) >> GO_PAGE_SHIFT;
@@ -296,6 +335,7 @@ static struct mspan *mheap_alloc_locked(unsigned int npages, unsigned int align_
 		run_insert(post);
 	}
 	r->npages = npages;
+	r->node = r->chunk->node;
 	r->state = MSPAN_INUSE;
 	mheap_set_span_pages(r->chunk, r->base, npages, r);
 	atomic_long_inc(&mheap.inuse_spans);
@@ -404,10 +444,11 @@ static unsigned int mheap_reserve(unsigned int need, unsigned int order)
 }
 
 /*
- * Take a chunk of at least @npages Go pages from the buddy allocator: the
- * largest order it gives readily (and the memory limit allows), down to the
- * smallest that serves the request, which alone is tried with the caller's
- * full effort.
+ * Take a chunk of at least @npages Go pages from the buddy allocator, for
+ * @node: the largest order it gives readily (and the memory limit allows),
+ * down to the smallest that serves the request, which alone is tried with
+ * the caller's full effort.  Returns the node the chunk lies on (@node,
+ * unless that has no memory left), or an errno.
  */
 static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 {
@@ -466,6 +507,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	ch->free_pages = 0;
 	ch->released_pages = 0;
 	ch->split = false;
+	ch->node = platform_page_node(base);
 	WRITE_ONCE(ch->npages, npages);
 	platform_set_page_tags(ch->base, 1UL << ch->order, PAGE_TAG_MAGIC << 32 | idx);
 	s->chunk = ch;
@@ -474,11 +516,14 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	list_add(&ch->list, &mheap.chunks);
 	mheap.nchunks++;
 	mheap.sys_pages += npages;
+	chunk_node(ch)->nchunks++;
+	chunk_node(ch)->sys_pages += npages;
+	node = ch->node;
 	mheap.growing_pages -= 1UL << (max - GO_PAGE_ORDER);	/* in sys_pages now */
 	run_insert(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	kfree(spare);
-	return 0;
+	return node;
 
 fail_meta:
 	kfree(spare);
@@ -492,28 +537,43 @@ fail:
 }
 
 /*
- * Allocate a span of @npages Go pages aligned to @align_pages, growing the
- * heap if needed.  May sleep if @gfp allows.  No goalloc lock may be held.
+ * Allocate a span of @npages Go pages aligned to @align_pages, on @node
+ * (NUMA_NO_NODE: this CPU's) while it has memory, growing the heap if
+ * needed; when the heap cannot grow, a free run of another node does,
+ * unless @gfp has __GFP_THISNODE.  May sleep if @gfp allows.  No goalloc
+ * lock may be held.
  */
 struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp)
 {
+	struct mspan *s = NULL;
 	unsigned long flags;
-	struct mspan *s;
 	int tries;
 
+	if (node == NUMA_NO_NODE)
+		node = numa_mem_id();
 	for (tries = 0; tries < 3; tries++) {
 		if (fixalloc_reserve(2, gfp & ~__GFP_ZERO))
 			return NULL;
 		spin_lock_irqsave(&mheap.lock, flags);
-		s = mheap_alloc_locked(npages, align_pages);
+		s = mheap_alloc_locked(node, npages, align_pages);
 		spin_unlock_irqrestore(&mheap.lock, flags);
 		if (s)
 			return s;
 		/* A chunk is aligned to its size, so @npages pages are enough. */
-		if (mheap_grow(npages, node, gfp))
-			return NULL;
+		node = mheap_grow(npages, node, gfp);
+		if (node < 0)
+			break;
 	}
-	return NULL;
+	if (!numa_on() || (gfp & __GFP_THISNODE) || fixalloc_reserve(2, gfp & ~__GFP_ZERO))
+		return NULL;
+	spin_lock_irqsave(&mheap.lock, flags);
+	for_each_node(node) {
+		s = mheap_alloc_locked(node, npages, align_pages);
+		if (s)
+			break;
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return s;
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_alloc);
 
@@ -533,6 +593,7 @@ static bool run_release(struct mspan *r)
 	mheap_set_span_pages(ch, r->base, r->npages, NULL);
 	chunk_pages_add(ch, 0, r->npages);
 	mheap.sys_pages -= r->npages;
+	chunk_node(ch)->sys_pages -= r->npages;
 	mheap.released_pages += r->npages;
 	if (r->npages != ch->npages && !ch->split) {
 		platform_split_pages(ch->base, ch->order);
@@ -542,6 +603,7 @@ static bool run_release(struct mspan *r)
 		return false;
 	list_del(&ch->list);
 	mheap.nchunks--;
+	chunk_node(ch)->nchunks--;
 	/* a CPU's chunk_hint may still name it: it holds nothing now */
 	WRITE_ONCE(ch->npages, 0);
 	return true;
@@ -562,8 +624,7 @@ static unsigned long scavenge(unsigned long max_pages, bool within)
 	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&mheap.lock, flags);
-	while (released < max_pages &&
-	       (r = within ? run_longest_within(max_pages - released) : run_longest())) {
+	while (released < max_pages && (r = run_longest(within, max_pages - released))) {
 		released += r->npages;
 		if (run_release(r))
 			list_add(&r->chunk->list, &dead);
@@ -692,34 +753,64 @@ void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *
 	struct mspan *s;
 	unsigned long flags;
 	unsigned int i;
+	int node;
 
 	memset(hist, 0, nbuckets * sizeof(*hist));
 	*largest = 0;
 	spin_lock_irqsave(&mheap.lock, flags);
-	for (i = 1; i < HEAP_FREE_LISTS; i++)
-		list_for_each_entry(s, &mheap.free[i], list)
-			hist[min_t(unsigned int, ilog2(i), nbuckets - 1)]++;
-	for (n = rb_first(&mheap.free_large); n; n = rb_next(n)) {
-		s = rb_entry(n, struct mspan, rb);
-		hist[min_t(unsigned int, ilog2(s->npages), nbuckets - 1)]++;
+	for_each_node(node) {
+		struct mheap_node *hn = &mheap.nodes[node];
+
+		for (i = 1; i < HEAP_FREE_LISTS; i++)
+			list_for_each_entry(s, &hn->free[i], list)
+				hist[min_t(unsigned int, ilog2(i), nbuckets - 1)]++;
+		for (n = rb_first(&hn->free_large); n; n = rb_next(n)) {
+			s = rb_entry(n, struct mspan, rb);
+			hist[min_t(unsigned int, ilog2(s->npages), nbuckets - 1)]++;
+		}
 	}
-	s = run_longest();
+	s = run_longest(false, 0);
 	if (s)
 		*largest = s->npages;
 	spin_unlock_irqrestore(&mheap.lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_free_runs);
 
-void mheap_init(void)
+/* Node @node's Go pages held, in free runs, and its chunks (debugfs nodes). */
+void mheap_node_pages(int node, unsigned long *sys, unsigned long *free, unsigned long *chunks)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	*sys = mheap.nodes[node].sys_pages;
+	*free = mheap.nodes[node].free_pages;
+	*chunks = mheap.nodes[node].nchunks;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(mheap_node_pages);
+
+int mheap_init(void)
 {
 	unsigned int i;
+	int node;
 
 	spin_lock_init(&mheap.lock);
-	for (i = 0; i < HEAP_FREE_LISTS; i++)
-		INIT_LIST_HEAD(&mheap.free[i]);
-	bitmap_zero(mheap.free_nonempty, HEAP_FREE_LISTS);
-	mheap.free_large = RB_ROOT;
 	INIT_LIST_HEAD(&mheap.chunks);
+	mheap.nodes = kcalloc(nr_node_ids, sizeof(*mheap.nodes), GFP_KERNEL);
+	if (!mheap.nodes)
+		return -ENOMEM;
+	for_each_node(node) {
+		struct mheap_node *hn = &mheap.nodes[node];
+
+		for (i = 0; i < HEAP_FREE_LISTS; i++)
+			INIT_LIST_HEAD(&hn->free[i]);
+		hn->free_large = RB_ROOT;
+	}
+	if (nr_node_ids > 1)
+		static_branch_enable(&numa_key);
+	else
+		static_branch_disable(&numa_key);
+	return 0;
 }
 
 /* Unload: every cache is flushed; give every chunk back. */
@@ -738,4 +829,6 @@ void mheap_exit(void)
 			chunk_table[i] = NULL;
 		}
 	}
+	kfree(mheap.nodes);
+	mheap.nodes = NULL;
 }

@@ -47,12 +47,21 @@
 
 /* === Pages === */
 
-/* 2^@order contiguous pages from the buddy allocator: their address, or 0. */
+/*
+ * 2^@order contiguous pages from the buddy allocator, on @node if it has
+ * memory (else the nearest that does): their address, or 0.
+ */
 static inline unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order)
 {
 	struct page *page = alloc_pages_node(node, gfp, order);
 
 	return page ? (unsigned long)page_address(page) : 0;
+}
+
+/* The NUMA node of the memory at @addr (a page platform_alloc_pages() gave). */
+static inline int platform_page_node(unsigned long addr)
+{
+	return page_to_nid(virt_to_page((void *)addr));
 }
 
 static inline void platform_free_pages(unsigned long addr, unsigned int order)

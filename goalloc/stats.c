@@ -11,6 +11,8 @@
 const char *const cpu_stat_names[GS_NR_CPU_STATS] = {
 	[GS_ALLOC_SLOW]		= "alloc_slowpath",
 	[GS_FREE_SLOW]		= "free_slowpath",
+	[GS_NODE_ALLOC]		= "node_alloc",
+	[GS_NODE_FREE]		= "node_free",
 	[GS_TINY_ALLOC]		= "tiny_alloc",
 	[GS_TINY_FREE]		= "tiny_free",
 	[GS_TINY_BLOCK_ALLOC]	= "tiny_block_alloc",
@@ -53,6 +55,7 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 				  TINY_SPC };
 	unsigned int nslots = sizeclass == TINY_SIZE_CLASS ? 3 : 2;
 	unsigned int cpu, i;
+	int node;
 
 	if (!sizeclass || sizeclass >= NUM_SIZE_CLASSES)
 		return -EINVAL;
@@ -73,14 +76,16 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 	cs->frees = frees;
 	cs->refills = refills;
 	cs->live = allocs - frees;
-	for (i = 0; i < nslots; i++) {
-		struct mcentral *mc = &mcentral[slots[i]];
+	for_each_node(node) {
+		for (i = 0; i < nslots; i++) {
+			struct mcentral *mc = mcentral_of(node, slots[i]);
 
-		spin_lock_irqsave(&mc->lock, flags);
-		cs->partial += mc->npartial + mc->nempty;
-		cs->full += mc->nfull;
-		cs->cached += mc->ntransfer;
-		spin_unlock_irqrestore(&mc->lock, flags);
+			spin_lock_irqsave(&mc->lock, flags);
+			cs->partial += mc->npartial + mc->nempty;
+			cs->full += mc->nfull;
+			cs->cached += mc->ntransfer;
+			spin_unlock_irqrestore(&mc->lock, flags);
+		}
 	}
 	return 0;
 }

@@ -53,6 +53,7 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 {
 	void *p = goalloc_alloc(100, GFP_KERNEL), *t = goalloc_alloc_noscan(3, GFP_KERNEL);
 	unsigned int cpu, spc;
+	int node;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -64,8 +65,9 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, c->stack[spc].n, 0);
 		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
 	}
-	for (spc = 0; spc < NUM_CENTRALS; spc++)
-		KUNIT_EXPECT_EQ(test, mcentral[spc].ntransfer, 0U);
+	for_each_node(node)
+		for (spc = 0; spc < NUM_CENTRALS; spc++)
+			KUNIT_EXPECT_EQ(test, mcentral_of(node, spc)->ntransfer, 0U);
 	/* the live objects survived the flush */
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 112UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t), 3UL);
@@ -171,7 +173,8 @@ static void empty_spans_beyond_reserve_go_to_heap(struct kunit *test)
 			inuse_before + (long)ARRAY_SIZE(p));
 	mcache_flush_all();
 	mcentral_release_empty(MCENTRAL_EMPTY_RESERVE);
-	KUNIT_EXPECT_EQ(test, mcentral[make_spc(51, false)].nempty, (u32)MCENTRAL_EMPTY_RESERVE);
+	KUNIT_EXPECT_EQ(test, mcentral_of(cpu_to_mem(0), make_spc(51, false))->nempty,
+			(u32)MCENTRAL_EMPTY_RESERVE);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&mheap.inuse_spans),
 			inuse_before + MCENTRAL_EMPTY_RESERVE);
 	goalloc_flush();

@@ -24,11 +24,12 @@
 #   package   scripts/check-package.sh: the Debian packages goalloc-dkms,
 #             goalloc-tools, goalloc-dev built with dpkg-buildpackage,
 #             their contents, lintian, the packaged source built by DKMS
-#   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 vCPUs and
-#             init_on_alloc=0, with 4 vCPUs and init_on_alloc=1 init_on_free=1:
+#   kunit     debug kernel (KASAN, lockdep, kmemleak) with 2 vCPUs,
+#             init_on_alloc=0 and numa=fake=2, with 4 vCPUs on two NUMA
+#             nodes, init_on_alloc=1 init_on_free=1 and numa=fake=4:
 #             the KUnit suites, debug mode's suite (debug=1), the KASAN suite
 #             (bad accesses KASAN must report), rmmod, kmemleak scan finds
-#             nothing; then CPU hotplug under load with 4 vCPUs
+#             nothing; then CPU hotplug under load with 4 vCPUs on 2 nodes
 # --only STEP runs one step.  Ends with "N passed, N failed": every KUnit
 # case of every run counts, and every other check counts once.
 set -euo pipefail
@@ -163,28 +164,34 @@ if want user; then
 		"$u/fuzz" >"$out/user.build.log" 2>&1 ||
 		{ tail -n 20 "$out/user.build.log"; fail "user-space build of the core"; }
 	if [ -x "$u/kunit-asan" ]; then
-		# init_on_alloc=init_on_free=0, then 1, then debug mode's own suite
+		# init_on_alloc=init_on_free=0 on one node, then 1 on two NUMA nodes,
+		# then debug mode's own suite
 		for run in init0 init1 debug; do
 			init=${run#init}
 			[ $run = debug ] && init=0
-			GL_INIT_ON_ALLOC=$init GL_INIT_ON_FREE=$init GL_DEBUG=$([ $run = debug ] && echo 1 || echo 0) \
+			nodes=$([ $run = init1 ] && echo 2 || echo 1)
+			GL_NODES=$nodes GL_INIT_ON_ALLOC=$init GL_INIT_ON_FREE=$init \
+				GL_DEBUG=$([ $run = debug ] && echo 1 || echo 0) \
 				"$u/kunit-asan" >"$u/kunit-$run.log" 2>&1 || true
 			grep -E '^not ok|FAILED|ERROR' "$u/kunit-$run.log" | head -n 20 || true
 			p=$(sed -n 's/^# user-space kunit: \([0-9]*\) passed.*/\1/p' "$u/kunit-$run.log")
 			f=$(sed -n 's/^# user-space kunit: [0-9]* passed, \([0-9]*\) failed, \([0-9]*\) skipped.*/\1 + \2/p' "$u/kunit-$run.log")
 			f=$(( ${f:-0} ))
-			what="user-space KUnit suites under ASan+UBSan, init_on_alloc=init_on_free=$init"
+			what="user-space KUnit suites under ASan+UBSan, init_on_alloc=init_on_free=$init, $nodes node(s)"
 			[ $run = debug ] && what="user-space goalloc-debug suite under ASan+UBSan, debug=1"
 			[ "${p:-0}" -gt 0 ] && pass "$what: $p cases passed" "$p"
 			[ "$f" -gt 0 ] && fail "$what: $f cases failed or skipped" "$f"
 			[ -z "$p" ] && { tail -n 20 "$u/kunit-$run.log"; fail "$what: no results (crash?)"; }
 		done
-		# the soak, and again in debug mode, which must find nothing wrong
+		# the soak (under TSan on two NUMA nodes), and again in debug mode,
+		# which must find nothing wrong
 		for san in asan tsan asan-debug; do
 			bin=$u/threads-${san%-debug}
 			mode=""
 			[ $san = asan-debug ] && mode=", debug=1"
-			if GL_DEBUG=$([ $san = asan-debug ] && echo 1 || echo 0) \
+			nodes=$([ $san = tsan ] && echo 2 || echo 1)
+			[ "$nodes" = 2 ] && mode=", 2 NUMA nodes"
+			if GL_NODES=$nodes GL_DEBUG=$([ $san = asan-debug ] && echo 1 || echo 0) \
 				TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$bin" >"$u/threads-$san.log" 2>&1; then
 				pass "threaded soak under $(echo "${san%-debug}" | tr a-z A-Z)$mode: $(tail -n 1 "$u/threads-$san.log" | sed 's/^# threads: //')"
 			else
@@ -271,12 +278,15 @@ if want kunit; then
 		for smp in 2 4; do
 			log=$out/debug-smp$smp.console
 			vm_rc=0
-			# both init policies: no stale data either way (goalloc-api)
-			init="init_on_alloc=0"
-			[ "$smp" = 4 ] && init="init_on_alloc=1 init_on_free=1"
+			# both init policies: no stale data either way (goalloc-api);
+			# NUMA: two fake nodes, every CPU on node 0; then two nodes of
+			# two vCPUs each, faked into four
+			init="init_on_alloc=0" numa=1 fake=2
+			[ "$smp" = 4 ] && init="init_on_alloc=1 init_on_free=1" numa=2 fake=4
 			scripts/vm-run.sh --kernel "$debug_kdir/arch/x86/boot/bzImage" \
-				--script scripts/vm/kunit.sh --smp "$smp" --mem 2048 --timeout 1800 \
-				--append "numa=fake=2 $init kasan_multi_shot goalloc_stress_ops=$stress_ops" \
+				--script scripts/vm/kunit.sh --smp "$smp" --mem 2048 --numa "$numa" \
+				--timeout 1800 \
+				--append "numa=fake=$fake $init kasan_multi_shot goalloc_stress_ops=$stress_ops" \
 				--log "$log" "$out/debug/goalloc.ko" "$out/debug/goalloc_test.ko" \
 				"$out/debug/goalloc_debug_test.ko" "$out/debug/goalloc_kasan_test.ko" \
 				tools/goalloc_test tools/goalloc >/dev/null || vm_rc=$?
@@ -292,7 +302,7 @@ if want kunit; then
 			    paste -sd+ | bc 2>/dev/null || echo 0)
 			s=$(echo "$summary" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+' || echo 0)
 			[ -n "$f" ] || f=0
-			[ "$p" -gt 0 ] && pass "KUnit, $smp vCPUs, $init: $p cases passed" "$p"
+			[ "$p" -gt 0 ] && pass "KUnit, $smp vCPUs, $init, $fake NUMA nodes: $p cases passed" "$p"
 			[ "$f" -gt 0 ] && fail "KUnit, $smp vCPUs: $f cases failed or crashed" "$f"
 			[ "$s" -gt 0 ] && fail "KUnit, $smp vCPUs: $s cases skipped (counted as failed)" "$s"
 			[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && fail "KUnit, $smp vCPUs: no results"
@@ -321,9 +331,9 @@ if want kunit; then
 		# CPU hotplug under load (scripts/hotplug-load.sh on its own)
 		log=$out/hotplug-load.console
 		if scripts/vm-run.sh --kernel "$debug_kdir/arch/x86/boot/bzImage" \
-			--script scripts/vm/hotplug-load.sh --smp 4 --mem 2048 --timeout 900 \
+			--script scripts/vm/hotplug-load.sh --smp 4 --mem 2048 --numa 2 --timeout 900 \
 			--log "$log" "$out/debug/goalloc.ko" tools/goalloc tools/goalloc_test >/dev/null; then
-			pass "debug kernel, 4 vCPUs, CPU hotplug under load: $(grep -aoE '[0-9]+ hotplug cycles; live objects [0-9]+' "$log" | tail -n 1), clean unload"
+			pass "debug kernel, 4 vCPUs on 2 NUMA nodes, CPU hotplug under load: $(grep -aoE '[0-9]+ hotplug cycles; live objects [0-9]+' "$log" | tail -n 1), clean unload"
 		else
 			grep -aE 'goalloc:|BUG|WARNING|KASAN|Call Trace' "$log" | head -n 30 || true
 			fail "debug kernel, 4 vCPUs: CPU hotplug under load"

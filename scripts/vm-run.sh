@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Usage: scripts/vm-run.sh --kernel BZIMAGE --script SCRIPT [--smp N] [--mem MIB]
-#                          [--timeout SECONDS] [--append ARGS] [--log FILE]
-#                          [--allow-splat REGEX] [FILE...]
+#                          [--numa NODES] [--timeout SECONDS] [--append ARGS]
+#                          [--log FILE] [--allow-splat REGEX] [FILE...]
 #
 # Boots BZIMAGE under qemu-system-x86_64 (KVM if it works here, else TCG:
 # vm_accel in lib.sh; GOALLOC_ACCEL=kvm|tcg forces one) with a busybox initramfs that
 # holds FILEs (modules, test programs) in /goalloc, runs SCRIPT there with
 # /bin/sh, streams the serial console, and exits with SCRIPT's exit status.
+# --numa NODES gives the guest that many NUMA nodes, the memory and the
+# vCPUs shared out evenly (vCPUs in blocks: 4 on 2 nodes are 0-1 and 2-3).
 # The run fails (status 90) if the console shows a kernel splat: BUG:,
 # WARNING:, KASAN:, lockdep reports, kmemleak leaks, Oops, Call Trace.
 # Lines matching --allow-splat (an extended regex) are not counted.
@@ -19,7 +21,7 @@ set -euo pipefail
 
 usage() { usage_of "$0" >&2; exit 2; }
 
-kernel="" script="" smp=2 mem=1024 timeout_s=600 append="" log="" allow='^$'
+kernel="" script="" smp=2 mem=1024 numa=1 timeout_s=600 append="" log="" allow='^$'
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
 	--script) script=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--numa) numa=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
@@ -73,6 +76,20 @@ EOF
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
+[[ "$numa" =~ ^[1-9][0-9]*$ ]] || { echo "--numa wants a number of nodes: '$numa'" >&2; usage; }
+# NUMA topology: node i has mem/numa MiB and its block of the vCPUs
+topo=()
+if [ "$numa" -gt 1 ]; then
+	for ((i = 0; i < numa; i++)); do
+		first=$((i * smp / numa)) last=$(((i + 1) * smp / numa - 1))
+		cpus=""
+		[ "$last" -ge "$first" ] && cpus=",cpus=$first-$last"
+		topo+=(-object "memory-backend-ram,id=mem$i,size=$((mem / numa))M"
+		       -numa "node,nodeid=$i$cpus,memdev=mem$i")
+	done
+	mem=$((mem / numa * numa))
+fi
+
 [ -n "$log" ] || log=$work/console.log
 read -ra accel <<<"$(qemu_accel_args "$(vm_accel "$kernel")")"
 # A guest kernel that dies before init ran (TCG has been seen to trip over
@@ -81,7 +98,7 @@ read -ra accel <<<"$(qemu_accel_args "$(vm_accel "$kernel")")"
 for attempt in 1 2; do
 	set +e
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
-		-smp "$smp" -m "$mem" -nographic -no-reboot \
+		-smp "$smp" -m "$mem" "${topo[@]}" -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $append" \
 		</dev/null 2>&1 | tee "$log"

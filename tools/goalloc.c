@@ -32,6 +32,7 @@ static const char usage[] =
 	"  classes [--json]          per size class\n"
 	"  heap [--json] [--bytes]   chunks and free page runs\n"
 	"  cpus [--json]             per CPU: cached objects, path counters\n"
+	"  nodes [--json]            per NUMA node: CPUs, chunks, free bytes, spans\n"
 	"  flush                     give cached and free memory back now (root)\n"
 	"  top [-n N] [-d SECONDS] [--json]\n"
 	"                            refreshing view of the busiest classes; --json: a\n"
@@ -701,6 +702,8 @@ int main(int argc, char **argv)
 		return cmd_table(argc, argv, "heap", 1, "--json --bytes");
 	if (!strcmp(cmd, "cpus"))
 		return cmd_table(argc, argv, "cpus", 0, "--json");
+	if (!strcmp(cmd, "nodes"))
+		return cmd_table(argc, argv, "nodes", 0, "--json");
 	if (!strcmp(cmd, "flush"))
 		return cmd_flush(argc, argv);
 	if (!strcmp(cmd, "profile"))

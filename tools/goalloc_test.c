@@ -1249,6 +1249,7 @@ static int test_tool_command_line(void)
 		{ { "goalloc", "stats", "--describe" }, 0, "heap_sys " },
 		{ { "goalloc", "heap" }, 0, "free_bytes" },
 		{ { "goalloc", "cpus" }, 0, "cached_objects" },
+		{ { "goalloc", "nodes" }, 0, "partial_spans" },
 		{ { "goalloc", "flush" }, 0, "flushed" },
 		{ { "goalloc", "classes", "--json" }, 0, "\"bytes_per_obj\"" },
 	};

@@ -19,6 +19,10 @@
  *   - every span keeps its invariant (mspan_invalid()), and each object of
  *     every span class is in exactly one place: free in its span, live, or
  *     cached in a CPU's stack or the transfer cache;
+ *   - with NUMA nodes (one to three, by input): an object asked of a node
+ *     lies on it unless the node is full or growth fails; every span is
+ *     listed by its node's mcentral, and every cached object lies on the
+ *     node of the CPU or mcentral that holds it;
  *   - the pages counted as reclaimable (KReclaimable in /proc/meminfo) are
  *     those of the entirely free chunks, and none at teardown;
  *   - nothing WARNs but the bad frees the input asks for.
@@ -38,6 +42,7 @@ struct shadow {
 };
 
 static struct shadow live[SLOTS];
+static bool node_full_set;		/* some node was full: objects may fall back */
 static unsigned long freed[FREED];	/* recently freed addresses */
 static unsigned int nfreed;
 static unsigned long nlive, expected_invalid;
@@ -189,14 +194,17 @@ static void free_slot(struct shadow *s)
 	nlive--;
 }
 
-static void alloc_slot(struct shadow *s, size_t size, unsigned int how, unsigned char seed)
+/* @how: 0 goalloc_alloc(), 1 noscan, 2 zeroed, 3 on @node (maybe NUMA_NO_NODE) */
+static void alloc_slot(struct shadow *s, size_t size, unsigned int how, unsigned char seed,
+		       int node)
 {
 	bool noscan = how == 1;
 
 	if (s->p)
 		free_slot(s);
 	s->p = how == 1 ? goalloc_alloc_noscan(size, GFP_KERNEL) :
-	       how == 2 ? goalloc_zalloc(size, GFP_ATOMIC) : goalloc_alloc(size, GFP_KERNEL);
+	       how == 2 ? goalloc_zalloc(size, GFP_ATOMIC) :
+	       how == 3 ? goalloc_alloc_node(size, GFP_KERNEL, node) : goalloc_alloc(size, GFP_KERNEL);
 	if (!size) {
 		CHECK(s->p == ZERO_SIZE_PTR);
 		s->p = NULL;
@@ -209,6 +217,12 @@ static void alloc_slot(struct shadow *s, size_t size, unsigned int how, unsigned
 	CHECK(size <= GOALLOC_MAX_SIZE);
 	if (how == 2)
 		CHECK(all_bytes(s->p, min_t(size_t, size, 4 * SAMPLE), 0));
+	if (how == 3 && node != NUMA_NO_NODE && !node_full_set && !injecting) {
+		if (platform_page_node((unsigned long)s->p) != node)
+			fprintf(stderr, "fuzz: %zu bytes asked of node %d on node %d, CPU %d, injecting %d\n",
+				size, node, platform_page_node((unsigned long)s->p), gl_cpu, injecting);
+		CHECK(platform_page_node((unsigned long)s->p) == node);
+	}
 	s->size = size;
 	s->usable = goalloc_usable_size(s->p);
 	s->seed = seed;
@@ -233,29 +247,42 @@ static void bad_free(void *p)
  */
 static void check_spans(void)
 {
-	unsigned int spc, cpu, idx, l;
+	unsigned int spc, cpu, idx, l, i;
 	unsigned long objects, placed;
 	struct mspan *s;
+	int node;
 
 	for (spc = 0; spc < NUM_CENTRALS; spc++) {
-		struct mcentral *mc = &mcentral[spc];
-		struct list_head *lists[] = { &mc->partial, &mc->full, &mc->empty };
-
 		objects = 0;
-		placed = mc->ntransfer;
-		for_each_possible_cpu(cpu)
-			placed += mcache_of(cpu)->stack[spc].n;
-		for (l = 0; l < ARRAY_SIZE(lists); l++) {
-			list_for_each_entry(s, lists[l], list) {
-				const char *why = mspan_invalid(s);
+		placed = 0;
+		for_each_possible_cpu(cpu) {
+			struct objstack *st = &mcache_of(cpu)->stack[spc];
 
-				if (why)
-					fprintf(stderr, "fuzz: span class %u: %s\n", spc, why);
-				CHECK(!why);
-				objects += s->nelems;
-				placed += s->nfree;
-				for (idx = 0; idx < s->nelems; idx++)
-					placed += mspan_obj_live(s, idx);
+			placed += st->n;
+			for (i = 0; i < st->n; i++)
+				CHECK(st->ref[i].span->node == cpu_to_mem(cpu));
+		}
+		for_each_node(node) {
+			struct mcentral *mc = mcentral_of(node, spc);
+			struct list_head *lists[] = { &mc->partial, &mc->full, &mc->empty };
+
+			placed += mc->ntransfer;
+			for (i = 0; i < mc->ntransfer; i++)
+				CHECK(mc->transfer[i].span->node == node);
+			for (l = 0; l < ARRAY_SIZE(lists); l++) {
+				list_for_each_entry(s, lists[l], list) {
+					const char *why = mspan_invalid(s);
+
+					if (why)
+						fprintf(stderr, "fuzz: span class %u: %s\n", spc, why);
+					CHECK(!why);
+					CHECK(s->node == node && s->chunk->node == node);
+					CHECK(platform_page_node(s->base) == node);
+					objects += s->nelems;
+					placed += s->nfree;
+					for (idx = 0; idx < s->nelems; idx++)
+						placed += mspan_obj_live(s, idx);
+				}
 			}
 		}
 		CHECK(objects == placed);
@@ -285,9 +312,14 @@ static void run(struct input *in)
 		struct shadow *s = &live[next_byte(in) % SLOTS];
 
 		switch (op) {
-		case 0 ... 3:		/* alloc: scan, noscan, zeroed */
-			alloc_slot(s, next_size(in), op % 3, next_byte(in));
+		case 0 ... 3: {		/* alloc: scan, noscan, zeroed, on a node */
+			size_t size = next_size(in);
+			unsigned char seed = next_byte(in);
+
+			alloc_slot(s, size, op, seed,
+				   op == 3 ? (int)(next_byte(in) % (gl_nr_nodes + 1)) - 1 : 0);
 			break;
+		}
 		case 4:			/* free */
 			if (s->p)
 				free_slot(s);
@@ -386,6 +418,9 @@ static void run(struct input *in)
 					malloc_scavenge();
 				else
 					mheap_scavenge_within(next_byte(in));
+			} else if (v < 64) {	/* a node fills up, or has memory again */
+				gl_node_full[(v >> 1) % gl_nr_nodes] = v & 1;
+				node_full_set |= v & 1;
 			} else {
 				injecting = v & 1;
 				mheap_fail_grow.probability = injecting ? 100 : 0;
@@ -406,6 +441,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct goalloc_stats st;
 	unsigned int i;
 
+	gl_nr_nodes = 1 + (size >> 1) % 3;	/* NUMA nodes: 1, 2 or 3 */
+	memset(gl_node_full, 0, sizeof(gl_node_full));
+	node_full_set = false;
 	gl_set_cpu(0);
 	CHECK(malloc_init(false) == 0);
 	profile_set_rate(size & 1 ? 1 : 4096);	/* the heap profile: every object, or some */

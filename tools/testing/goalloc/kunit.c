@@ -83,6 +83,9 @@ int main(int argc, char **argv)
 	gl_init_on_free = getenv("GL_INIT_ON_FREE") && atoi(getenv("GL_INIT_ON_FREE"));
 	/* goalloc's debug=1: then only the suites for debug mode run, else only the others */
 	debug = getenv("GL_DEBUG") && atoi(getenv("GL_DEBUG"));
+	/* GL_NODES=n: n NUMA nodes, CPU c on node c % n */
+	if (getenv("GL_NODES"))
+		gl_nr_nodes = min(max(atoi(getenv("GL_NODES")), 1), GL_MAX_NODES);
 	gl_set_cpu(0);
 	if (malloc_init(debug)) {
 		fprintf(stderr, "malloc_init failed\n");

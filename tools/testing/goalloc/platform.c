@@ -140,14 +140,61 @@ void gl_assert_fail(const char *what, const char *file, int line)
 unsigned long *gl_tag_regions[GL_TAG_REGIONS];
 static spinlock_t tag_lock;
 
-/* mmap with the natural alignment of a buddy block of @order. */
+unsigned int gl_nr_nodes = 1;
+bool gl_node_full[GL_MAX_NODES];
+/* The node of each page, as its tag: 1 GiB regions of a byte per page. */
+static u8 *node_regions[GL_TAG_REGIONS];
+
+static void set_page_nodes(unsigned long addr, unsigned long nr, int node)
+{
+	unsigned long i, a, r;
+
+	spin_lock(&tag_lock);
+	for (i = 0; i < nr; i++) {
+		a = addr + i * PAGE_SIZE;
+		r = a >> GL_TAG_REGION_SHIFT;
+		if (!node_regions[r]) {
+			node_regions[r] = calloc(1UL << (GL_TAG_REGION_SHIFT - PAGE_SHIFT), 1);
+			if (!node_regions[r])
+				abort();
+		}
+		node_regions[r][(a & ((1UL << GL_TAG_REGION_SHIFT) - 1)) >> PAGE_SHIFT] = node;
+	}
+	spin_unlock(&tag_lock);
+}
+
+int platform_page_node(unsigned long addr)
+{
+	u8 *region;
+	int node;
+
+	spin_lock(&tag_lock);
+	region = node_regions[addr >> GL_TAG_REGION_SHIFT];
+	node = region ? region[(addr & ((1UL << GL_TAG_REGION_SHIFT) - 1)) >> PAGE_SHIFT] : -1;
+	spin_unlock(&tag_lock);
+	return node;
+}
+
+/*
+ * mmap with the natural alignment of a buddy block of @order, on @node (or
+ * this CPU's), or on the next node with memory left (gl_node_full[]) unless
+ * @gfp has __GFP_THISNODE.
+ */
 unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order)
 {
 	size_t size = PAGE_SIZE << order;
 	unsigned long base, head, tail;
+	unsigned int i;
 	void *p;
 
 	might_alloc(gfp);
+	if (node < 0 || node >= (int)gl_nr_nodes)
+		node = numa_mem_id();
+	for (i = 0; i < gl_nr_nodes && READ_ONCE(gl_node_full[node]); i++) {
+		if (gfp & __GFP_THISNODE)
+			return 0;
+		node = (node + 1) % gl_nr_nodes;
+	}
 	p = mmap(NULL, size * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return 0;
@@ -158,6 +205,7 @@ unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order)
 		munmap(p, head);
 	if (tail)
 		munmap((void *)(base + size), tail);
+	set_page_nodes(base, 1UL << order, node);
 	return base;
 }
 

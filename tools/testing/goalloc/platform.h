@@ -369,7 +369,25 @@ extern bool gl_cpu_online[GL_NR_CPUS];
 #define for_each_online_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < GL_NR_CPUS; (cpu)++) if (cpu_online(cpu))
 unsigned int num_online_cpus(void);
-#define cpu_to_node(cpu)	((void)(cpu), 0)
+/*
+ * NUMA nodes, emulated: gl_nr_nodes of them (1 unless a test asks for
+ * more before malloc_init()), CPU c on node c % gl_nr_nodes.  Each chunk's
+ * node is the one asked for, or the next when gl_node_full[] says that one
+ * has no memory left, as the buddy allocator falls back.
+ */
+#define GL_MAX_NODES		4
+extern unsigned int gl_nr_nodes;
+extern bool gl_node_full[GL_MAX_NODES];
+#define nr_node_ids		gl_nr_nodes
+#define cpu_to_node(cpu)	((int)((cpu) % gl_nr_nodes))
+#define cpu_to_mem(cpu)		cpu_to_node(cpu)
+#define numa_mem_id()		cpu_to_node(smp_processor_id())
+#define for_each_node(node)	for ((node) = 0; (node) < (int)gl_nr_nodes; (node)++)
+#define node_possible(node)	((unsigned int)(node) < gl_nr_nodes)
+#define N_MEMORY		0
+#define node_state(node, state)	((void)(state), node_possible(node))
+#define for_each_node_state(node, state)	for_each_node(node)
+#define num_node_state(state)	((void)(state), gl_nr_nodes)
 #define num_possible_cpus()	GL_NR_CPUS
 
 /*
@@ -455,6 +473,7 @@ static __always_inline void spin_unlock(spinlock_t *l)
 #define __GFP_COMP		0x20u
 #define __GFP_HIGH		0x40u
 #define __GFP_ACCOUNT		0x80u
+#define __GFP_THISNODE		0x100u
 #define __GFP_DIRECT_RECLAIM	___GFP_DIRECT_RECLAIM
 #define GFP_KERNEL		(__GFP_DIRECT_RECLAIM)
 #define GFP_ATOMIC		(__GFP_HIGH)
@@ -489,6 +508,7 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n,
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void *kvzalloc_node(size_t n, gfp_t gfp, int node) { return calloc(1, n); }
 static inline void kvfree(const void *p) { free((void *)p); }
+static inline void *kcalloc_node(size_t n, size_t size, gfp_t gfp, int node) { return calloc(n, size); }
 static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
 #define array_size(a, b)	((size_t)(a) * (b))
 
@@ -566,6 +586,7 @@ static inline bool want_init_on_free(void) { return gl_init_on_free; }
 
 unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order);
 void platform_free_pages(unsigned long addr, unsigned int order);
+int platform_page_node(unsigned long addr);
 void platform_split_pages(unsigned long addr, unsigned int order);
 void platform_free_page_range(unsigned long addr, unsigned long nr);
 /* Pages /proc/meminfo would count as reclaimable (KReclaimable). */

@@ -2,7 +2,7 @@
 /*
  * Multi-threaded soak of the user-space core, for ThreadSanitizer: worker
  * threads, each on its own "CPU", allocate a random mix (tiny, small scan
- * and noscan, large, bulk, realloc), fill every object with a pattern, and
+ * and noscan, on any NUMA node with GL_NODES=n, large, bulk, realloc), fill every object with a pattern, and
  * hand a third of them to a neighbour, who checks and frees them (remote
  * frees).  One more thread migrates between spare CPUs, takes the CPU it
  * left offline (the hotplug callback flushes it) and online again, and
@@ -153,6 +153,8 @@ static void *worker(void *arg)
 		l->size = pick_size(&seed);
 		l->seed = rnd(&seed);
 		l->p = op & 1 ? goalloc_alloc_noscan(l->size, GFP_KERNEL) :
+		       op % 4 == 2 ? goalloc_alloc_node(l->size, GFP_KERNEL,
+							rnd(&seed) % gl_nr_nodes) :
 				goalloc_alloc(l->size, GFP_ATOMIC);
 		if (!l->p) {
 			atomic_inc(&failed_allocs);
@@ -209,6 +211,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		ops_per_thread = strtoul(argv[1], NULL, 0);
+	/* GL_NODES=n: n NUMA nodes, CPU c on node c % n */
+	if (getenv("GL_NODES"))
+		gl_nr_nodes = min(max(atoi(getenv("GL_NODES")), 1), GL_MAX_NODES);
 	gl_set_cpu(num_possible_cpus() - 1);
 	/* GL_DEBUG=1: in debug mode, which must find nothing wrong */
 	if (malloc_init(getenv("GL_DEBUG") && atoi(getenv("GL_DEBUG"))))

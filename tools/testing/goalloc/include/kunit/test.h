@@ -151,7 +151,7 @@ static inline void *memchr_inv(const void *p, int c, size_t n)
 	return NULL;
 }
 
-#define numa_node_id()		0
+#define numa_node_id()		numa_mem_id()
 #define first_online_node	0
 #define cpu_online_mask		NULL
 static inline unsigned int cpumask_next(int n, const void *mask)
@@ -159,6 +159,11 @@ static inline unsigned int cpumask_next(int n, const void *mask)
 	while (++n < GL_NR_CPUS && !cpu_online(n))
 		;
 	return n;
+}
+
+static inline unsigned int cpumask_first(const void *mask)
+{
+	return cpumask_next(-1, mask);
 }
 
 #endif /* GL_KUNIT_TEST_H */

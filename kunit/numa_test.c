@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc-numa: objects of goalloc_alloc_node() lie on their node, CPUs
+ * cache only objects of their own node, and frees go back to the node.
+ * With one node the same cases run and check the same things of it; make
+ * check runs them with two and four nodes (numa=fake, QEMU's -numa).
+ */
+#include "goalloc_test.h"
+
+static const size_t node_sizes[] = { 8, 64, 192, 1024, 4096, 16384, 32768, 40000, 262144 };
+#define PER_SIZE	48
+
+struct node_ctx {
+	void *p[ARRAY_SIZE(node_sizes)][PER_SIZE];
+	int node;
+	unsigned int misplaced, bad_bytes;
+};
+
+/* Each CPU's stacks hold objects of its own node only: how many do not. */
+static unsigned int foreign_cached(void)
+{
+	unsigned int cpu, spc, i, bad = 0;
+
+	for_each_online_cpu(cpu) {
+		struct mcache *c = mcache_of(cpu);
+
+		for (spc = 0; spc < NUM_CENTRALS; spc++)
+			for (i = 0; i < READ_ONCE(c->stack[spc].n); i++)
+				bad += c->stack[spc].ref[i].span->node != cpu_to_mem(cpu);
+	}
+	return bad;
+}
+
+static unsigned int per_size(size_t size)
+{
+	return size > MAX_SMALL_SIZE ? 4 : PER_SIZE;
+}
+
+static long alloc_on_node(void *arg)
+{
+	struct node_ctx *ctx = arg;
+	unsigned int k, i;
+
+	for (k = 0; k < ARRAY_SIZE(node_sizes); k++) {
+		for (i = 0; i < per_size(node_sizes[k]); i++) {
+			void *p = goalloc_alloc_node(node_sizes[k], GFP_KERNEL, ctx->node);
+
+			if (!p)
+				return -ENOMEM;
+			ctx->p[k][i] = p;
+			ctx->misplaced += platform_page_node((unsigned long)p) != ctx->node;
+			fill_pattern(p, node_sizes[k], k + i);
+		}
+	}
+	return 0;
+}
+
+static long free_all(void *arg)
+{
+	struct node_ctx *ctx = arg;
+	unsigned int k, i;
+
+	for (k = 0; k < ARRAY_SIZE(node_sizes); k++) {
+		for (i = 0; i < per_size(node_sizes[k]); i++) {
+			ctx->bad_bytes += check_pattern(ctx->p[k][i], node_sizes[k], k + i);
+			goalloc_free(ctx->p[k][i]);
+		}
+	}
+	return 0;
+}
+
+/* The online CPU after @cpu, round. */
+static unsigned int next_cpu(unsigned int cpu)
+{
+	cpu = cpumask_next(cpu, cpu_online_mask);
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+/*
+ * From every online CPU, objects of every size asked of every node with
+ * memory lie on that node, keep their contents, and are freed from the
+ * next CPU: none is lost, and no CPU caches an object of another node.
+ */
+static void node_objects_lie_on_their_node(struct kunit *test)
+{
+	struct node_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	unsigned long live = stat_now(heap_objects), remote = cpu_stat_sum(GS_NODE_FREE);
+	unsigned int cpu, nodes = 0;
+	int node;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	for_each_online_cpu(cpu) {
+		for_each_node_state(node, N_MEMORY) {
+			ctx->node = node;
+			KUNIT_ASSERT_EQ(test, run_on_cpu(cpu, alloc_on_node, ctx), 0L);
+			KUNIT_EXPECT_EQ_MSG(test, ctx->misplaced, 0U, "CPU %u, node %d", cpu, node);
+			KUNIT_EXPECT_EQ(test, foreign_cached(), 0U);
+			run_on_cpu(next_cpu(cpu), free_all, ctx);
+			KUNIT_EXPECT_EQ(test, ctx->bad_bytes, 0U);
+			KUNIT_EXPECT_EQ(test, foreign_cached(), 0U);
+			KUNIT_EXPECT_EQ(test, stat_now(heap_objects), (u64)live);
+			if (cpu_to_mem(next_cpu(cpu)) != node)
+				remote++;	/* at least one small object went home */
+			nodes++;
+		}
+	}
+	KUNIT_EXPECT_GE(test, cpu_stat_sum(GS_NODE_FREE), remote);
+	kunit_info(test, "%u nodes with memory, %u online CPUs, %lu frees to another node\n",
+		   num_node_state(N_MEMORY), num_online_cpus(), cpu_stat_sum(GS_NODE_FREE));
+	KUNIT_EXPECT_GT(test, nodes, 0U);
+}
+
+/*
+ * A node that does not exist is a bad call: one warning, and the object
+ * comes from this CPU's node, as NUMA_NO_NODE would.
+ */
+static void bad_node_warns_and_serves(struct kunit *test)
+{
+	int bad[] = { -5, nr_node_ids, nr_node_ids + 100, INT_MAX };
+	unsigned int i;
+	void *p;
+
+	expect_reports_begin();
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		p = goalloc_alloc_node(100, GFP_KERNEL, bad[i]);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 112UL);
+		goalloc_free(p);
+	}
+	expect_reports_end();
+}
+
+/* Every node's heap and mcentrals add up to the whole. */
+static void node_figures_add_up(struct kunit *test)
+{
+	unsigned long sys, free, chunks, all_sys = 0, all_free = 0, all_chunks = 0;
+	void *p = goalloc_alloc(1000, GFP_KERNEL);
+	struct goalloc_stats st;
+	int node;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for_each_node(node) {
+		mheap_node_pages(node, &sys, &free, &chunks);
+		KUNIT_EXPECT_LE(test, free, sys);
+		all_sys += sys;
+		all_free += free;
+		all_chunks += chunks;
+	}
+	goalloc_get_stats(&st);
+	KUNIT_EXPECT_EQ(test, (u64)all_sys * GO_PAGE_SIZE, st.heap_sys);
+	KUNIT_EXPECT_EQ(test, (u64)all_free * GO_PAGE_SIZE, st.heap_idle);
+	KUNIT_EXPECT_EQ(test, (u64)all_chunks, st.chunks);
+	goalloc_free(p);
+}
+
+static struct kunit_case numa_cases[] = {
+	KUNIT_CASE(node_objects_lie_on_their_node),
+	KUNIT_CASE(bad_node_warns_and_serves),
+	KUNIT_CASE(node_figures_add_up),
+	{}
+};
+
+static struct kunit_suite numa_suite = {
+	.name = "goalloc-numa",
+	.test_cases = numa_cases,
+};
+
+kunit_test_suites(&numa_suite);
