@@ -26,6 +26,10 @@
  *               kernel's own kmem events); what it leaves live is freed at
  *               the end of each run
  * "null" hands out preallocated buffers: the harness alone, for callgrind.
+ * GL_IDLE=1 (goalloc only): then, with every object freed, the heap goes
+ * idle and the background scavenger's passes run until it has nothing
+ * more to give back; a second line gives the RSS growth before and after,
+ * over the peak live bytes.
  * goalloc samples its heap profile as the module does by default, one
  * sample per 512 KiB (GL_PROFILE_RATE=N for another rate); bench-noprofile
  * is built with the profile off, as profile_rate=0 runs.
@@ -408,5 +412,18 @@ int main(int argc, char **argv)
 	qsort(t, runs, sizeof(t[0]), cmp_double);
 	printf("%s %s %.2f %zu %zu %ld\n", trace, argv[1], t[runs / 2], nallocs, peak_live,
 	       rss_bytes("VmHWM:") - rss0);
+	if (backend == B_GOALLOC && getenv("GL_IDLE")) {
+		long before = rss_bytes("VmRSS:") - rss0, after;
+		unsigned int passes = 0, quiet = 0;
+
+		/* a pass finds idle CPUs, the next flushes them, then runs go back */
+		while (quiet < 2 && passes < 1000) {
+			quiet = malloc_scavenge() ? 0 : quiet + 1;
+			passes++;
+		}
+		after = rss_bytes("VmRSS:") - rss0;
+		printf("# idle %s: RSS growth over peak live %.2f after the trace, %.2f after %u scavenger passes\n",
+		       trace, (double)before / peak_live, (double)after / peak_live, passes);
+	}
 	return 0;
 }
