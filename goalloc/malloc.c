@@ -31,7 +31,7 @@
  *
  * A span class is a size class (Go's 67, sizeclasses.c) times scan/noscan.
  * Noscan objects are declared pointer-free by the caller: kmemleak does not
- * scan them, and under 16 bytes they go to the tiny allocator.
+ * scan them, and up to 8 bytes they go to the tiny allocator.
  *
  * === Where goalloc departs from Go, and why ===
  *
@@ -61,7 +61,7 @@
  *     span from the heap, which may grow by a chunk with the caller's GFP
  *     flags (and sleep if they allow), and the CPU takes a batch of it.
  *  A new span costs what its first batch takes (Go's freeindex).  Tiny
- *  objects (noscan, < 16 B) bump-allocate in the CPU's 16-byte block;
+ *  objects (noscan, <= 8 B) bump-allocate in the CPU's 16-byte block;
  *  large objects (> 32 KiB) are spans of their own straight from the heap.
  *
  * === Freeing ===
@@ -235,24 +235,41 @@ static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t g
 			  noscan);
 }
 
-static noinline void *malloc_tiny(size_t size, gfp_t gfp)
+/* No free block at hand for a tiny object: a new span, maybe a new chunk. */
+static noinline void *malloc_tiny_slow(size_t size, gfp_t gfp)
 {
 	struct objref block;
 	unsigned long flags;
 	void *p;
 
+	block = mcache_alloc_slow(TINY_SPC, gfp, NUMA_NO_NODE);
+	if (!block.addr)
+		return NULL;
 	local_lock_irqsave(&mcaches.lock, flags);
-	p = tiny_alloc(this_cpu_ptr(&mcaches), size);
+	this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
+	p = tiny_install(this_cpu_ptr(&mcaches), block, size);
 	local_unlock_irqrestore(&mcaches.lock, flags);
-	if (unlikely(!p)) {
-		block = mcache_alloc_slow(TINY_SPC, gfp, NUMA_NO_NODE);
-		if (!block.addr)
-			return NULL;
-		local_lock_irqsave(&mcaches.lock, flags);
-		this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
-		p = tiny_install(this_cpu_ptr(&mcaches), block, size);
-		local_unlock_irqrestore(&mcaches.lock, flags);
-	}
+	return alloc_hook(p, size, size, 0, gfp, true);
+}
+
+/*
+ * A tiny object: the fast path bumps this CPU's block, with one atomic OR;
+ * a full block is followed by a free one from the CPU's stack or mcentral.
+ */
+static __always_inline void *malloc_tiny(size_t size, gfp_t gfp)
+{
+	unsigned long flags;
+	struct mcache *c;
+	void *p;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	c = this_cpu_ptr(&mcaches);
+	p = tiny_alloc_fast(c, size);
+	if (unlikely(!p))
+		p = tiny_alloc(c, size);
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (unlikely(!p))
+		return malloc_tiny_slow(size, gfp);
 	return alloc_hook(p, size, size, 0, gfp, true);
 }
 
@@ -308,7 +325,7 @@ static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, 
 	might_alloc(gfp);
 	if (debug_on())
 		return malloc_debug(size, gfp, noscan, node, _RET_IP_);
-	if (noscan && size - 1 < TINY_SIZE - 1)
+	if (noscan && size - 1 < TINY_MAX_OBJECT)
 		return malloc_tiny(size, gfp);
 	if (likely(size - 1 < MAX_SMALL_SIZE))	/* 1 .. MAX_SMALL_SIZE */
 		return malloc_small(size, size_to_class(size), gfp, noscan, node);
@@ -424,9 +441,9 @@ EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
  * @flags: GFP flags, as for goalloc_alloc().
  *
  * Like goalloc_alloc(), for data the caller promises holds no pointer to
- * other objects (kmemleak does not scan it).  Sizes under 16 bytes share
+ * other objects (kmemleak does not scan it).  Sizes up to 8 bytes share
  * 16-byte blocks (Go's tiny allocator) and are aligned to the largest power
- * of two up to 8 that divides @size.
+ * of two that divides @size.
  *
  * Context: as goalloc_alloc().
  * Return: the object, or NULL.
@@ -557,12 +574,25 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 		free_push_slow(s, addr);
 }
 
-/* A tiny object: tiny.c checks @addr; a heap profile sample is told first. */
-static __always_inline void free_tiny(struct mspan *s, unsigned long addr)
+/*
+ * A tiny object: one cmpxchg on its block's mask, which checks @addr; a
+ * heap profile sample is told first.
+ */
+static noinline void free_tiny(struct mspan *s, unsigned long addr)
 {
+	long left;
+
 	if (unlikely(profile_records()))
 		profile_free(addr);
-	tiny_free(s, addr);
+	if (free_hook_active()) {
+		tiny_free(s, addr);
+		return;
+	}
+	left = tiny_free_fast(s, addr);
+	if (likely(left > 0))
+		cpu_stat_inc(GS_TINY_FREE);
+	else	/* an empty block to give back, or a bad free */
+		tiny_free_done(s, addr, left);
 }
 
 static noinline void free_large(struct mspan *s, unsigned long addr)

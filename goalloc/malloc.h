@@ -45,6 +45,12 @@
 #define MAX_OBJS_PER_SPAN	1024			/* [maxObjsPerSpan] */
 #define SPAN_BITMAP_LONGS	BITS_TO_LONGS(MAX_OBJS_PER_SPAN)
 #define TINY_SIZE		16			/* [maxTinySize] */
+/*
+ * The largest tiny object.  Go puts every noscan object under 16 bytes in
+ * a tiny block; one of 9 to 15 bytes leaves room for at most one of 7
+ * bytes or less, so it takes a 16-byte slot of its own here (tiny.c).
+ */
+#define TINY_MAX_OBJECT		8
 #define TINY_SIZE_CLASS		2			/* 16-byte blocks */
 /* mcentrals and CPU stacks: one per span class, then one for tiny spans. */
 #define TINY_SPC		NUM_SPAN_CLASSES
@@ -563,7 +569,7 @@ struct mcache {
 	local_lock_t lock;		/* interrupts off: everything below */
 	struct objstack stack[NUM_CENTRALS];	/* per span class, then tiny; hot */
 	unsigned long tiny;		/* current tiny block, 0 if none; hot */
-	unsigned int tinyoffset;	/* next free byte in it; hot */
+	unsigned int tinyoffset;	/* next free byte in it (TINY_SIZE if none); hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
 	/* Counters, summed on read (stats.c). */
@@ -657,8 +663,72 @@ struct tiny_mask {
 
 void *tiny_alloc(struct mcache *c, size_t size);
 void *tiny_install(struct mcache *c, struct objref block, size_t size);
+
+/* The alignment of a tiny object: the largest power of two <= 8 dividing @size. */
+static __always_inline unsigned int tiny_align(size_t size)
+{
+	return min(size & -size, (size_t)8);
+}
+
+/*
+ * The fast path: @size (1..TINY_MAX_OBJECT) bytes from @c's current tiny
+ * block, or NULL if it has no room (tiny_alloc() then takes a new one).
+ * Interrupts off.  One atomic OR publishes the object's bits (a remote
+ * free of a neighbour may update the same word).
+ */
+static __always_inline void *tiny_alloc_fast(struct mcache *c, size_t size)
+{
+	unsigned int off = ALIGN(c->tinyoffset, tiny_align(size));
+
+	/* no block: tinyoffset is TINY_SIZE; no object starts at offset 15 */
+	if (unlikely(off + size > TINY_SIZE || off >= TINY_SIZE - 1))
+		return NULL;
+	atomic_or(TINY_START(off) | TINY_END(off + size - 1), c->tinymask);
+	c->tinyoffset = off + size;
+	c->stat[GS_TINY_ALLOC]++;
+	return (void *)(c->tiny + off);
+}
+
+/* The offset of the last byte of the live tiny object at @off in @mask. */
+static __always_inline unsigned int tiny_end(int mask, unsigned int off)
+{
+	return off + __ffs((unsigned int)mask >> (16 + off));
+}
+
+/*
+ * Free the tiny object at @addr of tiny span @s: clear its bits in its
+ * block's mask with one cmpxchg.  Returns the mask left, as a u32 (0: the
+ * block is empty and no CPU allocates from it), or -1, and nothing changed,
+ * if no live object starts at @addr.  Any context, any CPU;
+ * tiny_free_done() does the rest.
+ */
+static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr)
+{
+	unsigned int idx = mspan_obj_index(s, addr);
+	unsigned int off = addr - mspan_obj_addr(s, idx);
+	struct tiny_mask *tm;
+	int old, new;
+
+	rcu_read_lock_sched();
+	/* pairs with the release in mcentral_init_span(): zeroed bits seen */
+	tm = smp_load_acquire(&s->tinymask);
+	if (unlikely(!tm || idx >= tm->nblocks || off >= TINY_SIZE - 1))
+		goto bad;
+	old = atomic_read(&tm->block[idx]);
+	do {
+		if (unlikely(!(old & TINY_START(off))))
+			goto bad;
+		new = old & ~(TINY_START(off) | TINY_END(tiny_end(old, off)));
+	} while (!atomic_try_cmpxchg(&tm->block[idx], &old, new));
+	rcu_read_unlock_sched();
+	return (u32)new;
+bad:
+	rcu_read_unlock_sched();
+	return -1;
+}
 void tiny_retire(struct mcache *c);
 void tiny_free(struct mspan *s, unsigned long addr);
+void tiny_free_done(struct mspan *s, unsigned long addr, long left);
 size_t tiny_usable_size(struct mspan *s, unsigned long addr);
 
 /* === Debug mode (debug.c): red zones, poison, call sites, quarantine === */

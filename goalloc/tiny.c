@@ -2,9 +2,10 @@
 /*
  * The tiny allocator.  See malloc.c for the overview.
  *
- * Noscan objects under 16 bytes share a 16-byte block, as in Go: each CPU
- * bump-allocates from its current block, aligning each object to the
- * largest power of two <= 8 that divides its size.  Go frees a block when
+ * Noscan objects of up to 8 bytes (TINY_MAX_OBJECT) share a 16-byte block,
+ * as in Go, where all under 16 bytes do: each CPU bump-allocates from its
+ * current block (tiny_alloc_fast() in malloc.h), aligning each object to
+ * the largest power of two <= 8 that divides its size.  Go frees a block when
  * the GC finds no object in it reachable.  goalloc has no GC and frees each
  * object explicitly, so each block keeps a mask word (TINY_* in malloc.h):
  * which offsets start a live object, where each one ends, and whether a
@@ -17,17 +18,6 @@
  * operation on the same word and only the one that leaves it zero frees it.
  */
 #include "malloc.h"
-
-static unsigned int tiny_align(size_t size)
-{
-	if (!(size & 7))
-		return 8;
-	if (!(size & 3))
-		return 4;
-	if (!(size & 1))
-		return 2;
-	return 1;
-}
 
 #define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
 
@@ -49,7 +39,8 @@ static atomic_t *tiny_mask_of(struct mspan *s, unsigned int idx)
  * allocates from it: back onto @c's stack of blocks.  @c's mcache lock
  * held (or @c a dead CPU's).
  */
-static void tiny_free_block(struct mcache *c, struct mspan *s, unsigned long block)
+static __always_inline void tiny_free_block(struct mcache *c, struct mspan *s,
+					    unsigned long block)
 {
 	/* the block's bits are only cleared by whoever left them zero */
 	if (WARN_ON_ONCE(!mspan_clear_live(s, mspan_obj_index(s, block))))
@@ -63,7 +54,7 @@ static void tiny_free_block(struct mcache *c, struct mspan *s, unsigned long blo
  * Give the current block up; free it if no object in it is live.  Called
  * with @c's mcache lock held, or for a dead CPU.
  */
-void tiny_retire(struct mcache *c)
+static __always_inline void __tiny_retire(struct mcache *c)
 {
 	struct mspan *s = c->tinyspan;
 	int old;
@@ -74,20 +65,26 @@ void tiny_retire(struct mcache *c)
 	if (!(old & TINY_STARTS))
 		tiny_free_block(c, s, c->tiny);
 	c->tiny = 0;
+	c->tinyoffset = TINY_SIZE;	/* no room: tiny_alloc_fast() fails */
 	c->tinyspan = NULL;
 	c->tinymask = NULL;
+}
+
+void tiny_retire(struct mcache *c)
+{
+	__tiny_retire(c);
 }
 
 /*
  * Make @ref, a free block, this CPU's tiny block and put a @size-byte
  * object at its start.
  */
-void *tiny_install(struct mcache *c, struct objref ref, size_t size)
+static __always_inline void *__tiny_install(struct mcache *c, struct objref ref, size_t size)
 {
 	unsigned long block = (unsigned long)objref_set_live(ref);
 	struct mspan *s = ref.span;
 
-	tiny_retire(c);
+	__tiny_retire(c);
 	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);
 	c->tiny = block;
 	c->tinyspan = s;
@@ -99,27 +96,21 @@ void *tiny_install(struct mcache *c, struct objref ref, size_t size)
 	return (void *)block;
 }
 
+void *tiny_install(struct mcache *c, struct objref ref, size_t size)
+{
+	return __tiny_install(c, ref, size);
+}
+
 /*
- * Allocate @size (1..15) bytes from this CPU's tiny block, or from a new
- * block if it lacks room.  Interrupts off.  NULL when a new block needs the
- * heap to grow.  One atomic OR publishes the object's bits (a remote free
- * of a neighbour may update the same word).
+ * Allocate @size (1..TINY_MAX_OBJECT) bytes from a new block: this CPU's
+ * current one (tiny_alloc_fast()) has no room.  Interrupts off.  NULL when
+ * a new block needs the heap to grow.
  */
 void *tiny_alloc(struct mcache *c, size_t size)
 {
 	struct objstack *st = &c->stack[TINY_SPC];
 	struct objref block;
-	unsigned int off;
 
-	if (likely(c->tiny)) {
-		off = ALIGN(c->tinyoffset, tiny_align(size));
-		if (off + size <= TINY_SIZE && off < TINY_SIZE - 1) {
-			atomic_or(TINY_START(off) | TINY_END(off + size - 1), c->tinymask);
-			c->tinyoffset = off + size;
-			c->stat[GS_TINY_ALLOC]++;
-			return (void *)(c->tiny + off);
-		}
-	}
 	if (likely(st->n))
 		block = st->ref[--st->n];
 	else
@@ -127,13 +118,7 @@ void *tiny_alloc(struct mcache *c, size_t size)
 	if (!block.addr)
 		return NULL;
 	c->class_allocs[TINY_SIZE_CLASS]++;
-	return tiny_install(c, block, size);
-}
-
-/* The offset of the last byte of the live object at @off in @mask. */
-static unsigned int tiny_end(int mask, unsigned int off)
-{
-	return off + __ffs((unsigned int)mask >> (16 + off));
+	return __tiny_install(c, block, size);
 }
 
 /*
@@ -150,44 +135,62 @@ static enum report_kind tiny_bad_free(int mask, unsigned int off)
 	return REPORT_DOUBLE_FREE;
 }
 
-/* Free the tiny object at @addr of tiny span @s.  Any context, any CPU. */
-void tiny_free(struct mspan *s, unsigned long addr)
+/*
+ * A free at @addr of tiny span @s found no live object there: report it
+ * (a free inside a live object, or of one freed already).  Changes nothing.
+ */
+static void tiny_free_bad(struct mspan *s, unsigned long addr)
 {
 	unsigned int idx = mspan_obj_index(s, addr);
-	unsigned long block = mspan_obj_addr(s, idx);
-	unsigned int off = addr - block, end;
-	int old = 0, new;
+	unsigned int off = addr - mspan_obj_addr(s, idx);
 	atomic_t *m;
+	int mask = 0;
 
 	rcu_read_lock_sched();
 	m = tiny_mask_of(s, idx);
 	if (m)
-		old = atomic_read(m);
-	if (unlikely(!m || off >= TINY_SIZE - 1 || !(old & TINY_START(off)))) {
-		rcu_read_unlock_sched();
-		report_error(m ? tiny_bad_free(old, off) : REPORT_NOT_OBJECT, addr, s, NULL,
-			     REPORT_NO_OFFSET);
+		mask = atomic_read(m);
+	rcu_read_unlock_sched();
+	report_error(m ? tiny_bad_free(mask, off) : REPORT_NOT_OBJECT, addr, s, NULL,
+		     REPORT_NO_OFFSET);
+}
+
+/*
+ * After tiny_free_fast() of @addr in tiny span @s left @left: count the
+ * free, and give the block back if it is empty now; or report a bad free.
+ */
+void tiny_free_done(struct mspan *s, unsigned long addr, long left)
+{
+	unsigned long flags;
+
+	if (unlikely(left < 0)) {
+		tiny_free_bad(s, addr);
 		return;
 	}
-	free_hook((void *)addr, tiny_end(old, off) - off + 1, 0);
-	do {
-		if (unlikely(!(old & TINY_START(off)))) {
-			rcu_read_unlock_sched();
-			report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
-			return;
-		}
-		end = tiny_end(old, off);
-		new = old & ~(TINY_START(off) | TINY_END(end));
-	} while (!atomic_try_cmpxchg(m, &old, new));
-	rcu_read_unlock_sched();
 	cpu_stat_inc(GS_TINY_FREE);
-	if (!(new & (TINY_STARTS | TINY_HELD))) {
-		unsigned long flags;
-
+	if (!left) {
 		local_lock_irqsave(&mcaches.lock, flags);
-		tiny_free_block(this_cpu_ptr(&mcaches), s, block);
+		tiny_free_block(this_cpu_ptr(&mcaches), s,
+				mspan_obj_addr(s, mspan_obj_index(s, addr)));
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
+}
+
+/*
+ * Free the tiny object at @addr of tiny span @s, with the free hook (its
+ * bytes cleared or marked before another CPU may reuse them).  Any
+ * context, any CPU.
+ */
+void tiny_free(struct mspan *s, unsigned long addr)
+{
+	size_t size = tiny_usable_size(s, addr);
+
+	if (!size) {
+		tiny_free_bad(s, addr);
+		return;
+	}
+	free_hook((void *)addr, size, 0);
+	tiny_free_done(s, addr, tiny_free_fast(s, addr));
 }
 
 /* Bytes usable at @addr, a live tiny object of @s, or 0 if it is not one. */

@@ -48,7 +48,7 @@
 #define GOALLOC_BATCH_MAX	(1U << 16)
 
 /* goalloc_alloc_req.flags, goalloc_batch_op.flags */
-#define GOALLOC_F_NOSCAN	(1U << 0)	/* pointer-free: tiny allocator under 16 B */
+#define GOALLOC_F_NOSCAN	(1U << 0)	/* pointer-free: tiny allocator up to 8 B */
 #define GOALLOC_F_ZERO		(1U << 1)	/* zeroed */
 #define GOALLOC_F_REF		(1U << 2)	/* batch free: handle is an op index */
 

@@ -356,7 +356,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(trace, "tiny"))
 		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, true);
 	else if (!strcmp(trace, "tiny-class"))	/* the same, as objects that may hold pointers */
-		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, false);
+		make_trace(grind ? 200000 : 2000000, 1000, pick_tiny, true);
 	else if (!strcmp(trace, "var-64") || !strcmp(trace, "const-64"))
 		make_trace(grind ? 200000 : 2000000, 1, pick_64, false);
 	else if (!strcmp(trace, "large"))

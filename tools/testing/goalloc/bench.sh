@@ -24,7 +24,7 @@ declare -A preload=(
 )
 allocs="goalloc glibc tcmalloc jemalloc mimalloc"
 traces="fastpath kernel-mix kernel-6.12 prodcons tiny tiny-class large"
-make -s build/bench build/bench-noprofile
+make -s O=build build/bench build/bench-noprofile	# whatever O the caller has
 mkdir -p results
 for a in $allocs; do
 	[ -z "${preload[$a]:-}" ] || [ -e "${preload[$a]}" ] ||
