@@ -42,7 +42,7 @@ int fixalloc_reserve(unsigned int n, gfp_t gfp)
 		struct fixalloc_block *b;
 		struct mspan *s;
 
-		b = (void *)platform_alloc_pages(NUMA_NO_NODE, gfp & ~__GFP_ZERO,
+		b = (void *)platform_alloc_pages(NUMA_NO_NODE, meta_gfp(gfp),
 						 FIXALLOC_BLOCK_ORDER);
 		if (!b)
 			return -ENOMEM;

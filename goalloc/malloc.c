@@ -191,8 +191,7 @@ static noinline void *malloc_small_node(size_t size, unsigned int cls, gfp_t gfp
 	struct mspan *s;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	if (!mcentral_refill(node, spc, &r, 1))
-		r.addr = 0;
+	mcentral_refill(node, spc, &r, 1);	/* r stays null if it has none */
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (!r.addr) {
 		s = mcentral_grow(spc, node, gfp & ~__GFP_ACCOUNT);	/* as mcache_alloc_slow() */

@@ -80,6 +80,15 @@ static_assert(GOALLOC_NUM_CLASSES == NUM_SIZE_CLASSES);
 static_assert(GOALLOC_MAX_SMALL_SIZE == MAX_SMALL_SIZE);
 static_assert(BITS_PER_LONG == 64, "a page tag holds a magic and a chunk index");
 
+/*
+ * The GFP flags for goalloc's own metadata (descriptors, chunk and span
+ * maps), from a caller's @gfp: on any node, zeroed as each asks.
+ */
+static inline gfp_t meta_gfp(gfp_t gfp)
+{
+	return gfp & ~(__GFP_ZERO | __GFP_THISNODE);
+}
+
 /* A span class is a size class and a noscan bit [spanClass]. */
 static inline unsigned int make_spc(unsigned int sizeclass, bool noscan)
 {

@@ -6,10 +6,11 @@
  * Each CPU keeps, per span class, a stack of free objects (struct objref:
  * the address and its span), all on the CPU's NUMA node (numa_mem_id()).
  * The fast paths (malloc.c) pop from it and push onto it; an object of
- * another node goes straight back to its node's mcentral instead.  This file holds the slow paths: refilling an empty stack
- * with a batch from mcentral or, with interrupts back on, from a new span
- * from the heap, draining a full one a batch at a time, and flushing a
- * CPU's caches when it goes offline, when asked to, and at unload.
+ * another node goes straight back to its node's mcentral instead.  This
+ * file holds the slow paths: refilling an empty stack with a batch from
+ * mcentral or, with interrupts back on, from a new span from the heap,
+ * draining a full one a batch at a time, and flushing a CPU's caches when
+ * it goes offline, when asked to, and at unload.
  *
  * Go's mcache also keeps a page cache (mpagecache.go) so that refilling a
  * span, once per 64 free slots there, seldom takes the heap lock.  Here a

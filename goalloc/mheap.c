@@ -479,8 +479,8 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 
 	npages = 1U << (order - GO_PAGE_ORDER);
 	/* metadata for the entry, in case the one we get has none yet */
-	spare = kzalloc(struct_size(spare, spans, CHUNK_MAX_PAGES), pgfp);
-	if (fixalloc_reserve(1, pgfp))
+	spare = kzalloc(struct_size(spare, spans, CHUNK_MAX_PAGES), meta_gfp(pgfp));
+	if (fixalloc_reserve(1, meta_gfp(pgfp)))
 		goto fail_meta;
 	s = fixalloc_span();
 	if (!s)
@@ -552,7 +552,7 @@ struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int nod
 	if (node == NUMA_NO_NODE)
 		node = numa_mem_id();
 	for (tries = 0; tries < 3; tries++) {
-		if (fixalloc_reserve(2, gfp & ~__GFP_ZERO))
+		if (fixalloc_reserve(2, meta_gfp(gfp)))
 			return NULL;
 		spin_lock_irqsave(&mheap.lock, flags);
 		s = mheap_alloc_locked(node, npages, align_pages);
@@ -564,7 +564,7 @@ struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int nod
 		if (node < 0)
 			break;
 	}
-	if (!numa_on() || (gfp & __GFP_THISNODE) || fixalloc_reserve(2, gfp & ~__GFP_ZERO))
+	if (!numa_on() || (gfp & __GFP_THISNODE) || fixalloc_reserve(2, meta_gfp(gfp)))
 		return NULL;
 	spin_lock_irqsave(&mheap.lock, flags);
 	for_each_node(node) {

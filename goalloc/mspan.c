@@ -56,7 +56,7 @@ struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp)
 {
 	size_t size = struct_size(s->live_ext, byte, s->nelems);
 
-	s->live_ext = kzalloc(size, gfp & ~__GFP_ZERO);
+	s->live_ext = kzalloc(size, meta_gfp(gfp));
 	if (s->live_ext)
 		atomic_long_add(size, &live_ext_bytes);
 	return s->live_ext;
@@ -159,7 +159,7 @@ EXPORT_SYMBOL_IF_KUNIT(mspan_invalid);
  */
 struct tiny_mask *mspan_tiny_mask_alloc(unsigned int nblocks, gfp_t gfp)
 {
-	struct tiny_mask *tm = kzalloc(struct_size(tm, block, nblocks), gfp & ~__GFP_ZERO);
+	struct tiny_mask *tm = kzalloc(struct_size(tm, block, nblocks), meta_gfp(gfp));
 
 	if (tm)
 		tm->nblocks = nblocks;

@@ -194,30 +194,37 @@ static void free_slot(struct shadow *s)
 	nlive--;
 }
 
-/* @how: 0 goalloc_alloc(), 1 noscan, 2 zeroed, 3 on @node (maybe NUMA_NO_NODE) */
+/*
+ * @how: 0 goalloc_alloc(), 1 noscan, 2 zeroed, 3 on @node (maybe
+ * NUMA_NO_NODE), 4 only on @node (__GFP_THISNODE)
+ */
 static void alloc_slot(struct shadow *s, size_t size, unsigned int how, unsigned char seed,
 		       int node)
 {
-	bool noscan = how == 1;
+	bool noscan = how == 1, thisnode = how == 4;
 
 	if (s->p)
 		free_slot(s);
 	s->p = how == 1 ? goalloc_alloc_noscan(size, GFP_KERNEL) :
 	       how == 2 ? goalloc_zalloc(size, GFP_ATOMIC) :
-	       how == 3 ? goalloc_alloc_node(size, GFP_KERNEL, node) : goalloc_alloc(size, GFP_KERNEL);
+	       how >= 3 ? goalloc_alloc_node(size, GFP_KERNEL | (thisnode ? __GFP_THISNODE : 0),
+					      node) :
+	       goalloc_alloc(size, GFP_KERNEL);
 	if (!size) {
 		CHECK(s->p == ZERO_SIZE_PTR);
 		s->p = NULL;
 		return;
 	}
 	if (!s->p) {
-		CHECK(size > GOALLOC_MAX_SIZE || injecting);
+		/* only on a full node (this CPU's for NUMA_NO_NODE): no run may fit */
+		CHECK(size > GOALLOC_MAX_SIZE || injecting ||
+		      (thisnode && gl_node_full[node >= 0 ? node : numa_mem_id()]));
 		return;
 	}
 	CHECK(size <= GOALLOC_MAX_SIZE);
 	if (how == 2)
 		CHECK(all_bytes(s->p, min_t(size_t, size, 4 * SAMPLE), 0));
-	if (how == 3 && node != NUMA_NO_NODE && !node_full_set && !injecting) {
+	if (how >= 3 && node != NUMA_NO_NODE && (thisnode || (!node_full_set && !injecting))) {
 		if (platform_page_node((unsigned long)s->p) != node)
 			fprintf(stderr, "fuzz: %zu bytes asked of node %d on node %d, CPU %d, injecting %d\n",
 				size, node, platform_page_node((unsigned long)s->p), gl_cpu, injecting);
@@ -315,9 +322,11 @@ static void run(struct input *in)
 		case 0 ... 3: {		/* alloc: scan, noscan, zeroed, on a node */
 			size_t size = next_size(in);
 			unsigned char seed = next_byte(in);
+			unsigned int v = op == 3 ? next_byte(in) : 0;
 
-			alloc_slot(s, size, op, seed,
-				   op == 3 ? (int)(next_byte(in) % (gl_nr_nodes + 1)) - 1 : 0);
+			/* on a node (or NUMA_NO_NODE), maybe only there */
+			alloc_slot(s, size, op == 3 ? 3 + (v & 1) : op, seed,
+				   (int)(v >> 1) % (gl_nr_nodes + 1) - 1);
 			break;
 		}
 		case 4:			/* free */
