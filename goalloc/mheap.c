@@ -448,7 +448,9 @@ static unsigned int mheap_reserve(unsigned int need, unsigned int order)
  * @node: the largest order it gives readily (and the memory limit allows),
  * down to the smallest that serves the request, which alone is tried with
  * the caller's full effort.  Returns the node the chunk lies on (@node,
- * unless that has no memory left), or an errno.
+ * unless that has no memory left), or an errno: -ENOMEM when the buddy
+ * allocator had no memory (on @node, with __GFP_THISNODE), -EDQUOT at the
+ * memory limit, -ECANCELED when fault injection failed it, -E2BIG.
  */
 static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 {
@@ -459,14 +461,17 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	unsigned int idx;
 	struct mspan *s;
 	unsigned long flags;
+	int err = -ENOMEM;
 
 	if (need > CHUNK_MAX_ORDER)
 		return -E2BIG;
 	max = mheap_reserve(need, CHUNK_MAX_ORDER);
 	if (!max)
-		return -ENOMEM;
-	if (compat_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT))
+		return -EDQUOT;
+	if (compat_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT)) {
+		err = -ECANCELED;
 		goto fail;
+	}
 	for (order = max; order > need; order--) {
 		base = platform_alloc_pages(node, pgfp | __GFP_NORETRY, order);
 		if (base)
@@ -533,47 +538,62 @@ fail:
 	mheap.grow_failures++;
 	mheap.growing_pages -= 1UL << (max - GO_PAGE_ORDER);
 	spin_unlock_irqrestore(&mheap.lock, flags);
-	return -ENOMEM;
+	return err;
 }
 
-/*
- * Allocate a span of @npages Go pages aligned to @align_pages, on @node
- * (NUMA_NO_NODE: this CPU's) while it has memory, growing the heap if
- * needed; when the heap cannot grow, a free run of another node does,
- * unless @gfp has __GFP_THISNODE.  May sleep if @gfp allows.  No goalloc
- * lock may be held.
- */
-struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp)
+/* mheap_alloc_locked() from the free runs of any node.  Heap lock held. */
+static struct mspan *mheap_alloc_any_locked(unsigned int npages, unsigned int align_pages)
 {
 	struct mspan *s = NULL;
-	unsigned long flags;
-	int tries;
+	int node;
 
-	if (node == NUMA_NO_NODE)
-		node = numa_mem_id();
-	for (tries = 0; tries < 3; tries++) {
-		if (fixalloc_reserve(2, meta_gfp(gfp)))
-			return NULL;
-		spin_lock_irqsave(&mheap.lock, flags);
-		s = mheap_alloc_locked(node, npages, align_pages);
-		spin_unlock_irqrestore(&mheap.lock, flags);
-		if (s)
-			return s;
-		/* A chunk is aligned to its size, so @npages pages are enough. */
-		node = mheap_grow(npages, node, gfp);
-		if (node < 0)
-			break;
-	}
-	if (!numa_on() || (gfp & __GFP_THISNODE) || fixalloc_reserve(2, meta_gfp(gfp)))
-		return NULL;
-	spin_lock_irqsave(&mheap.lock, flags);
 	for_each_node(node) {
 		s = mheap_alloc_locked(node, npages, align_pages);
 		if (s)
 			break;
 	}
-	spin_unlock_irqrestore(&mheap.lock, flags);
 	return s;
+}
+
+/*
+ * Allocate a span of @npages Go pages aligned to @align_pages, growing the
+ * heap if needed.  With NUMA nodes, on @node (NUMA_NO_NODE: this CPU's):
+ * its free runs, else a chunk from that node alone; failing both, a free
+ * run of any node, and only then a chunk from wherever the buddy allocator
+ * has memory, so that a node out of memory does not make the heap grow
+ * while other nodes' runs lie free.  With __GFP_THISNODE, only @node.  May
+ * sleep if @gfp allows.  No goalloc lock may be held.
+ */
+struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp)
+{
+	bool any_node = numa_on() && !(gfp & __GFP_THISNODE);
+	unsigned long flags;
+	struct mspan *s;
+	int tries, got;
+
+	if (node == NUMA_NO_NODE)
+		node = numa_mem_id();
+	for (tries = 0; tries < 4; tries++) {
+		/* the first growth from @node alone, the next from any */
+		bool this_node = any_node && !tries;
+
+		if (fixalloc_reserve(2, meta_gfp(gfp)))
+			return NULL;
+		spin_lock_irqsave(&mheap.lock, flags);
+		s = mheap_alloc_locked(node, npages, align_pages);
+		if (!s && any_node && tries)
+			s = mheap_alloc_any_locked(npages, align_pages);
+		spin_unlock_irqrestore(&mheap.lock, flags);
+		if (s)
+			return s;
+		/* A chunk is aligned to its size, so @npages pages are enough. */
+		got = mheap_grow(npages, node, this_node ? gfp | __GFP_THISNODE : gfp);
+		if (got >= 0)
+			node = got;
+		else if (!this_node || got != -ENOMEM)	/* only memory elsewhere helps */
+			return NULL;
+	}
+	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_alloc);
 
