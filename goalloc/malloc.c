@@ -91,9 +91,11 @@
  *  - a CPU's stacks hold objects of its own node only (numa_mem_id()): a
  *    free of another node's object gives it straight to that node's
  *    mcentral, and an allocation for another node takes one from there;
- *  - when a node has no memory left, the buddy allocator's fallback node
- *    serves, as with kmalloc_node(); such a span's objects are handed out
- *    one at a time, never cached by a CPU of another node.
+ *  - when a node has no memory left, other nodes' free runs serve, then
+ *    the buddy allocator's fallback node, as with kmalloc_node() (mheap.c);
+ *    such a span's objects are handed out one at a time, never cached by
+ *    a CPU of another node, and while the node stays full its CPUs take
+ *    objects of other nodes' spans before a new span (mcache_grow()).
  * With one possible node this is one static key the fast paths never take.
  *
  * === Where memory comes from and goes back ===
@@ -194,8 +196,10 @@ static noinline void *malloc_small_node(size_t size, unsigned int cls, gfp_t gfp
 	mcentral_refill(node, spc, &r, 1);	/* r stays null if it has none */
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (!r.addr) {
-		s = mcentral_grow(spc, node, gfp & ~__GFP_ACCOUNT);	/* as mcache_alloc_slow() */
-		if (!s || !mcentral_take_fresh(s, &r, 1))
+		s = mcache_grow(spc, node, gfp & ~__GFP_ACCOUNT, &r);	/* as mcache_alloc_slow() */
+		if (s)
+			mcentral_take_fresh(s, &r, 1);
+		if (!r.addr)
 			return NULL;
 	}
 	this_cpu_inc(mcaches.class_allocs[cls]);

@@ -387,6 +387,7 @@ struct mheap_node {
 	unsigned long nchunks;
 	unsigned long sys_pages;	/* Go pages held in its chunks */
 	unsigned long free_pages;	/* Go pages in its free runs */
+	bool full;			/* its last growth found it out of memory (a hint) */
 };
 
 struct mheap {
@@ -415,6 +416,16 @@ DECLARE_STATIC_KEY_FALSE(numa_key);
 static __always_inline bool numa_on(void)
 {
 	return static_branch_unlikely(&numa_key);
+}
+
+/*
+ * Whether node @node (NUMA_NO_NODE: this CPU's) was out of memory when the
+ * heap last tried to grow there: then objects of other nodes' spans serve
+ * first (mcache_grow()).  A hint, read without the lock.
+ */
+static inline bool mheap_node_full(int node)
+{
+	return READ_ONCE(mheap.nodes[node == NUMA_NO_NODE ? numa_mem_id() : node].full);
 }
 
 /* Whether @s lies on another node than this CPU's memory.  Interrupts off. */
@@ -635,6 +646,7 @@ static __always_inline void mcache_free(struct mcache *c, struct mspan *s, unsig
 }
 
 struct objref mcache_refill(struct mcache *c, unsigned int spc);
+struct mspan *mcache_grow(unsigned int spc, int node, gfp_t gfp, struct objref *r);
 struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node);
 void mcache_flush_all(void);
 int mcache_init(void);

@@ -81,6 +81,30 @@ void mcache_free_remote(struct mcache *c, struct mspan *s, unsigned long addr, u
 }
 
 /*
+ * Go's mcentral.grow, for @node (NUMA_NO_NODE: this CPU's): a new span for
+ * @spc, in the node's memory while it has some (mheap_alloc()).  When the
+ * node was out of memory at its last growth, an object of any node's
+ * spans first, in *@r (NULL returned), so that a full node does not take
+ * a new span per object.  Interrupts on; may sleep if @gfp allows.
+ */
+struct mspan *mcache_grow(unsigned int spc, int node, gfp_t gfp, struct objref *r)
+{
+	unsigned long flags;
+	int n;
+
+	if (numa_on() && !(gfp & __GFP_THISNODE) && mheap_node_full(node)) {
+		local_lock_irqsave(&mcaches.lock, flags);
+		for_each_node(n)
+			if (mcentral_refill(n, spc, r, 1))
+				break;
+		local_unlock_irqrestore(&mcaches.lock, flags);
+		if (r->addr)
+			return NULL;
+	}
+	return mcentral_grow(spc, node, gfp);
+}
+
+/*
  * The slow path of an allocation for @spc: refill without sleeping; if
  * that fails, grow with interrupts on and the caller's @gfp, then take a
  * batch from the new span on whatever CPU this now runs on (one object
@@ -103,9 +127,9 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 		return r;
 
 	/* shared spans are charged to no memory cgroup (include/goalloc.h) */
-	s = mcentral_grow(spc, node, gfp & ~__GFP_ACCOUNT);
+	s = mcache_grow(spc, node, gfp & ~__GFP_ACCOUNT, &r);
 	if (!s)
-		return r;
+		return r;	/* another node's object, or none */
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	st = this_cpu_ptr(&mcaches.stack[spc]);

@@ -588,6 +588,8 @@ struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int nod
 			return s;
 		/* A chunk is aligned to its size, so @npages pages are enough. */
 		got = mheap_grow(npages, node, this_node ? gfp | __GFP_THISNODE : gfp);
+		if (this_node && (got >= 0 || got == -ENOMEM))
+			WRITE_ONCE(mheap.nodes[node].full, got < 0);
 		if (got >= 0)
 			node = got;
 		else if (!this_node || got != -ENOMEM)	/* only memory elsewhere helps */

@@ -153,10 +153,61 @@ static void node_figures_add_up(struct kunit *test)
 	goalloc_free(p);
 }
 
+#ifdef GL_MAX_NODES	/* user space, where a node can be made full */
+#define FULL_NODE_OBJS	200	/* of 64 bytes: 128 a span */
+
+static long alloc_on_full_node(void *arg)
+{
+	void **p = arg;
+	unsigned int i;
+
+	for (i = 0; i < FULL_NODE_OBJS; i++) {
+		p[i] = goalloc_alloc(64, GFP_KERNEL);
+		if (!p[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A CPU whose node is full gets objects of another node, caches none of
+ * them, and takes them from that node's spans: not a new span per object.
+ */
+static void full_node_borrows_spans(struct kunit *test)
+{
+	void **p = kunit_kcalloc(test, FULL_NODE_OBJS, sizeof(*p), GFP_KERNEL);
+	int node = cpu_to_mem(0);
+	unsigned int i, elsewhere = 0;
+	long spans;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_flush();
+	spans = atomic_long_read(&mheap.inuse_spans);
+	gl_node_full[node] = true;
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, alloc_on_full_node, p), 0L);
+	gl_node_full[node] = false;
+	spans = atomic_long_read(&mheap.inuse_spans) - spans;
+	for (i = 0; i < FULL_NODE_OBJS; i++)
+		elsewhere += platform_page_node((unsigned long)p[i]) != node;
+	KUNIT_EXPECT_EQ(test, foreign_cached(), 0U);
+	if (gl_nr_nodes > 1) {
+		KUNIT_EXPECT_EQ(test, elsewhere, FULL_NODE_OBJS);
+		KUNIT_EXPECT_LE(test, spans, (long)DIV_ROUND_UP(FULL_NODE_OBJS, 128));
+	}
+	kunit_info(test, "%u of %u objects on other nodes, %ld spans\n", elsewhere,
+		   FULL_NODE_OBJS, spans);
+	for (i = 0; i < FULL_NODE_OBJS; i++)
+		goalloc_free(p[i]);
+}
+#endif
+
 static struct kunit_case numa_cases[] = {
 	KUNIT_CASE(node_objects_lie_on_their_node),
 	KUNIT_CASE(bad_node_warns_and_serves),
 	KUNIT_CASE(node_figures_add_up),
+#ifdef GL_MAX_NODES
+	KUNIT_CASE(full_node_borrows_spans),
+#endif
 	{}
 };
 
