@@ -165,19 +165,23 @@ DEFINE_SHOW_ATTRIBUTE(cpus);
  */
 static int nodes_show(struct seq_file *m, void *v)
 {
-	unsigned long sys, free, chunks, partial, full, transfer;
-	unsigned int cpu, cpus;
+	unsigned long sys, free, chunks;
+	unsigned int cpu, cpus, spc;
 	int node;
 
 	seq_puts(m, "node cpus chunks chunk_bytes free_bytes partial_spans full_spans transfer_objects\n");
 	for_each_node(node) {
+		struct mcentral_counts mcc = { 0 };
+
 		cpus = 0;
 		for_each_online_cpu(cpu)
 			cpus += cpu_to_mem(cpu) == node;
 		mheap_node_pages(node, &sys, &free, &chunks);
-		mcentral_node_counts(node, &partial, &full, &transfer);
+		for (spc = 0; spc < NUM_CENTRALS; spc++)
+			mcentral_count(node, spc, &mcc);
 		seq_printf(m, "%d %u %lu %lu %lu %lu %lu %lu\n", node, cpus, chunks,
-			   sys * GO_PAGE_SIZE, free * GO_PAGE_SIZE, partial, full, transfer);
+			   sys * GO_PAGE_SIZE, free * GO_PAGE_SIZE, mcc.partial, mcc.full,
+			   mcc.transfer);
 	}
 	return 0;
 }

@@ -379,14 +379,11 @@ struct mchunk {
 };
 static_assert(sizeof(struct mchunk) <= 64);	/* and 8 bytes per Go page, 4 KiB at most */
 
-/* The free runs of one NUMA node's chunks, and its pages.  Heap lock. */
+/* The free runs of one NUMA node's chunks.  Heap lock. */
 struct mheap_node {
 	struct list_head free[HEAP_FREE_LISTS];	/* free runs of exactly n pages */
 	DECLARE_BITMAP(free_nonempty, HEAP_FREE_LISTS);
 	struct rb_root free_large;	/* runs >= HEAP_FREE_LISTS pages */
-	unsigned long nchunks;
-	unsigned long sys_pages;	/* Go pages held in its chunks */
-	unsigned long free_pages;	/* Go pages in its free runs */
 	bool full;			/* its last growth found it out of memory (a hint) */
 };
 
@@ -542,8 +539,14 @@ void mcentral_span_shape(unsigned int spc, unsigned int *npages, unsigned int *a
 struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp);
 struct mspan *mcentral_grow(unsigned int spc, int node, gfp_t gfp);
 void mcentral_release_empty(unsigned int keep);
-void mcentral_node_counts(int node, unsigned long *partial, unsigned long *full,
-			  unsigned long *transfer);
+
+/* What mcentral_count() adds up. */
+struct mcentral_counts {
+	unsigned long partial;		/* spans with free slots (partial or empty) */
+	unsigned long full;		/* spans without */
+	unsigned long transfer;		/* objects in transfer caches */
+};
+void mcentral_count(int node, unsigned int spc, struct mcentral_counts *c);
 unsigned long mcentral_meta_bytes(void);
 
 /* === Per-CPU caches (mcache.c) === */
@@ -710,6 +713,19 @@ static __always_inline void *tiny_alloc_fast(struct mcache *c, size_t size)
 	return (void *)(c->tiny + off);
 }
 
+/*
+ * The mask word of the block @idx of tiny span @s, or NULL if @s has no
+ * such block now: a bad free racing the span's set-up or release (the
+ * masks are not yet or no longer published).  Within rcu_read_lock_sched().
+ */
+static __always_inline atomic_t *tiny_mask_of(struct mspan *s, unsigned int idx)
+{
+	/* pairs with the release in mcentral_init_span(): zeroed bits seen */
+	struct tiny_mask *tm = smp_load_acquire(&s->tinymask);
+
+	return tm && idx < tm->nblocks ? &tm->block[idx] : NULL;
+}
+
 /* The offset of the last byte of the live tiny object at @off in @mask. */
 static __always_inline unsigned int tiny_end(int mask, unsigned int off)
 {
@@ -727,20 +743,19 @@ static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr)
 {
 	unsigned int idx = mspan_obj_index(s, addr);
 	unsigned int off = addr - mspan_obj_addr(s, idx);
-	struct tiny_mask *tm;
+	atomic_t *m;
 	int old, new;
 
 	rcu_read_lock_sched();
-	/* pairs with the release in mcentral_init_span(): zeroed bits seen */
-	tm = smp_load_acquire(&s->tinymask);
-	if (unlikely(!tm || idx >= tm->nblocks || off >= TINY_SIZE - 1))
+	m = tiny_mask_of(s, idx);
+	if (unlikely(!m || off >= TINY_SIZE - 1))
 		goto bad;
-	old = atomic_read(&tm->block[idx]);
+	old = atomic_read(m);
 	do {
 		if (unlikely(!(old & TINY_START(off))))
 			goto bad;
 		new = old & ~(TINY_START(off) | TINY_END(tiny_end(old, off)));
-	} while (!atomic_try_cmpxchg(&tm->block[idx], &old, new));
+	} while (!atomic_try_cmpxchg(m, &old, new));
 	rcu_read_unlock_sched();
 	return (u32)new;
 bad:

@@ -327,25 +327,19 @@ void mcentral_release_empty(unsigned int keep)
 EXPORT_SYMBOL_IF_KUNIT(mcentral_release_empty);
 
 /*
- * Node @node's mcentrals, summed: spans partial (or empty) and full, and
- * objects waiting in the transfer caches (debugfs nodes).
+ * Add @node's mcentral for @spc to @c: its spans partial (or empty) and
+ * full, and the objects waiting in its transfer cache.
  */
-void mcentral_node_counts(int node, unsigned long *partial, unsigned long *full,
-			  unsigned long *transfer)
+void mcentral_count(int node, unsigned int spc, struct mcentral_counts *c)
 {
+	struct mcentral *mc = mcentral_of(node, spc);
 	unsigned long flags;
-	unsigned int i;
 
-	*partial = *full = *transfer = 0;
-	for (i = 0; i < NUM_CENTRALS; i++) {
-		struct mcentral *mc = mcentral_of(node, i);
-
-		spin_lock_irqsave(&mc->lock, flags);
-		*partial += mc->npartial + mc->nempty;
-		*full += mc->nfull;
-		*transfer += mc->ntransfer;
-		spin_unlock_irqrestore(&mc->lock, flags);
-	}
+	spin_lock_irqsave(&mc->lock, flags);
+	c->partial += mc->npartial + mc->nempty;
+	c->full += mc->nfull;
+	c->transfer += mc->ntransfer;
+	spin_unlock_irqrestore(&mc->lock, flags);
 }
 
 /* Each node's mcentrals, in its own memory. */

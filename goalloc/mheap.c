@@ -131,7 +131,6 @@ static void run_insert(struct mspan *s)
 	s->state = MSPAN_FREE;
 	set_span_ends(s);
 	mheap.free_pages += s->npages;
-	hn->free_pages += s->npages;
 	chunk_pages_add(s->chunk, s->npages, 0);
 	if (s->npages < HEAP_FREE_LISTS) {
 		list_add(&s->list, &hn->free[s->npages]);
@@ -160,7 +159,6 @@ static void run_remove(struct mspan *s)
 
 	lockdep_assert_held(&mheap.lock);
 	mheap.free_pages -= s->npages;
-	hn->free_pages -= s->npages;
 	chunk_pages_add(s->chunk, -(int)s->npages, 0);
 	if (s->npages < HEAP_FREE_LISTS) {
 		list_del_init(&s->list);
@@ -521,8 +519,6 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	list_add(&ch->list, &mheap.chunks);
 	mheap.nchunks++;
 	mheap.sys_pages += npages;
-	chunk_node(ch)->nchunks++;
-	chunk_node(ch)->sys_pages += npages;
 	node = ch->node;
 	mheap.growing_pages -= 1UL << (max - GO_PAGE_ORDER);	/* in sys_pages now */
 	run_insert(s);
@@ -615,7 +611,6 @@ static bool run_release(struct mspan *r)
 	mheap_set_span_pages(ch, r->base, r->npages, NULL);
 	chunk_pages_add(ch, 0, r->npages);
 	mheap.sys_pages -= r->npages;
-	chunk_node(ch)->sys_pages -= r->npages;
 	mheap.released_pages += r->npages;
 	if (r->npages != ch->npages && !ch->split) {
 		platform_split_pages(ch->base, ch->order);
@@ -625,7 +620,6 @@ static bool run_release(struct mspan *r)
 		return false;
 	list_del(&ch->list);
 	mheap.nchunks--;
-	chunk_node(ch)->nchunks--;
 	/* a CPU's chunk_hint may still name it: it holds nothing now */
 	WRITE_ONCE(ch->npages, 0);
 	return true;
@@ -798,15 +792,24 @@ void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_free_runs);
 
-/* Node @node's Go pages held, in free runs, and its chunks (debugfs nodes). */
+/*
+ * Node @node's chunks, summed: the Go pages they hold, those in free runs,
+ * and how many (debugfs nodes).
+ */
 void mheap_node_pages(int node, unsigned long *sys, unsigned long *free, unsigned long *chunks)
 {
+	struct mchunk *ch;
 	unsigned long flags;
 
+	*sys = *free = *chunks = 0;
 	spin_lock_irqsave(&mheap.lock, flags);
-	*sys = mheap.nodes[node].sys_pages;
-	*free = mheap.nodes[node].free_pages;
-	*chunks = mheap.nodes[node].nchunks;
+	list_for_each_entry(ch, &mheap.chunks, list) {
+		if (ch->node != node)
+			continue;
+		*sys += chunk_held(ch);
+		*free += ch->free_pages;
+		(*chunks)++;
+	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_node_pages);

@@ -49,7 +49,8 @@ static unsigned long sum_stat(enum cpu_stat item)
  */
 int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *cs)
 {
-	unsigned long allocs = 0, frees = 0, refills = 0, flags;
+	unsigned long allocs = 0, frees = 0, refills = 0;
+	struct mcentral_counts mcc = { 0 };
 	/* the mcache slots and mcentrals of the class: scan, noscan, tiny */
 	unsigned int slots[3] = { make_spc(sizeclass, false), make_spc(sizeclass, true),
 				  TINY_SPC };
@@ -76,17 +77,12 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 	cs->frees = frees;
 	cs->refills = refills;
 	cs->live = allocs - frees;
-	for_each_node(node) {
-		for (i = 0; i < nslots; i++) {
-			struct mcentral *mc = mcentral_of(node, slots[i]);
-
-			spin_lock_irqsave(&mc->lock, flags);
-			cs->partial += mc->npartial + mc->nempty;
-			cs->full += mc->nfull;
-			cs->cached += mc->ntransfer;
-			spin_unlock_irqrestore(&mc->lock, flags);
-		}
-	}
+	for_each_node(node)
+		for (i = 0; i < nslots; i++)
+			mcentral_count(node, slots[i], &mcc);
+	cs->partial = mcc.partial;
+	cs->full = mcc.full;
+	cs->cached += mcc.transfer;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(goalloc_get_class_stats);

@@ -22,16 +22,22 @@
 #define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
 
 /*
- * The mask word of the block @idx of tiny span @s, or NULL if @s has no
- * such block now: a bad free racing the span's set-up or release (the
- * masks are not yet or no longer published).  Within rcu_read_lock_sched().
+ * The mask of the block @addr lies in, in tiny span @s, and @addr's offset
+ * in the block in *@off; -1 if @s has no such block now (a bad free racing
+ * the span's set-up or release).
  */
-static atomic_t *tiny_mask_of(struct mspan *s, unsigned int idx)
+static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *off)
 {
-	/* pairs with the release in mcentral_init_span(): zeroed bits seen */
-	struct tiny_mask *tm = smp_load_acquire(&s->tinymask);
+	unsigned int idx = mspan_obj_index(s, addr);
+	atomic_t *m;
+	long mask;
 
-	return tm && idx < tm->nblocks ? &tm->block[idx] : NULL;
+	*off = addr - mspan_obj_addr(s, idx);
+	rcu_read_lock_sched();
+	m = tiny_mask_of(s, idx);
+	mask = m ? (long)(u32)atomic_read(m) : -1L;
+	rcu_read_unlock_sched();
+	return mask;
 }
 
 /*
@@ -141,17 +147,10 @@ static enum report_kind tiny_bad_free(int mask, unsigned int off)
  */
 static void tiny_free_bad(struct mspan *s, unsigned long addr)
 {
-	unsigned int idx = mspan_obj_index(s, addr);
-	unsigned int off = addr - mspan_obj_addr(s, idx);
-	atomic_t *m;
-	int mask = 0;
+	unsigned int off;
+	long mask = tiny_mask_read(s, addr, &off);
 
-	rcu_read_lock_sched();
-	m = tiny_mask_of(s, idx);
-	if (m)
-		mask = atomic_read(m);
-	rcu_read_unlock_sched();
-	report_error(m ? tiny_bad_free(mask, off) : REPORT_NOT_OBJECT, addr, s, NULL,
+	report_error(mask >= 0 ? tiny_bad_free(mask, off) : REPORT_NOT_OBJECT, addr, s, NULL,
 		     REPORT_NO_OFFSET);
 }
 
@@ -196,16 +195,10 @@ void tiny_free(struct mspan *s, unsigned long addr)
 /* Bytes usable at @addr, a live tiny object of @s, or 0 if it is not one. */
 size_t tiny_usable_size(struct mspan *s, unsigned long addr)
 {
-	unsigned int idx = mspan_obj_index(s, addr);
-	unsigned int off = addr - mspan_obj_addr(s, idx);
-	atomic_t *m;
-	int mask;
+	unsigned int off;
+	long mask = tiny_mask_read(s, addr, &off);
 
-	rcu_read_lock_sched();
-	m = tiny_mask_of(s, idx);
-	mask = m ? atomic_read(m) : 0;
-	rcu_read_unlock_sched();
-	if (off >= TINY_SIZE - 1 || !(mask & TINY_START(off)))
+	if (mask < 0 || off >= TINY_SIZE - 1 || !(mask & TINY_START(off)))
 		return 0;
 	return tiny_end(mask, off) - off + 1;
 }
