@@ -216,10 +216,10 @@ static noinline void *malloc_small_node(size_t size, unsigned int cls, gfp_t gfp
 static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t gfp, bool noscan,
 					 int node)
 {
-	struct objref r = { 0 };
 	struct objstack *st;
 	unsigned long flags;
 	struct mcache *c;
+	struct objref r;
 
 	/* @node is NUMA_NO_NODE at compile time but in goalloc_alloc_node() */
 	if (node != NUMA_NO_NODE && numa_on() && node != numa_mem_id())
@@ -227,13 +227,13 @@ static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t g
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
 	st = &c->stack[make_spc(cls, noscan)];
-	if (likely(st->n)) {
-		r = st->ref[--st->n];
-		c->class_allocs[cls]++;
-	}
-	local_unlock_irqrestore(&mcaches.lock, flags);
-	if (unlikely(!r.addr))
+	if (unlikely(!st->n)) {
+		local_unlock_irqrestore(&mcaches.lock, flags);
 		return malloc_small_slow(size, cls, gfp, noscan, node);
+	}
+	r = st->ref[--st->n];
+	c->class_allocs[cls]++;
+	local_unlock_irqrestore(&mcaches.lock, flags);
 	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls], gfp,
 			  noscan);
 }
@@ -693,8 +693,7 @@ void goalloc_free(const void *p)
 	 * free_slow().
 	 */
 	s = page_span(addr);
-	if (unlikely(!s || !READ_ONCE(s->fastfree) || free_hook_active() ||
-		     !mspan_obj_start(s, addr, &idx))) {
+	if (unlikely(!s || free_hook_active() || !mspan_fast_obj_start(s, addr, &idx))) {
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
 			free_tiny(s, addr);	/* checks @addr itself */
 		else

@@ -243,7 +243,12 @@ struct mspan {
 	u32 elemsize;			/* object size (large: bytes requested) */
 	u32 nelems;			/* objects in the span */
 	u32 divmagic;			/* (off * divmagic) >> 32 == off / elemsize */
-	u8 fastfree;			/* in use, small, not tiny: goalloc_free()'s one test */
+	/*
+	 * nelems while the span is in use, small and not tiny, else 0:
+	 * goalloc_free()'s fast path checks an object's index against it,
+	 * which is also its one test of the span's kind and state.
+	 */
+	u16 fast_nelems;
 	u16 node;			/* NUMA node of its memory: its chunk's */
 	struct mchunk *chunk;		/* the chunk this span lies in */
 
@@ -293,6 +298,17 @@ static __always_inline bool mspan_obj_start(const struct mspan *s, unsigned long
 {
 	*idx = mspan_obj_index(s, addr);
 	return *idx < s->nelems && mspan_obj_addr(s, *idx) == addr;
+}
+
+/*
+ * As mspan_obj_start(), and false unless @s is an in-use small span that
+ * is not tiny (fast_nelems): goalloc_free()'s one test of @s.
+ */
+static __always_inline bool mspan_fast_obj_start(const struct mspan *s, unsigned long addr,
+						 unsigned int *idx)
+{
+	*idx = mspan_obj_index(s, addr);
+	return *idx < READ_ONCE(s->fast_nelems) && mspan_obj_addr(s, *idx) == addr;
 }
 
 /* Go pages of @s as bytes. */
@@ -598,11 +614,16 @@ struct mcache {
 	/* Counters, summed on read (stats.c). */
 	unsigned long stat[GS_NR_CPU_STATS];
 	unsigned long class_allocs[NUM_SIZE_CLASSES];
-	unsigned long class_frees[NUM_SIZE_CLASSES];
+	/*
+	 * By span class >> 1 (mcache_count_free()), so that TINY_SPC's frees,
+	 * of blocks of TINY_SIZE_CLASS, come last, at NUM_SIZE_CLASSES.
+	 */
+	unsigned long class_frees[NUM_SIZE_CLASSES + 1];
 	unsigned long class_refills[NUM_SIZE_CLASSES];
 	unsigned long idle_mark;	/* allocs + frees at the scavenger's last look */
 };
 static_assert(sizeof(struct mcache) - sizeof(local_lock_t) <= 4096);
+static_assert(TINY_SPC >> 1 == NUM_SIZE_CLASSES);
 
 DECLARE_PER_CPU(struct mcache, mcaches);
 
@@ -611,6 +632,12 @@ void mcache_drain(struct mcache *c, unsigned int spc);
 bool mcache_flush_idle(void);
 
 void mcache_free_remote(struct mcache *c, struct mspan *s, unsigned long addr, unsigned int spc);
+
+/* Count a free of an object for the stack or mcentral of span class @spc. */
+static __always_inline void mcache_count_free(struct mcache *c, unsigned int spc)
+{
+	c->class_frees[spc >> 1]++;	/* no test for TINY_SPC */
+}
 
 /*
  * Push the free object @addr of @s onto @c's stack for @spc, if it has
@@ -627,7 +654,7 @@ static __always_inline bool mcache_push(struct mcache *c, struct mspan *s, unsig
 	st->ref[st->n].addr = addr;
 	st->ref[st->n].span = s;
 	st->n++;
-	c->class_frees[spc_sizeclass(spc)]++;
+	mcache_count_free(c, spc);
 	return true;
 }
 

@@ -76,7 +76,7 @@ void mcache_free_remote(struct mcache *c, struct mspan *s, unsigned long addr, u
 	struct objref r = { .addr = addr, .span = s };
 
 	mcentral_drain(spc, &r, 1);
-	c->class_frees[spc_sizeclass(spc)]++;
+	mcache_count_free(c, spc);
 	c->stat[GS_NODE_FREE]++;
 }
 
@@ -203,7 +203,8 @@ static unsigned long mcache_activity(const struct mcache *c)
 
 	for (i = 0; i < NUM_SIZE_CLASSES; i++)	/* racy, on purpose: see above */
 		n += data_race(c->class_allocs[i] + c->class_frees[i]);
-	return n;
+	/* racy, as above: TINY_SPC's frees */
+	return n + data_race(c->class_frees[NUM_SIZE_CLASSES]);
 }
 
 /* Whether @c caches anything, read from any CPU (as mcache_activity()). */

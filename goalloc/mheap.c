@@ -359,7 +359,7 @@ void mheap_free_span_locked(struct mspan *s)
 	lockdep_assert_held(&mheap.lock);
 	if (s->state == MSPAN_INUSE)
 		atomic_long_dec(&mheap.inuse_spans);
-	WRITE_ONCE(s->fastfree, 0);
+	WRITE_ONCE(s->fast_nelems, 0);
 	s->state = MSPAN_FREE;
 	s->spc = 0;
 	s->tiny = 0;

@@ -47,7 +47,7 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 		s->live = mspan_no_live;	/* until mcentral_init_span() */
 	}
 	s->on_list = MC_NONE;
-	WRITE_ONCE(s->fastfree, !tiny);
+	WRITE_ONCE(s->fast_nelems, tiny ? 0 : n);
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
 
@@ -127,8 +127,8 @@ const char *mspan_invalid(const struct mspan *s)
 {
 	unsigned int idx, nfree, shift = s->freeindex % BITS_PER_LONG;
 
-	if (s->fastfree != (s->state == MSPAN_INUSE && s->spc && !s->tiny))
-		return "fastfree does not say in use, small and not tiny";
+	if (s->fast_nelems != (s->state == MSPAN_INUSE && s->spc && !s->tiny ? s->nelems : 0))
+		return "fast_nelems is not nelems for an in-use small span, 0 else";
 	if (s->freeindex > s->nelems)
 		return "freeindex beyond the last slot";
 	if (shift && s->freebits[s->freeindex / BITS_PER_LONG] >> shift)

@@ -69,6 +69,8 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 
 		allocs += READ_ONCE(c->class_allocs[sizeclass]);
 		frees += READ_ONCE(c->class_frees[sizeclass]);
+		if (sizeclass == TINY_SIZE_CLASS)	/* blocks back on TINY_SPC's stack */
+			frees += READ_ONCE(c->class_frees[NUM_SIZE_CLASSES]);
 		refills += READ_ONCE(c->class_refills[sizeclass]);
 		for (i = 0; i < nslots; i++)
 			cs->cached += READ_ONCE(c->stack[slots[i]].n);

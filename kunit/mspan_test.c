@@ -133,9 +133,9 @@ static void invariant_check_finds_broken_spans(struct kunit *test)
 	s->on_list = MC_EMPTY;
 	expect_broken(test, s, "empty list");
 	s->on_list = MC_NONE;
-	s->fastfree = 0;			/* frees would all take the long way */
-	expect_broken(test, s, "fastfree");
-	s->fastfree = 1;
+	s->fast_nelems = 0;			/* frees would all take the long way */
+	expect_broken(test, s, "fast_nelems");
+	s->fast_nelems = s->nelems;
 	KUNIT_EXPECT_NULL(test, mspan_invalid(s));
 	KUNIT_EXPECT_TRUE(test, mspan_clear_live(s, 0));
 	mheap_free_span(s);
