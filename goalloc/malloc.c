@@ -52,8 +52,8 @@
  *  1. Round the size up to its class: two table lookups (size_to_class).
  *  2. With the CPU's mcache lock (local_lock_irqsave: interrupts off, no
  *     shared lock, no atomic), pop the class's stack (malloc_small), then
- *     set the object's live byte in its span, a plain store.  This is the
- *     fast path.  On an empty stack:
+ *     set the object's live byte in its span, a plain store through the
+ *     pointer the stack holds.  This is the fast path.  On an empty stack:
  *  3. mcache_refill: take a batch (half a stack) from mcentral under its
  *     lock: a batch another CPU gave back whole (the transfer cache), or
  *     objects from the fullest partial spans;
@@ -521,24 +521,26 @@ static __always_inline struct mspan *page_span(unsigned long addr)
 	return page_span_miss(addr);
 }
 
-/* The object at @addr of @s is free; this CPU's stack was full a moment ago. */
-static noinline void free_push_slow(struct mspan *s, unsigned long addr)
+/* Object @r of @s is free; this CPU's stack was full a moment ago. */
+static noinline void free_push_slow(struct mspan *s, struct objref r)
 {
 	unsigned long flags;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	mcache_free(this_cpu_ptr(&mcaches), s, addr, s->spc);
+	mcache_free(this_cpu_ptr(&mcaches), s, r, s->spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 }
 
 /*
- * free_small() found object @addr of @s was not simply live (@live): a
+ * free_small() found object @r of @s was not simply live (@live): a
  * double free, or a heap profile sample whose free the profile is told of
  * before the slot can be handed out again.  Out of line, so that the fast
  * path saves no more registers than it needs.
  */
-static noinline void free_small_unusual(struct mspan *s, unsigned long addr, u8 live, bool hook)
+static noinline void free_small_unusual(struct mspan *s, struct objref r, u8 live, bool hook)
 {
+	unsigned long addr = r.addr;
+
 	if (!live) {
 		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
@@ -546,7 +548,7 @@ static noinline void free_small_unusual(struct mspan *s, unsigned long addr, u8 
 	profile_free(addr);
 	if (hook)
 		free_hook((void *)addr, s->elemsize, s->elemsize);
-	free_push_slow(s, addr);	/* nobody else can reach the slot meanwhile */
+	free_push_slow(s, r);	/* nobody else can reach the slot meanwhile */
 }
 
 /*
@@ -557,24 +559,25 @@ static noinline void free_small_unusual(struct mspan *s, unsigned long addr, u8 
 static __always_inline void free_small(struct mspan *s, unsigned long addr, unsigned int idx,
 				       bool hook)
 {
+	struct objref r = mspan_objref_at(s, addr, idx);
 	unsigned int spc = s->spc;
 	unsigned long flags;
 	bool pushed;
 	u8 live;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	live = mspan_clear_live(s, idx);
+	live = objref_clear_live(r);
 	if (unlikely(live != MSPAN_LIVE)) {
 		local_unlock_irqrestore(&mcaches.lock, flags);
-		free_small_unusual(s, addr, live, hook);
+		free_small_unusual(s, r, live, hook);
 		return;
 	}
 	if (hook)
 		free_hook((void *)addr, s->elemsize, s->elemsize);
-	pushed = mcache_push(this_cpu_ptr(&mcaches), s, addr, spc);
+	pushed = mcache_push(this_cpu_ptr(&mcaches), s, r, spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (unlikely(!pushed))
-		free_push_slow(s, addr);
+		free_push_slow(s, r);
 }
 
 /*
@@ -929,7 +932,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 			profile_free(addr);
 		trace_goalloc_free(_RET_IP_, p[i]);
 		free_hook(p[i], s->elemsize, s->elemsize);
-		mcache_free(c, s, addr, s->spc);
+		mcache_free(c, s, mspan_objref(s, idx), s->spc);
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 }

@@ -331,17 +331,25 @@ static __always_inline bool mspan_inuse_at(const struct mspan *s, unsigned long 
 
 /*
  * A free object on its way between a span and a CPU: its address and its
- * span, so neither an allocation nor a drain looks the span up.
+ * live byte, so that an allocation is a pop and one byte store.  What
+ * needs the span (a drain back to it, a tiny block) looks it up,
+ * objref_span().
  */
 struct objref {
 	unsigned long addr;
-	struct mspan *span;
+	u8 *live;		/* in its span's live bytes, stable while it is cached */
 };
+
+/* Object @idx of @s, whose live bytes are set up (mcentral_init_span()). */
+static __always_inline struct objref mspan_objref(const struct mspan *s, unsigned int idx)
+{
+	return (struct objref){ .addr = mspan_obj_addr(s, idx), .live = &s->live[idx] };
+}
 
 /* The object @r is handed out: live from now on (a plain byte store). */
 static __always_inline void *objref_set_live(struct objref r)
 {
-	WRITE_ONCE(r.span->live[mspan_obj_index(r.span, r.addr)], MSPAN_LIVE);
+	WRITE_ONCE(*r.live, MSPAN_LIVE);
 	return (void *)r.addr;
 }
 
@@ -355,6 +363,19 @@ static __always_inline void *objref_set_live(struct objref r)
 static __always_inline u8 mspan_clear_live(struct mspan *s, unsigned int idx)
 {
 	return xchg(&READ_ONCE(s->live)[idx], 0);
+}
+
+/* As mspan_clear_live(), for object @r that a free found and checked. */
+static __always_inline u8 objref_clear_live(struct objref r)
+{
+	return xchg(r.live, 0);
+}
+
+/* Object @idx of @s, at @addr, as a free finds it (see mspan_clear_live()). */
+static __always_inline struct objref mspan_objref_at(struct mspan *s, unsigned long addr,
+						     unsigned int idx)
+{
+	return (struct objref){ .addr = addr, .live = &READ_ONCE(s->live)[idx] };
 }
 
 /* Whether slot @idx of @s holds a live object (racy, as any such look). */
@@ -504,6 +525,12 @@ static __always_inline struct mspan *mheap_span_of(unsigned long addr)
 		s = NULL;
 	return s;
 }
+/* The span of the free object @r: cached, so its span is in use. */
+static __always_inline struct mspan *objref_span(struct objref r)
+{
+	return mheap_page_span(r.addr);
+}
+
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry);
 unsigned long mheap_scavenge(unsigned long max_pages);
@@ -631,7 +658,7 @@ struct mcache *mcache_of(unsigned int cpu);
 void mcache_drain(struct mcache *c, unsigned int spc);
 bool mcache_flush_idle(void);
 
-void mcache_free_remote(struct mcache *c, struct mspan *s, unsigned long addr, unsigned int spc);
+void mcache_free_remote(struct mcache *c, struct objref r, unsigned int spc);
 
 /* Count a free of an object for the stack or mcentral of span class @spc. */
 static __always_inline void mcache_count_free(struct mcache *c, unsigned int spc)
@@ -640,20 +667,17 @@ static __always_inline void mcache_count_free(struct mcache *c, unsigned int spc
 }
 
 /*
- * Push the free object @addr of @s onto @c's stack for @spc, if it has
- * room and lies on this CPU's node.  @c is this CPU's mcache, its lock
- * held.
+ * Push the free object @r of @s onto @c's stack for @spc, if it has room
+ * and lies on this CPU's node.  @c is this CPU's mcache, its lock held.
  */
-static __always_inline bool mcache_push(struct mcache *c, struct mspan *s, unsigned long addr,
+static __always_inline bool mcache_push(struct mcache *c, const struct mspan *s, struct objref r,
 					unsigned int spc)
 {
 	struct objstack *st = &c->stack[spc];
 
 	if (unlikely(st->n == st->cap || mspan_remote(s)))
 		return false;
-	st->ref[st->n].addr = addr;
-	st->ref[st->n].span = s;
-	st->n++;
+	st->ref[st->n++] = r;
 	mcache_count_free(c, spc);
 	return true;
 }
@@ -662,16 +686,16 @@ static __always_inline bool mcache_push(struct mcache *c, struct mspan *s, unsig
  * As mcache_push(), draining a batch first if the stack is full; an object
  * of another node goes back to its node.
  */
-static __always_inline void mcache_free(struct mcache *c, struct mspan *s, unsigned long addr,
+static __always_inline void mcache_free(struct mcache *c, const struct mspan *s, struct objref r,
 					unsigned int spc)
 {
-	if (unlikely(!mcache_push(c, s, addr, spc))) {
+	if (unlikely(!mcache_push(c, s, r, spc))) {
 		if (mspan_remote(s)) {
-			mcache_free_remote(c, s, addr, spc);
+			mcache_free_remote(c, r, spc);
 			return;
 		}
 		mcache_drain(c, spc);
-		mcache_push(c, s, addr, spc);
+		mcache_push(c, s, r, spc);
 	}
 }
 

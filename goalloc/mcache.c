@@ -4,7 +4,8 @@
  * malloc.c for the overview.
  *
  * Each CPU keeps, per span class, a stack of free objects (struct objref:
- * the address and its span), all on the CPU's NUMA node (numa_mem_id()).
+ * the address and its live byte), all on the CPU's NUMA node
+ * (numa_mem_id()).
  * The fast paths (malloc.c) pop from it and push onto it; an object of
  * another node goes straight back to its node's mcentral instead.  This
  * file holds the slow paths: refilling an empty stack with a batch from
@@ -71,10 +72,8 @@ void mcache_drain(struct mcache *c, unsigned int spc)
  * back to its node's mcentral, not onto this CPU's stack.  @c is this
  * CPU's mcache, its lock held.
  */
-void mcache_free_remote(struct mcache *c, struct mspan *s, unsigned long addr, unsigned int spc)
+void mcache_free_remote(struct mcache *c, struct objref r, unsigned int spc)
 {
-	struct objref r = { .addr = addr, .span = s };
-
 	mcentral_drain(spc, &r, 1);
 	mcache_count_free(c, spc);
 	c->stat[GS_NODE_FREE]++;

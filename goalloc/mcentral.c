@@ -163,31 +163,39 @@ unsigned int mcentral_refill(int node, unsigned int spc, struct objref *out, uns
 	return got;
 }
 
-/* Give object @r back to its span; a span now empty may go on @release. */
-static void mcentral_put(struct mcentral *mc, struct objref r, struct list_head *release)
+/*
+ * Give the @n objects at @in back to their spans; spans now empty may go
+ * on @release.  mcentral lock held.
+ */
+static void mcentral_put(struct mcentral *mc, const struct objref *in, unsigned int n,
+			 struct list_head *release)
 {
-	struct mspan *s = r.span;
+	struct mspan *s = NULL;
+	unsigned int i;
 
-	mspan_put(s, mspan_obj_index(s, r.addr));
-	/* only a change of list moves it: a partial span keeps its place */
-	if (s->nfree == 1 || s->nfree == s->nelems)
-		mcentral_file(mc, s, release);
+	for (i = 0; i < n; i++) {
+		/* a batch's objects mostly share spans: look up only a new one */
+		if (!s || in[i].addr - s->base >= mspan_bytes(s))
+			s = objref_span(in[i]);
+		mspan_put(s, in[i].live - s->live);
+		/* only a change of list moves it: a partial span keeps its place */
+		if (s->nfree == 1 || s->nfree == s->nelems)
+			mcentral_file(mc, s, release);
+	}
 }
 
 /* mcentral_drain() of @n objects that all lie on the node of @mc. */
 static void mcentral_drain_node(struct mcentral *mc, const struct objref *in, unsigned int n)
 {
 	LIST_HEAD(release);
-	unsigned int i;
 
 	spin_lock(&mc->lock);
 	if (mc->ntransfer + n <= mc->transfer_cap) {
 		memcpy(mc->transfer + mc->ntransfer, in, n * sizeof(*in));
 		mc->ntransfer += n;
-		n = 0;
+	} else {
+		mcentral_put(mc, in, n, &release);
 	}
-	for (i = 0; i < n; i++)
-		mcentral_put(mc, in[i], &release);
 	spin_unlock(&mc->lock);
 	mcentral_release(&release);
 }
@@ -211,8 +219,8 @@ void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n)
 		return;
 	}
 	for (; n; in += k, n -= k) {
-		node = in[0].span->node;
-		for (k = 1; k < n && in[k].span->node == node; k++)
+		node = objref_span(in[0])->node;
+		for (k = 1; k < n && objref_span(in[k])->node == node; k++)
 			;
 		mcentral_drain_node(mcentral_of(node, spc), in, k);
 	}
@@ -312,8 +320,8 @@ void mcentral_release_empty(unsigned int keep)
 			LIST_HEAD(release);
 
 			spin_lock_irqsave(&mc->lock, flags);
-			while (mc->ntransfer)
-				mcentral_put(mc, mc->transfer[--mc->ntransfer], &release);
+			mcentral_put(mc, mc->transfer, mc->ntransfer, &release);
+			mc->ntransfer = 0;
 			while (mc->nempty > keep) {
 				s = list_first_entry(&mc->empty, struct mspan, list);
 				mcentral_set_list(mc, s, MC_NONE);

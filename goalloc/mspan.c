@@ -98,8 +98,7 @@ unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n)
 			do {
 				idx = w * BITS_PER_LONG + __ffs(bits);
 				bits &= bits - 1;
-				out[got].addr = mspan_obj_addr(s, idx);
-				out[got++].span = s;
+				out[got++] = mspan_objref(s, idx);
 			} while (bits && got < n);
 			s->freebits[w] = bits;
 		}
@@ -108,8 +107,7 @@ unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n)
 		idx = s->freeindex++;
 		if (idx % BITS_PER_LONG == 0)
 			s->freebits[idx / BITS_PER_LONG] = 0;
-		out[got].addr = mspan_obj_addr(s, idx);
-		out[got++].span = s;
+		out[got++] = mspan_objref(s, idx);
 	}
 	s->nfree -= got;
 	return got;

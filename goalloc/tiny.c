@@ -53,7 +53,7 @@ static __always_inline void tiny_free_block(struct mcache *c, struct mspan *s,
 		return;
 	c->stat[GS_TINY_BLOCK_FREE]++;
 	platform_kasan_free((void *)block, TINY_SIZE);
-	mcache_free(c, s, block, TINY_SPC);
+	mcache_free(c, s, mspan_objref(s, mspan_obj_index(s, block)), TINY_SPC);
 }
 
 /*
@@ -88,7 +88,7 @@ void tiny_retire(struct mcache *c)
 static __always_inline void *__tiny_install(struct mcache *c, struct objref ref, size_t size)
 {
 	unsigned long block = (unsigned long)objref_set_live(ref);
-	struct mspan *s = ref.span;
+	struct mspan *s = objref_span(ref);
 
 	__tiny_retire(c);
 	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);

@@ -63,7 +63,7 @@ static void slots_given_back_come_first(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->freeindex, 70U);
 	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 70);
 	for (i = 0; i < 70; i++)
-		KUNIT_ASSERT_PTR_EQ(test, r[i].span, s);
+		KUNIT_ASSERT_PTR_EQ(test, r[i].live, &s->live[i]);
 	mspan_put(s, 66);
 	mspan_put(s, 3);
 	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 68);

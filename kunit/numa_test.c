@@ -26,7 +26,7 @@ static unsigned int foreign_cached(void)
 
 		for (spc = 0; spc < NUM_CENTRALS; spc++)
 			for (i = 0; i < READ_ONCE(c->stack[spc].n); i++)
-				bad += c->stack[spc].ref[i].span->node != cpu_to_mem(cpu);
+				bad += objref_span(c->stack[spc].ref[i])->node != cpu_to_mem(cpu);
 	}
 	return bad;
 }

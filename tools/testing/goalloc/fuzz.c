@@ -248,6 +248,21 @@ static void bad_free(void *p)
 }
 
 /*
+ * A cached object @r of span class @spc: an object start of an in-use span
+ * of the class on @node, with its own live byte, not live.
+ */
+static void check_objref(struct objref r, unsigned int spc, int node)
+{
+	struct mspan *s = objref_span(r);
+	unsigned int idx;
+
+	CHECK(s && s->state == MSPAN_INUSE && mspan_obj_start(s, r.addr, &idx));
+	CHECK(spc == TINY_SPC ? s->tiny : s->spc == spc && !s->tiny);
+	CHECK(r.live == &s->live[idx] && !*r.live);
+	CHECK(s->node == node);
+}
+
+/*
  * Every span keeps its invariant, and per span class, every object is in
  * one place: the objects of its spans are the free ones in them, the live
  * ones, and those cached by CPUs and the transfer cache.
@@ -267,7 +282,7 @@ static void check_spans(void)
 
 			placed += st->n;
 			for (i = 0; i < st->n; i++)
-				CHECK(st->ref[i].span->node == cpu_to_mem(cpu));
+				check_objref(st->ref[i], spc, cpu_to_mem(cpu));
 		}
 		for_each_node(node) {
 			struct mcentral *mc = mcentral_of(node, spc);
@@ -275,7 +290,7 @@ static void check_spans(void)
 
 			placed += mc->ntransfer;
 			for (i = 0; i < mc->ntransfer; i++)
-				CHECK(mc->transfer[i].span->node == node);
+				check_objref(mc->transfer[i], spc, node);
 			for (l = 0; l < ARRAY_SIZE(lists); l++) {
 				list_for_each_entry(s, lists[l], list) {
 					const char *why = mspan_invalid(s);
