@@ -323,11 +323,13 @@ static noinline void *malloc_debug(size_t size, gfp_t gfp, bool noscan, int node
 	return object_init(p, size, debug_size((unsigned long)p, s), room, gfp, noscan);
 }
 
-static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, int node)
+/* An object of @size bytes for @caller (debug mode's call site). */
+static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, int node,
+					   unsigned long caller)
 {
 	might_alloc(gfp);
 	if (debug_on())
-		return malloc_debug(size, gfp, noscan, node, _RET_IP_);
+		return malloc_debug(size, gfp, noscan, node, caller);
 	if (noscan && size - 1 < TINY_MAX_OBJECT)
 		return malloc_tiny(size, gfp);
 	if (likely(size - 1 < MAX_SMALL_SIZE))	/* 1 .. MAX_SMALL_SIZE */
@@ -371,17 +373,44 @@ static noinline void *profile_sample(void *p, size_t size, unsigned long call_si
 }
 
 /*
- * An allocation is done: goalloc:goalloc_alloc for @p, @size bytes asked
- * by @call_site, and the heap profile's countdown.  Returns @p.
+ * Whether an allocation of @size bytes is this CPU's next heap profile
+ * sample: the CPU's countdown, taken down by @size, went below zero.
  */
-static __always_inline void *alloc_done(unsigned long call_site, void *p, size_t size,
-					gfp_t gfp, int node)
+static __always_inline bool profile_due(size_t size)
+{
+	return profile_on() && unlikely(this_cpu_sub_return(profile_next, size) < 0);
+}
+
+/* An allocation is made: goalloc:goalloc_alloc for @p, @size bytes asked by @call_site. */
+static __always_inline void *alloc_traced(unsigned long call_site, void *p, size_t size,
+					  gfp_t gfp, int node)
 {
 	if (trace_goalloc_alloc_enabled())
 		trace_goalloc_alloc(call_site, p, size, object_bytes(p), gfp, node);
-	if (profile_on() && unlikely(this_cpu_sub_return(profile_next, size) < 0))
+	return p;
+}
+
+/* As alloc_traced(), then the heap profile's countdown.  Returns @p. */
+static __always_inline void *alloc_done(unsigned long call_site, void *p, size_t size,
+					gfp_t gfp, int node)
+{
+	alloc_traced(call_site, p, size, gfp, node);
+	if (profile_due(size))
 		return profile_sample(p, size, call_site);	/* a tail call */
 	return p;
+}
+
+/*
+ * An allocation that profile_due() picked, out of line: the fast paths
+ * count down before they allocate, so that nothing they hold lives across
+ * the allocation.
+ */
+static noinline void *malloc_sampled(size_t size, gfp_t gfp, bool noscan, int node,
+				     unsigned long call_site)
+{
+	void *p = malloc_object(size, gfp, noscan, node, call_site);
+
+	return profile_sample(alloc_traced(call_site, p, size, gfp, node), size, call_site);
 }
 
 /**
@@ -396,8 +425,10 @@ static __always_inline void *alloc_done(unsigned long call_site, void *p, size_t
  */
 void *__goalloc_alloc(size_t size, gfp_t flags)
 {
-	return alloc_done(_RET_IP_, malloc_object(size, flags, false, NUMA_NO_NODE), size,
-			   flags, NUMA_NO_NODE);
+	if (profile_due(size))
+		return malloc_sampled(size, flags, false, NUMA_NO_NODE, _RET_IP_);
+	return alloc_traced(_RET_IP_, malloc_object(size, flags, false, NUMA_NO_NODE, _RET_IP_),
+			    size, flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc);
 
@@ -406,7 +437,7 @@ static noinline void *malloc_bad_class(size_t size, gfp_t gfp, unsigned int cls)
 {
 	WARN_ONCE(1, "goalloc: %zu bytes asked of size class %u: module built against another goalloc.h?\n",
 		  size, cls);
-	return malloc_object(size, gfp, false, NUMA_NO_NODE);
+	return malloc_object(size, gfp, false, NUMA_NO_NODE, _RET_IP_);	/* never debug */
 }
 
 /**
@@ -426,6 +457,9 @@ void *__goalloc_alloc_class(size_t size, gfp_t flags, unsigned int sizeclass)
 {
 	void *p;
 
+	/* sampled: the class from @size (a bad @sizeclass WARNs at a later call) */
+	if (profile_due(size))
+		return malloc_sampled(size, flags, false, NUMA_NO_NODE, _RET_IP_);
 	might_alloc(flags);
 	if (debug_on())
 		p = malloc_debug(size, flags, false, NUMA_NO_NODE, _RET_IP_);
@@ -434,7 +468,7 @@ void *__goalloc_alloc_class(size_t size, gfp_t flags, unsigned int sizeclass)
 		p = malloc_bad_class(size, flags, sizeclass);
 	else
 		p = malloc_small(size, sizeclass, flags, false, NUMA_NO_NODE);
-	return alloc_done(_RET_IP_, p, size, flags, NUMA_NO_NODE);
+	return alloc_traced(_RET_IP_, p, size, flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
 
@@ -453,8 +487,10 @@ EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
  */
 void *goalloc_alloc_noscan(size_t size, gfp_t flags)
 {
-	return alloc_done(_RET_IP_, malloc_object(size, flags, true, NUMA_NO_NODE), size,
-			   flags, NUMA_NO_NODE);
+	if (profile_due(size))
+		return malloc_sampled(size, flags, true, NUMA_NO_NODE, _RET_IP_);
+	return alloc_traced(_RET_IP_, malloc_object(size, flags, true, NUMA_NO_NODE, _RET_IP_),
+			    size, flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
 
@@ -488,7 +524,10 @@ void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
 		else if (!node_state(node, N_MEMORY))
 			node = NUMA_NO_NODE;
 	}
-	return alloc_done(_RET_IP_, malloc_object(size, flags, false, node), size, flags, node);
+	if (profile_due(size))
+		return malloc_sampled(size, flags, false, node, _RET_IP_);
+	return alloc_traced(_RET_IP_, malloc_object(size, flags, false, node, _RET_IP_), size,
+			    flags, node);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
@@ -808,7 +847,7 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t flags)
 			platform_kasan_alloc((void *)p, new_size, old_size);
 		return (void *)p;
 	}
-	n = malloc_object(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE);
+	n = malloc_object(new_size, flags, s->spc && spc_noscan(s->spc), NUMA_NO_NODE, _RET_IP_);
 	if (!n)
 		return NULL;
 	alloc_done(_RET_IP_, n, new_size, flags, NUMA_NO_NODE);
