@@ -866,8 +866,9 @@ EXPORT_SYMBOL_GPL(goalloc_realloc);
  * @nr: number of objects.
  * @p: array that receives them.
  *
- * Faster per object than goalloc_alloc(): one lock section hands out every
- * object the CPU's current span can give.
+ * Faster per object than goalloc_alloc(): one lock section pops every
+ * object this CPU's stack of the class holds, then a batch refilled from
+ * mcentral at a time.
  *
  * Context: as goalloc_alloc().
  * Return: @nr, or 0 (and nothing allocated) if memory ran out.

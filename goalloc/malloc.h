@@ -525,6 +525,7 @@ static __always_inline struct mspan *mheap_span_of(unsigned long addr)
 		s = NULL;
 	return s;
 }
+
 /* The span of the free object @r: cached, so its span is in use. */
 static __always_inline struct mspan *objref_span(struct objref r)
 {
