@@ -598,13 +598,14 @@ static noinline void free_small_unusual(struct mspan *s, struct objref r, u8 liv
 static __always_inline void free_small(struct mspan *s, unsigned long addr, unsigned int idx,
 				       bool hook)
 {
-	struct objref r = mspan_objref_at(s, addr, idx);
 	unsigned int spc = s->spc;
 	unsigned long flags;
+	struct objref r;
 	bool pushed;
 	u8 live;
 
 	local_lock_irqsave(&mcaches.lock, flags);
+	r = mspan_objref_at(s, addr, idx);	/* s->live read with interrupts off */
 	live = objref_clear_live(r);
 	if (unlikely(live != MSPAN_LIVE)) {
 		local_unlock_irqrestore(&mcaches.lock, flags);

@@ -365,13 +365,19 @@ static __always_inline u8 mspan_clear_live(struct mspan *s, unsigned int idx)
 	return xchg(&READ_ONCE(s->live)[idx], 0);
 }
 
-/* As mspan_clear_live(), for object @r that a free found and checked. */
+/*
+ * As mspan_clear_live(), for object @r that a free found and checked, from
+ * mspan_objref_at() in the same section with interrupts off.
+ */
 static __always_inline u8 objref_clear_live(struct objref r)
 {
 	return xchg(r.live, 0);
 }
 
-/* Object @idx of @s, at @addr, as a free finds it (see mspan_clear_live()). */
+/*
+ * Object @idx of @s, at @addr, as a free finds it.  Interrupts off, as for
+ * mspan_clear_live(): the live bytes @s names now stay until they are on.
+ */
 static __always_inline struct objref mspan_objref_at(struct mspan *s, unsigned long addr,
 						     unsigned int idx)
 {
