@@ -16,17 +16,25 @@ struct node_ctx {
 	unsigned int misplaced, bad_bytes;
 };
 
-/* Each CPU's stacks hold objects of its own node only: how many do not. */
+/*
+ * Each CPU's stacks hold objects of its own node only: how many do not.
+ * Read while the scavenger may flush a stack: an entry read stale may name
+ * no span any more, and is not counted.
+ */
 static unsigned int foreign_cached(void)
 {
 	unsigned int cpu, spc, i, bad = 0;
+	struct mspan *s;
 
 	for_each_online_cpu(cpu) {
 		struct mcache *c = mcache_of(cpu);
 
-		for (spc = 0; spc < NUM_CENTRALS; spc++)
-			for (i = 0; i < READ_ONCE(c->stack[spc].n); i++)
-				bad += objref_span(c->stack[spc].ref[i])->node != cpu_to_mem(cpu);
+		for (spc = 0; spc < NUM_CENTRALS; spc++) {
+			for (i = 0; i < READ_ONCE(c->stack[spc].n); i++) {
+				s = objref_span(c->stack[spc].ref[i]);
+				bad += s && s->node != cpu_to_mem(cpu);
+			}
+		}
 	}
 	return bad;
 }
