@@ -620,21 +620,31 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 		free_push_slow(s, r);
 }
 
+/* free_tiny() of a heap profile sample, or with a free hook to run. */
+static noinline void free_tiny_hooked(struct mspan *s, unsigned long addr)
+{
+	if (profile_records())
+		profile_free(addr);
+	if (free_hook_active())
+		tiny_free(s, addr);
+	else
+		tiny_free_done(s, addr, tiny_free_fast(s, addr, mspan_obj_index(s, addr)));
+}
+
 /*
- * A tiny object: one cmpxchg on its block's mask, which checks @addr; a
- * heap profile sample is told first.
+ * A tiny object in block @idx of @s: one cmpxchg on the block's mask,
+ * which checks @addr.  A heap profile sample or a free hook goes out of
+ * line, so that this path keeps nothing across a call.
  */
-static noinline void free_tiny(struct mspan *s, unsigned long addr)
+static noinline void free_tiny(struct mspan *s, unsigned long addr, unsigned int idx)
 {
 	long left;
 
-	if (unlikely(profile_records()))
-		profile_free(addr);
-	if (free_hook_active()) {
-		tiny_free(s, addr);
+	if (unlikely(profile_records() || free_hook_active())) {
+		free_tiny_hooked(s, addr);
 		return;
 	}
-	left = tiny_free_fast(s, addr);
+	left = tiny_free_fast(s, addr, idx);
 	if (likely(left > 0))
 		cpu_stat_inc(GS_TINY_FREE);
 	else	/* an empty block to give back, or a bad free */
@@ -701,7 +711,7 @@ static noinline void free_slow(const void *p, bool check)
 	if (unlikely(!s->spc))
 		free_large(s, addr);
 	else if (s->tiny)
-		free_tiny(s, addr);
+		free_tiny(s, addr, mspan_obj_index(s, addr));
 	else
 		free_small(s, addr, idx, true);
 }
@@ -738,7 +748,7 @@ void goalloc_free(const void *p)
 	s = page_span(addr);
 	if (unlikely(!s || free_hook_active() || !mspan_fast_obj_start(s, addr, &idx))) {
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
-			free_tiny(s, addr);	/* checks @addr itself */
+			free_tiny(s, addr, mspan_obj_index(s, addr));	/* checks @addr */
 		else
 			free_slow(p, true);
 		return;

@@ -791,15 +791,15 @@ static __always_inline unsigned int tiny_end(int mask, unsigned int off)
 }
 
 /*
- * Free the tiny object at @addr of tiny span @s: clear its bits in its
- * block's mask with one cmpxchg.  Returns the mask left, as a u32 (0: the
+ * Free the tiny object at @addr, in block @idx (mspan_obj_index()) of tiny
+ * span @s: clear its bits in the block's mask with one cmpxchg.  Returns the mask left, as a u32 (0: the
  * block is empty and no CPU allocates from it), or -1, and nothing changed,
  * if no live object starts at @addr.  Any context, any CPU;
  * tiny_free_done() does the rest.
  */
-static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr)
+static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr,
+					   unsigned int idx)
 {
-	unsigned int idx = mspan_obj_index(s, addr);
 	unsigned int off = addr - mspan_obj_addr(s, idx);
 	atomic_t *m;
 	int old, new;

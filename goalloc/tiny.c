@@ -189,7 +189,7 @@ void tiny_free(struct mspan *s, unsigned long addr)
 		return;
 	}
 	free_hook((void *)addr, size, 0);
-	tiny_free_done(s, addr, tiny_free_fast(s, addr));
+	tiny_free_done(s, addr, tiny_free_fast(s, addr, mspan_obj_index(s, addr)));
 }
 
 /* Bytes usable at @addr, a live tiny object of @s, or 0 if it is not one. */
