@@ -413,6 +413,19 @@ static noinline void *malloc_sampled(size_t size, gfp_t gfp, bool noscan, int no
 	return profile_sample(alloc_traced(call_site, p, size, gfp, node), size, call_site);
 }
 
+/*
+ * An exported allocation of @size bytes for @call_site: the heap profile's
+ * countdown first, then the object and its tracepoint.
+ */
+static __always_inline void *malloc_call(size_t size, gfp_t gfp, bool noscan, int node,
+					 unsigned long call_site)
+{
+	if (profile_due(size))
+		return malloc_sampled(size, gfp, noscan, node, call_site);
+	return alloc_traced(call_site, malloc_object(size, gfp, noscan, node, call_site), size,
+			    gfp, node);
+}
+
 /**
  * __goalloc_alloc() - allocate an object: goalloc_alloc() of a size not
  * known at compile time.
@@ -425,10 +438,7 @@ static noinline void *malloc_sampled(size_t size, gfp_t gfp, bool noscan, int no
  */
 void *__goalloc_alloc(size_t size, gfp_t flags)
 {
-	if (profile_due(size))
-		return malloc_sampled(size, flags, false, NUMA_NO_NODE, _RET_IP_);
-	return alloc_traced(_RET_IP_, malloc_object(size, flags, false, NUMA_NO_NODE, _RET_IP_),
-			    size, flags, NUMA_NO_NODE);
+	return malloc_call(size, flags, false, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc);
 
@@ -487,10 +497,7 @@ EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
  */
 void *goalloc_alloc_noscan(size_t size, gfp_t flags)
 {
-	if (profile_due(size))
-		return malloc_sampled(size, flags, true, NUMA_NO_NODE, _RET_IP_);
-	return alloc_traced(_RET_IP_, malloc_object(size, flags, true, NUMA_NO_NODE, _RET_IP_),
-			    size, flags, NUMA_NO_NODE);
+	return malloc_call(size, flags, true, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_noscan);
 
@@ -524,10 +531,7 @@ void *goalloc_alloc_node(size_t size, gfp_t flags, int node)
 		else if (!node_state(node, N_MEMORY))
 			node = NUMA_NO_NODE;
 	}
-	if (profile_due(size))
-		return malloc_sampled(size, flags, false, node, _RET_IP_);
-	return alloc_traced(_RET_IP_, malloc_object(size, flags, false, node, _RET_IP_), size,
-			    flags, node);
+	return malloc_call(size, flags, false, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
@@ -625,10 +629,7 @@ static noinline void free_tiny_hooked(struct mspan *s, unsigned long addr)
 {
 	if (profile_records())
 		profile_free(addr);
-	if (free_hook_active())
-		tiny_free(s, addr);
-	else
-		tiny_free_done(s, addr, tiny_free_fast(s, addr, mspan_obj_index(s, addr)));
+	tiny_free(s, addr);
 }
 
 /*
