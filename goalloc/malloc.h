@@ -792,10 +792,10 @@ static __always_inline unsigned int tiny_end(int mask, unsigned int off)
 
 /*
  * Free the tiny object at @addr, in block @idx (mspan_obj_index()) of tiny
- * span @s: clear its bits in the block's mask with one cmpxchg.  Returns the mask left, as a u32 (0: the
- * block is empty and no CPU allocates from it), or -1, and nothing changed,
- * if no live object starts at @addr.  Any context, any CPU;
- * tiny_free_done() does the rest.
+ * span @s: clear its bits in the block's mask with one cmpxchg.  Returns
+ * the mask left, as a u32 (0: the block is empty and no CPU allocates from
+ * it), or -1, and nothing changed, if no live object starts at @addr.  Any
+ * context, any CPU; tiny_free_done() does the rest.
  */
 static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr,
 					   unsigned int idx)

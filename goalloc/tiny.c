@@ -41,19 +41,20 @@ static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *of
 }
 
 /*
- * The block at @block of tiny span @s holds no live object and no CPU
- * allocates from it: back onto @c's stack of blocks.  @c's mcache lock
- * held (or @c a dead CPU's).
+ * Block @idx of tiny span @s holds no live object and no CPU allocates
+ * from it: back onto @c's stack of blocks.  @c's mcache lock held (or @c
+ * a dead CPU's).
  */
-static __always_inline void tiny_free_block(struct mcache *c, struct mspan *s,
-					    unsigned long block)
+static __always_inline void tiny_free_block(struct mcache *c, struct mspan *s, unsigned int idx)
 {
+	struct objref r = mspan_objref(s, idx);
+
 	/* the block's bits are only cleared by whoever left them zero */
-	if (WARN_ON_ONCE(!mspan_clear_live(s, mspan_obj_index(s, block))))
+	if (WARN_ON_ONCE(!mspan_clear_live(s, idx)))
 		return;
 	c->stat[GS_TINY_BLOCK_FREE]++;
-	platform_kasan_free((void *)block, TINY_SIZE);
-	mcache_free(c, s, mspan_objref(s, mspan_obj_index(s, block)), TINY_SPC);
+	platform_kasan_free((void *)r.addr, TINY_SIZE);
+	mcache_free(c, s, r, TINY_SPC);
 }
 
 /*
@@ -69,7 +70,7 @@ static __always_inline void __tiny_retire(struct mcache *c)
 		return;
 	old = atomic_fetch_andnot(TINY_HELD, c->tinymask);
 	if (!(old & TINY_STARTS))
-		tiny_free_block(c, s, c->tiny);
+		tiny_free_block(c, s, mspan_obj_index(s, c->tiny));
 	c->tiny = 0;
 	c->tinyoffset = TINY_SIZE;	/* no room: tiny_alloc_fast() fails */
 	c->tinyspan = NULL;
@@ -169,8 +170,7 @@ void tiny_free_done(struct mspan *s, unsigned long addr, long left)
 	cpu_stat_inc(GS_TINY_FREE);
 	if (!left) {
 		local_lock_irqsave(&mcaches.lock, flags);
-		tiny_free_block(this_cpu_ptr(&mcaches), s,
-				mspan_obj_addr(s, mspan_obj_index(s, addr)));
+		tiny_free_block(this_cpu_ptr(&mcaches), s, mspan_obj_index(s, addr));
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
 }
