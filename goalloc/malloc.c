@@ -550,17 +550,22 @@ static __always_inline struct mspan *page_span_miss(unsigned long addr)
 
 /*
  * As mheap_page_span(), unchecked, but through this CPU's chunk hint
- * first: no page tag to read while frees stay in one chunk.  A stale hint
- * (a chunk given back, its mchunk taken again) yields a span @addr does
- * not lie in, or NULL; callers check.
+ * first: no page tag to read while frees stay in one chunk.  A page the
+ * hinted chunk gave back (a hole, no span) may be a newer chunk's now, so
+ * the page tags decide.  A hint read while its mchunk is taken again may
+ * still yield a span @addr does not lie in; callers check.
  */
 static __always_inline struct mspan *page_span(unsigned long addr)
 {
 	struct mchunk *ch = this_cpu_read(mcaches.chunk_hint);
 	unsigned long base = READ_ONCE(ch->base);
+	struct mspan *s;
 
-	if (likely(addr - base < (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT))
-		return READ_ONCE(ch->spans[(addr - base) >> GO_PAGE_SHIFT]);
+	if (likely(addr - base < (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT)) {
+		s = READ_ONCE(ch->spans[(addr - base) >> GO_PAGE_SHIFT]);
+		if (likely(s))
+			return s;
+	}
 	return page_span_miss(addr);
 }
 
@@ -624,18 +629,24 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 		free_push_slow(s, r);
 }
 
+static noinline void free_slow(const void *p, bool check);
+
 /* free_tiny() of a heap profile sample, or with a free hook to run. */
 static noinline void free_tiny_hooked(struct mspan *s, unsigned long addr)
 {
+	if (unlikely(!mspan_inuse_at(s, addr))) {
+		free_slow((void *)addr, true);	/* as in free_tiny() */
+		return;
+	}
 	if (profile_records())
 		profile_free(addr);
 	tiny_free(s, addr);
 }
 
 /*
- * A tiny object in block @idx of @s: one cmpxchg on the block's mask,
- * which checks @addr.  A heap profile sample or a free hook goes out of
- * line, so that this path keeps nothing across a call.
+ * A tiny object in block @idx of in-use tiny span @s: one cmpxchg on the
+ * block's mask, which checks @addr.  A heap profile sample or a free hook
+ * goes out of line, so that this path keeps nothing across a call.
  */
 static noinline void free_tiny(struct mspan *s, unsigned long addr, unsigned int idx)
 {
@@ -648,6 +659,8 @@ static noinline void free_tiny(struct mspan *s, unsigned long addr, unsigned int
 	left = tiny_free_fast(s, addr, idx);
 	if (likely(left > 0))
 		cpu_stat_inc(GS_TINY_FREE);
+	else if (unlikely(left < 0 && !mspan_inuse_at(s, addr)))
+		free_slow((void *)addr, true);	/* @s came from a stale chunk hint */
 	else	/* an empty block to give back, or a bad free */
 		tiny_free_done(s, addr, left);
 }
@@ -780,7 +793,9 @@ size_t goalloc_usable_size(const void *p)
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
 	s = page_span(addr);
-	if (!s || !mspan_inuse_at(s, addr))
+	if (unlikely(!s || !mspan_inuse_at(s, addr)))
+		s = mheap_span_of(addr);	/* not an object, or a stale hint */
+	if (!s)
 		return 0;
 	if (s->tiny)
 		return tiny_usable_size(s, addr);

@@ -217,6 +217,65 @@ static void span_lookup_covers_every_page(struct kunit *test)
 	goalloc_flush();
 }
 
+/*
+ * With this CPU's chunk hint set to @hint: goalloc_usable_size(@p), or
+ * goalloc_free(@p) and 0.  The hint is put back unless the call moved it.
+ */
+static size_t call_with_hint(struct mchunk *hint, void *p, bool free)
+{
+	struct mchunk *old;
+	struct mcache *c;
+	unsigned long flags;
+	size_t n = 0;
+
+	local_irq_save(flags);
+	c = mcache_of(smp_processor_id());
+	old = c->chunk_hint;
+	c->chunk_hint = hint;
+	if (free)
+		goalloc_free(p);
+	else
+		n = goalloc_usable_size(p);
+	if (c->chunk_hint == hint)
+		c->chunk_hint = old;
+	local_irq_restore(flags);
+	return n;
+}
+
+/*
+ * A CPU's chunk hint is only a hint.  A page its chunk gave back (a hole)
+ * may be a newer chunk's now, and an mchunk read while it is taken again
+ * may name another span there, tiny or not.  Whatever the hint names, the
+ * object is found: its usable size, and its free, which reports nothing.
+ */
+static void stale_chunk_hint_finds_the_object(struct kunit *test)
+{
+	struct mchunk *stale = kunit_kzalloc(test, struct_size(stale, spans, 1), GFP_KERNEL);
+	void *p = goalloc_alloc(64, GFP_KERNEL), *other = goalloc_alloc(1000, GFP_KERNEL);
+	void *tiny = goalloc_alloc_noscan(4, GFP_KERNEL);
+	unsigned long reports = report_total(false);
+	struct mspan *named[] = { NULL, span_of(other), span_of(tiny) };
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, stale);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_ASSERT_NOT_NULL(test, tiny);
+	KUNIT_ASSERT_TRUE(test, span_of(tiny)->tiny);
+	stale->base = round_down((unsigned long)p, GO_PAGE_SIZE);
+	stale->npages = 1;
+	for (i = 0; i < ARRAY_SIZE(named); i++) {
+		stale->spans[0] = named[i];	/* p's page: a hole, or a span p is not in */
+		KUNIT_EXPECT_EQ_MSG(test, call_with_hint(stale, p, false), (size_t)64,
+				    "hint naming span %u", i);
+	}
+	call_with_hint(stale, p, true);		/* names the tiny span */
+	KUNIT_EXPECT_EQ(test, report_total(false), reports);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)0);	/* freed */
+	goalloc_free(other);
+	goalloc_free(tiny);
+}
+
 #ifdef CONFIG_FAULT_INJECTION
 /* Fail every @interval-th heap growth from now on (0: stop failing). */
 static void inject_grow_failures(unsigned long interval)
@@ -375,6 +434,7 @@ static struct kunit_case mheap_cases[] = {
 	KUNIT_CASE(best_fit_split_and_coalesce),
 	KUNIT_CASE(free_chunks_go_back_to_buddy),
 	KUNIT_CASE(span_lookup_covers_every_page),
+	KUNIT_CASE(stale_chunk_hint_finds_the_object),
 	KUNIT_CASE(free_runs_inside_chunks_go_back),
 	KUNIT_CASE(scavenger_pass_keeps_the_goal),
 	KUNIT_CASE(memory_limit_holds),

@@ -456,6 +456,8 @@ static __always_inline void spin_unlock(spinlock_t *l)
 #define spin_unlock_irqrestore(l, flags) do { (void)(flags); spin_unlock(l); gl_irqs_off--; } while (0)
 #define local_lock_irqsave(l, flags)	do { (flags) = 0; gl_irqs_off++; } while (0)
 #define local_unlock_irqrestore(l, flags) do { (void)(flags); gl_irqs_off--; } while (0)
+#define local_irq_save(flags)		do { (flags) = 0; gl_irqs_off++; } while (0)
+#define local_irq_restore(flags)	do { (void)(flags); gl_irqs_off--; } while (0)
 
 #define gl_assert(cond, what) \
 	do { if (unlikely(!(cond))) gl_assert_fail(what, __FILE__, __LINE__); } while (0)
