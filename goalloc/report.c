@@ -49,6 +49,7 @@ unsigned long report_total(bool corruption)
 			n += report_count(k);
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(report_total);
 
 /* A bad call: once per kind with WARN and the stack, then only counted. */
 static void report_bad_call(enum report_kind kind, unsigned long addr, const struct mspan *s)

@@ -324,7 +324,9 @@ if want kunit; then
 			if [ $vm_rc -eq 0 ]; then
 				pass "debug kernel, $smp vCPUs: no splat, clean rmmod, kmemleak finds nothing"
 			else
-				grep -aE 'kmemleak|BUG|WARNING|KASAN|Call Trace|GOALLOC' "$log" | head -n 30 || true
+				console_unexpected "$log" |
+					grep -aE '^not ok|kmemleak|BUG|WARNING|KASAN|Call Trace|GOALLOC' |
+					head -n 30 || true
 				fail "debug kernel, $smp vCPUs: splat, leak or failed unload (vm-run status $vm_rc)"
 			fi
 		done
@@ -335,7 +337,8 @@ if want kunit; then
 			--log "$log" "$out/debug/goalloc.ko" tools/goalloc tools/goalloc_test >/dev/null; then
 			pass "debug kernel, 4 vCPUs on 2 NUMA nodes, CPU hotplug under load: $(grep -aoE '[0-9]+ hotplug cycles; live objects [0-9]+' "$log" | tail -n 1), clean unload"
 		else
-			grep -aE 'goalloc:|BUG|WARNING|KASAN|Call Trace' "$log" | head -n 30 || true
+			console_unexpected "$log" | grep -aE 'goalloc:|BUG|WARNING|KASAN|Call Trace' |
+				head -n 30 || true
 			fail "debug kernel, 4 vCPUs: CPU hotplug under load"
 		fi
 	else

@@ -29,6 +29,16 @@ goalloc_version() {
 	sed -n 's/^#define GOALLOC_VERSION[[:space:]]*"\(.*\)"/\1/p' "$GOALLOC_TOP/include/uapi/goalloc.h"
 }
 
+# A guest's console LOG without the reports its tests expected: a test
+# that expects one (KASAN in kunit/kasan_test.c, goalloc's own in
+# kunit/debug_test.c, the OOM killer's in scripts/vm/pressure.sh) brackets
+# it with two markers, and what lies between them is not a splat.
+console_unexpected() {
+	awk '/goalloc-[a-z]+: expecting an? [A-Za-z]+ report/ { skip = 1 }
+	     !skip { print }
+	     /goalloc-[a-z]+: end of expected [A-Za-z]+ report/ { skip = 0 }' "$1"
+}
+
 # What a guest printed on its console LOG between "goalloc-begin NAME"
 # and "goalloc-end NAME" (scripts/vm/*.sh), without the kernel's messages.
 console_section() {

@@ -111,12 +111,8 @@ for attempt in 1 2; do
 		"booting again; the first console is in $log.boot-failure" >&2
 done
 
-# A test that expects a report (KASAN in kunit/kasan_test.c, the OOM
-# killer's in scripts/vm/pressure.sh) brackets it with two markers; what
-# lies between them is not a splat.
-splats=$(awk '/goalloc-[a-z]+: expecting an? [A-Za-z]+ report/ { skip = 1 }
-	      !skip { print }
-	      /goalloc-[a-z]+: end of expected [A-Za-z]+ report/ { skip = 0 }' "$log" |
+# reports the tests expected are not splats
+splats=$(console_unexpected "$log" |
 	grep -aE 'BUG:|WARNING:|KASAN:|possible circular locking|inconsistent lock state|kmemleak: [0-9]+ new suspected|unreferenced object|Oops|Call Trace' |
 	grep -avE "$allow" || true)
 rc=$(grep -aoE 'GOALLOC-VM-EXIT=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
