@@ -633,33 +633,44 @@ static bool run_release(struct mspan *r)
  */
 static unsigned long scavenge(unsigned long max_pages, bool within)
 {
-	unsigned long released = 0, flags;
+	unsigned long released = 0, flags, nr;
 	struct mchunk *ch, *tmp;
 	struct mspan *r, *rtmp;
-	LIST_HEAD(runs);
+	LIST_HEAD(runs);	/* page ranges of split chunks */
+	LIST_HEAD(whole);	/* whole chunks, as they came */
 	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&mheap.lock, flags);
 	while (released < max_pages && (r = run_longest(within, max_pages - released))) {
+		/*
+		 * Which of the two, decided now: once the lock is dropped,
+		 * another scavenge may give back the rest of @r's chunk and a
+		 * grow take its mchunk again, so nothing below reads it.
+		 */
+		bool all = r->npages == r->chunk->npages;
+
 		released += r->npages;
 		if (run_release(r))
 			list_add(&r->chunk->list, &dead);
-		list_add_tail(&r->list, &runs);
+		list_add_tail(&r->list, all ? &whole : &runs);
 	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
 	list_for_each_entry(r, &runs, list) {
-		unsigned long nr = (unsigned long)r->npages << GO_PAGE_ORDER;
-
+		nr = (unsigned long)r->npages << GO_PAGE_ORDER;
 		platform_set_page_tags(r->base, nr, 0);
-		if (r->chunk->split)
-			platform_free_page_range(r->base, nr);
-		else	/* the whole chunk, as it came */
-			platform_free_pages(r->base, r->chunk->order);
+		platform_free_page_range(r->base, nr);
+	}
+	list_for_each_entry(r, &whole, list) {
+		nr = (unsigned long)r->npages << GO_PAGE_ORDER;
+		platform_set_page_tags(r->base, nr, 0);
+		platform_free_pages(r->base, ilog2(nr));	/* its buddy order */
 	}
 	/* only now may a grow take a dead chunk's entry (and its mchunk) again */
 	spin_lock_irqsave(&mheap.lock, flags);
 	list_for_each_entry_safe(r, rtmp, &runs, list)
+		fixalloc_free_span(r);
+	list_for_each_entry_safe(r, rtmp, &whole, list)
 		fixalloc_free_span(r);
 	list_for_each_entry_safe(ch, tmp, &dead, list) {
 		list_del(&ch->list);
