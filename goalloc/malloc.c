@@ -537,7 +537,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
 /* === Free === */
 
-/* @addr is not in this CPU's hinted chunk: the page tags, and a new hint. */
+/* No span for @addr in this CPU's hinted chunk: the page tags, and a new hint. */
 static __always_inline struct mspan *page_span_miss(unsigned long addr)
 {
 	struct mchunk *ch = mheap_chunk_of(addr);
