@@ -66,9 +66,11 @@
  *
  * === Freeing ===
  *
- *  1. Find the span in O(1) through the page's tag -> chunk -> spans[], and
- *     the object's index in it.  Anything that is not the start of an
- *     object is reported (report.c) and otherwise ignored.
+ *  1. Find the span in O(1): in the spans[] of this CPU's chunk hint (the
+ *     chunk of its last free) if it has one for the page, else through the
+ *     page's tag -> chunk -> spans[]; then the object's index in it.
+ *     Anything that is not the start of an object is reported (report.c)
+ *     and otherwise ignored.
  *  2. With the mcache lock, clear the object's live byte with one xchg: it
  *     alone decides between racing frees of one object, so a double free
  *     is caught at the offending call, exactly, and changes nothing.
