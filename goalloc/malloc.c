@@ -794,8 +794,8 @@ size_t goalloc_usable_size(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	s = page_span(addr);
-	if (unlikely(!s || !mspan_inuse_at(s, addr)))
+	s = page_span(addr);	/* NULL: the page tags found no span either */
+	if (unlikely(s && !mspan_inuse_at(s, addr)))
 		s = mheap_span_of(addr);	/* not an object, or a stale hint */
 	if (!s)
 		return 0;
