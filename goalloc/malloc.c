@@ -49,7 +49,8 @@
  *
  * === Allocating ===
  *
- *  1. Round the size up to its class: two table lookups (size_to_class).
+ *  1. Round the size up to its class: one table lookup (size_to_class8
+ *     up to 1 KiB, size_to_class128 above).
  *  2. With the CPU's mcache lock (local_lock_irqsave: interrupts off, no
  *     shared lock, no atomic), pop the class's stack (malloc_small), then
  *     set the object's live byte in its span, a plain store through the
@@ -334,7 +335,10 @@ static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, 
 		return malloc_debug(size, gfp, noscan, node, caller);
 	if (noscan && size - 1 < TINY_MAX_OBJECT)
 		return malloc_tiny(size, gfp);
-	if (likely(size - 1 < MAX_SMALL_SIZE))	/* 1 .. MAX_SMALL_SIZE */
+	if (likely(size - 1 < SMALL_SIZE_MAX - 8))	/* 1 .. 1016: one test, one table */
+		return malloc_small(size, size_to_class8[(size - 1) / SMALL_SIZE_DIV + 1], gfp,
+				    noscan, node);
+	if (likely(size - 1 < MAX_SMALL_SIZE))
 		return malloc_small(size, size_to_class(size), gfp, noscan, node);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
