@@ -464,13 +464,15 @@ static noinline void *malloc_bad_class(size_t size, gfp_t gfp, unsigned int cls)
  * @sizeclass: goalloc_size_class(@size), which the compiler worked out.
  *
  * A @sizeclass whose objects do not hold @size bytes WARNs once and is
- * ignored.
+ * ignored; only its low 7 bits are read.
  *
  * Context: as goalloc_alloc().
  * Return: the object, or NULL if memory ran out.
  */
 void *__goalloc_alloc_class(size_t size, gfp_t flags, unsigned int sizeclass)
 {
+	/* one load and one compare check it: the table is 0 for class 0 and past the last */
+	unsigned int cls = sizeclass & SIZE_CLASS_MASK;
 	void *p;
 
 	/* sampled: the class from @size (a bad @sizeclass WARNs at a later call) */
@@ -479,11 +481,10 @@ void *__goalloc_alloc_class(size_t size, gfp_t flags, unsigned int sizeclass)
 	might_alloc(flags);
 	if (debug_on())
 		p = malloc_debug(size, flags, false, NUMA_NO_NODE, _RET_IP_);
-	else if (unlikely(sizeclass - 1 >= NUM_SIZE_CLASSES - 1 ||
-			  size - 1 >= class_to_size[sizeclass]))
+	else if (unlikely(size - 1 >= class_to_size[cls]))
 		p = malloc_bad_class(size, flags, sizeclass);
 	else
-		p = malloc_small(size, sizeclass, flags, false, NUMA_NO_NODE);
+		p = malloc_small(size, cls, flags, false, NUMA_NO_NODE);
 	return alloc_traced(_RET_IP_, p, size, flags, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc_class);

@@ -184,7 +184,14 @@ void profile_exit(void);
 
 /* === Size classes (sizeclasses.c) === */
 
-extern const u16 class_to_size[NUM_SIZE_CLASSES];
+/*
+ * class_to_size[] has room for every class a mask of SIZE_CLASS_MASK
+ * yields, 0 past the last: __goalloc_alloc_class() checks a caller's class
+ * with one load and one compare.
+ */
+#define SIZE_CLASS_MASK		127
+static_assert(NUM_SIZE_CLASSES <= (SIZE_CLASS_MASK + 1));
+extern const u16 class_to_size[SIZE_CLASS_MASK + 1];
 extern const u8 class_to_allocnpages[NUM_SIZE_CLASSES];
 extern const u16 class_to_nelems[NUM_SIZE_CLASSES];
 extern u32 class_to_divmagic[NUM_SIZE_CLASSES];

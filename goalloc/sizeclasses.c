@@ -16,7 +16,7 @@
 #define CLASS_NELEMS(size, npages)	(npages) * GO_PAGE_SIZE / (size),
 
 /* Object size of each class; class 0 is "large". */
-const u16 class_to_size[NUM_SIZE_CLASSES] = { 0, GOALLOC_SIZE_CLASSES(CLASS_SIZE) };
+const u16 class_to_size[SIZE_CLASS_MASK + 1] = { 0, GOALLOC_SIZE_CLASSES(CLASS_SIZE) };
 EXPORT_SYMBOL_IF_KUNIT(class_to_size);
 static_assert(ARRAY_SIZE(((u16[]){ GOALLOC_SIZE_CLASSES(CLASS_SIZE) })) == NUM_SIZE_CLASSES - 1);
 

@@ -268,7 +268,7 @@ static void arrays_roundup_and_free_on_scope_exit(struct kunit *test)
  */
 static void constant_sizes_take_their_class(struct kunit *test)
 {
-	static const unsigned int bad[] = { 0, 1, 6, GOALLOC_NUM_CLASSES, UINT_MAX };
+	static const unsigned int bad[] = { 0, 1, 6, GOALLOC_NUM_CLASSES, 127, 128, UINT_MAX };
 	u8 *p = goalloc_alloc(100, GFP_KERNEL);
 	u8 *z = goalloc_zalloc(4000, GFP_KERNEL);
 	unsigned int i;
