@@ -630,13 +630,13 @@ extern const char *const cpu_stat_names[GS_NR_CPU_STATS];
 /*
  * Free objects of one span class that a CPU holds: a stack, popped by
  * allocations and pushed by frees; refilled from and drained to mcentral
- * a batch at a time.
+ * a batch (cap / 2, objstack_batch()) at a time.  Counts are u32, as wide
+ * as the registers the fast paths compare them in.
  */
 struct objstack {
 	struct objref *ref;		/* cap entries, this CPU's memory */
-	u16 n;				/* objects held */
-	u16 cap;			/* at most, by the class's bytes */
-	u16 batch;			/* moved per refill or drain */
+	u32 n;				/* objects held */
+	u32 cap;			/* at most, by the class's bytes */
 };
 
 struct mcache {

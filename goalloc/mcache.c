@@ -45,7 +45,7 @@ struct objref mcache_refill(struct mcache *c, unsigned int spc)
 	if (st->n)
 		return st->ref[--st->n];
 	c->class_refills[spc_sizeclass(spc)]++;
-	st->n = mcentral_refill(numa_mem_id(), spc, st->ref, st->batch);
+	st->n = mcentral_refill(numa_mem_id(), spc, st->ref, st->cap / 2);
 	if (!st->n)
 		return none;
 	return st->ref[--st->n];
@@ -58,7 +58,7 @@ struct objref mcache_refill(struct mcache *c, unsigned int spc)
 void mcache_drain(struct mcache *c, unsigned int spc)
 {
 	struct objstack *st = &c->stack[spc];
-	unsigned int n = st->batch;
+	unsigned int n = st->cap / 2;
 
 	lockdep_assert_irqs_disabled();
 	mcentral_drain(spc, st->ref, n);
@@ -139,7 +139,7 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 		if (st->n)
 			mcentral_take_fresh(s, NULL, 0);
 		else
-			st->n = mcentral_take_fresh(s, st->ref, st->batch);
+			st->n = mcentral_take_fresh(s, st->ref, st->cap / 2);
 		r = st->ref[--st->n];
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
@@ -314,7 +314,6 @@ int mcache_init(void)
 			c->stack[spc].ref = ref;
 			c->stack[spc].n = 0;
 			c->stack[spc].cap = objstack_cap(spc);
-			c->stack[spc].batch = objstack_batch(spc);
 			ref += objstack_cap(spc);
 		}
 		stacks_bytes += array_size(total, sizeof(*ref));

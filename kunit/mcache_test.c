@@ -27,7 +27,7 @@ static long refill_on_cpu(void *arg)
 	}
 	ctx->refills = READ_ONCE(c->class_refills[cls]) - before;
 	ctx->held = READ_ONCE(c->stack[make_spc(cls, false)].n);
-	ctx->batch = c->stack[make_spc(cls, false)].batch;
+	ctx->batch = objstack_batch(make_spc(cls, false));
 	return 0;
 }
 
@@ -62,7 +62,7 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 		struct mcache *c = mcache_of(cpu);
 
 		for (spc = 0; spc < NUM_CENTRALS; spc++)
-			KUNIT_EXPECT_EQ(test, c->stack[spc].n, 0);
+			KUNIT_EXPECT_EQ(test, c->stack[spc].n, 0U);
 		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
 	}
 	for_each_node(node)
