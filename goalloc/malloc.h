@@ -65,7 +65,7 @@
 #define OBJSTACK_BYTES		(16 << 10)
 #define OBJSTACK_MIN		2
 #define OBJSTACK_MAX		256
-#define TRANSFER_BATCHES	4
+#define TRANSFER_BATCHES	8
 /* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
 #define CHUNK_MAX_ORDER		min(10, GOALLOC_MAX_BUDDY_ORDER)
 #define CHUNK_MAX_PAGES		(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))	/* Go pages */
