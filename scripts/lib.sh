@@ -114,6 +114,7 @@ kvm_probe() {
 	printf '#!/bin/busybox sh\necho GOALLOC-KVM-PROBE-OK\n/bin/busybox poweroff -f\n' >"$tmp/root/init"
 	chmod +x "$tmp/root/init"
 	(cd "$tmp/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$tmp/initrd.gz"
+	: >"$tmp/log"	# before the loop's first grep, which may beat QEMU's start
 	qemu-system-x86_64 -accel kvm -cpu host -smp 1 -m 256 -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$tmp/initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null >"$tmp/log" 2>&1 &
