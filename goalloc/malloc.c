@@ -335,10 +335,11 @@ static __always_inline void *malloc_object(size_t size, gfp_t gfp, bool noscan, 
 		return malloc_debug(size, gfp, noscan, node, caller);
 	if (noscan && size - 1 < TINY_MAX_OBJECT)
 		return malloc_tiny(size, gfp);
-	if (likely(size - 1 < SMALL_SIZE_MAX - 8))	/* 1 .. 1016: one test, one table */
-		return malloc_small(size, size_to_class8[(size - 1) / SMALL_SIZE_DIV + 1], gfp,
-				    noscan, node);
-	if (likely(size - 1 < MAX_SMALL_SIZE))
+	/*
+	 * The first test implies the second; it comes first so that sizes up
+	 * to 1016 bytes, most, take one compare before size_to_class()'s table.
+	 */
+	if (likely(size - 1 < SMALL_SIZE_MAX - 8) || likely(size - 1 < MAX_SMALL_SIZE))
 		return malloc_small(size, size_to_class(size), gfp, noscan, node);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;

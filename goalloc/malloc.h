@@ -200,11 +200,14 @@ extern u8 size_to_class128[(MAX_SMALL_SIZE - SMALL_SIZE_MAX) / LARGE_SIZE_DIV + 
 
 void sizeclasses_init(void);
 
-/* Size class of a small size (1..MAX_SMALL_SIZE), in constant time. */
+/*
+ * Size class of a small size (1..MAX_SMALL_SIZE, never 0), in constant
+ * time.  On size - 1, which malloc_object() has at hand after its test.
+ */
 static __always_inline unsigned int size_to_class(size_t size)
 {
-	if (size <= SMALL_SIZE_MAX - 8)
-		return size_to_class8[DIV_ROUND_UP(size, SMALL_SIZE_DIV)];
+	if (size - 1 < SMALL_SIZE_MAX - 8)
+		return size_to_class8[(size - 1) / SMALL_SIZE_DIV + 1];
 	return size_to_class128[DIV_ROUND_UP(size - SMALL_SIZE_MAX, LARGE_SIZE_DIV)];
 }
 
