@@ -238,7 +238,7 @@ if want stock; then
 			pass "stock $r: load, client module, /dev/goalloc tests, unload"
 		else
 			tail -n 30 "$out/stock-$r.console"
-			fail "stock $r: load, client module, /dev/goalloc tests, unload"
+			fail "stock $r: load, client module, /dev/goalloc tests, unload ($(console_why "$out/stock-$r.console"))"
 		fi
 		# the heap profile the guest printed (base64), read by go tool pprof
 		prof=$out/heap-$r.pprof
@@ -258,7 +258,7 @@ if want stock; then
 		pass "stock $r612, 256 MiB: memory pressure gives idle memory back (shrinker)"
 	else
 		tail -n 20 "$out/pressure.console"
-		fail "stock $r612: memory pressure"
+		fail "stock $r612: memory pressure ($(console_why "$out/pressure.console"))"
 	fi
 fi
 
@@ -327,7 +327,7 @@ if want kunit; then
 				console_unexpected "$log" |
 					grep -aE '^not ok|kmemleak|BUG|WARNING|KASAN|Call Trace|GOALLOC' |
 					head -n 30 || true
-				fail "debug kernel, $smp vCPUs: splat, leak or failed unload (vm-run status $vm_rc)"
+				fail "debug kernel, $smp vCPUs: splat, leak or failed unload (vm-run status $vm_rc: $(console_why "$log"))"
 			fi
 		done
 		# CPU hotplug under load (scripts/hotplug-load.sh on its own)
@@ -339,7 +339,7 @@ if want kunit; then
 		else
 			console_unexpected "$log" | grep -aE 'goalloc:|BUG|WARNING|KASAN|Call Trace' |
 				head -n 30 || true
-			fail "debug kernel, 4 vCPUs: CPU hotplug under load"
+			fail "debug kernel, 4 vCPUs: CPU hotplug under load ($(console_why "$log"))"
 		fi
 	else
 		fail "goalloc_test.ko was not built for the debug kernel"

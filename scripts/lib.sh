@@ -39,6 +39,41 @@ console_unexpected() {
 	     /goalloc-[a-z]+: end of expected [A-Za-z]+ report/ { skip = 0 }' "$1"
 }
 
+# Why a VM run failed, in one line for make check's summary: the first
+# failed test ("not ok"), kernel splat or missing exit status on the
+# console LOG, outside the reports its tests expected.
+console_why() {
+	local why rc
+	why=$(console_unexpected "$1" | tr -d '\r' |
+		grep -aE '^[[:space:]]*not ok |BUG:|WARNING:|KASAN:|Oops|Kernel panic|kmemleak: [0-9]+ new|circular locking|inconsistent lock state' |
+		sed -n '1{s/^\[ *[0-9]*\.[0-9]*\] //;p}' | cut -c 1-160 || true)
+	rc=$(grep -aoE 'GOALLOC-VM-EXIT=[0-9]+' "$1" | tail -n 1 | cut -d= -f2 || true)
+	if [ -n "$why" ]; then
+		echo "$why"
+	elif [ -n "$rc" ]; then
+		echo "the guest's script exited with status $rc"
+	else
+		echo "no exit status: the guest crashed or timed out"
+	fi
+}
+
+# Whether the console LOG shows a CPU trapping on an int3 that memory no
+# longer holds: in the oops's Code: line the byte before the trap address
+# (marked <..>) is not cc.  The kernel patches its text with a temporary
+# int3 (text_poke_bp()); under TCG a vCPU has been seen to run that int3
+# after the patch was done, and die of it.
+console_stale_int3() {
+	tr -d '\r' <"$1" | awk '
+		/int3: 0000 \[#[0-9]+\]/ { oops = 1; next }
+		oops && /Code: / {
+			oops = 0
+			for (i = 2; i <= NF; i++)
+				if ($i ~ /^<[0-9a-f][0-9a-f]>$/ && $(i - 1) != "cc")
+					stale = 1
+		}
+		END { exit !stale }'
+}
+
 # What a guest printed on its console LOG between "goalloc-begin NAME"
 # and "goalloc-end NAME" (scripts/vm/*.sh), without the kernel's messages.
 console_section() {

@@ -10,8 +10,11 @@
 #     says why; the verdict is cached; GOALLOC_ACCEL=kvm then fails at once
 #     naming the reason, GOALLOC_ACCEL=tcg is obeyed, no /dev/kvm means TCG;
 #   - a whole VM run through that broken KVM passes under TCG;
-#   - a guest that dies before init is booted once more, and says so;
+#   - a guest that dies before init is booted once more, and says so; so is
+#     one that TCG faults on an int3 already patched away, but not one
+#     that meets a real int3;
 #   - the debug-kernel step gets past its preparation in an empty cache;
+#   - console_why gives make check's one-line reason for a failed VM run;
 #   - check-layers.sh passes on the tree and fails when levels are swapped;
 #   - every script's --help prints its whole usage and exits 0.
 # Prints "PASS ..." or "FAIL ..." per test and ends with "N passed, N failed".
@@ -105,10 +108,57 @@ check "vm-run.sh boots again when the guest dies before init, and says so" \
 	test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/died.log")" -ge 1 -a \
 	"$(grep -c 'died before init' "$work/err8")" = 1
 
+# Under TCG, an int3 trap where memory holds none (the emulator ran text
+# already patched) boots the guest again; a real int3 fails the run.
+for kind in stale real; do
+	byte=66
+	[ $kind = real ] && byte=cc
+	mkdir -p "$work/bin-$kind"
+	cat >"$work/bin-$kind/qemu-system-x86_64" <<EOF
+#!/bin/sh
+if [ $kind = real ] || [ ! -e "$work/int3-once" ]; then
+	touch "$work/int3-once"
+	echo "goalloc-vm: 6.12.0, 2 CPUs"
+	echo "[    9.000001] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI"
+	echo "[    9.000002] Code: f3 0f 1e fa 41 54 55 53 $byte <90> e8 71 ad f0 ff"
+	echo "[    9.000003] Kernel panic - not syncing: Fatal exception in interrupt"
+	exit 0
+fi
+exec "$real_qemu" "\$@"
+EOF
+	chmod +x "$work/bin-$kind/qemu-system-x86_64"
+	rc=0
+	GOALLOC_CACHE=$work/c3 GOALLOC_ACCEL=tcg PATH="$work/bin-$kind:$PATH" scripts/vm-run.sh \
+		--kernel "$kernel" --script "$work/hello.sh" --timeout 120 --log "$work/int3-$kind.log" \
+		>/dev/null 2>"$work/err-$kind" || rc=$?
+	again=$(grep -c 'patched away: booting again' "$work/err-$kind" || true)
+	if [ $kind = stale ]; then
+		check "vm-run.sh boots again when TCG traps on an int3 already patched away, and says so" \
+			test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/int3-$kind.log")" -ge 1 -a "$again" = 1
+	else
+		check "vm-run.sh fails a run that traps on a real int3 (status $rc), booting once" \
+			test $rc = 90 -a "$again" = 0
+	fi
+done
+
 # The debug-kernel step from an empty cache (the directory did not exist).
 out=$(GOALLOC_CACHE=$work/c4 scripts/build-debug-kernel.sh --dry-run 2>"$work/err7") || true
 check "build-debug-kernel.sh in an empty cache gets to the build" \
 	test -n "$out" -a -d "$out" -a "${out#"$work/c4/debug-kernel/"}" != "$out"
+
+# make check's one-line reason for a failed VM run: the first failed test
+# or splat outside the reports a test expected, else the exit status.
+printf '[    1.0] goalloc-kasan: expecting a KASAN report\r\n[    1.1] BUG: KASAN: use-after-free\r\n' >"$work/why1"
+printf '[    1.2] goalloc-kasan: end of expected KASAN report\r\nok 1 a\r\nnot ok 2 b: lost 3 objects\r\n' >>"$work/why1"
+printf '[    1.3] WARNING: CPU: 1 PID: 7 at x.c:1\r\nGOALLOC-VM-EXIT=1\r\n' >>"$work/why1"
+printf 'ok 1 a\nGOALLOC-VM-EXIT=2\n' >"$work/why2"
+printf 'ok 1 a\n' >"$work/why3"
+check "console_why names the first failure, not an expected report" \
+	test "$(console_why "$work/why1")" = "not ok 2 b: lost 3 objects"
+check "console_why gives the exit status when no test says more" \
+	test "$(console_why "$work/why2")" = "the guest's script exited with status 2"
+check "console_why tells a crash or timeout" \
+	test "$(console_why "$work/why3")" = "no exit status: the guest crashed or timed out"
 
 # The layer check passes on the tree, and fails, naming the call, when two
 # levels are swapped (stats below malloc: malloc.c uses goalloc_get_stats).

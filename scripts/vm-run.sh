@@ -14,8 +14,9 @@
 # WARNING:, KASAN:, lockdep reports, kmemleak leaks, Oops, Call Trace.
 # Lines matching --allow-splat (an extended regex) are not counted.
 # A run that ends without SCRIPT's status (crash, timeout) exits with 91.
-# A guest that dies before its init runs (before anything is loaded) is
-# booted once more, saying so.
+# A guest that dies before its init runs (before anything is loaded), or
+# that TCG faults by running code already patched, is booted again (at most
+# three boots), saying so.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -91,11 +92,18 @@ if [ "$numa" -gt 1 ]; then
 fi
 
 [ -n "$log" ] || log=$work/console.log
-read -ra accel <<<"$(qemu_accel_args "$(vm_accel "$kernel")")"
-# A guest kernel that dies before init ran (TCG has been seen to trip over
-# the kernel's own text patching at boot) never loaded goalloc: boot once
-# more, and say so.  Anything after init is the test's.
-for attempt in 1 2; do
+mode=$(vm_accel "$kernel")
+read -ra accel <<<"$(qemu_accel_args "$mode")"
+# Two faults of the emulator's, not the guest's, boot the VM again (at
+# most three boots), saying why and keeping each failed console:
+#   - a guest kernel that dies before init ran (TCG has been seen to trip
+#     over the kernel's own text patching at boot): nothing of goalloc's
+#     was loaded yet;
+#   - under TCG, an int3 trap where memory holds no int3
+#     (console_stale_int3): the emulator ran code the kernel had already
+#     patched back, as when a tracepoint is switched on or off.
+# Anything else after init is the test's.
+for attempt in 1 2 3; do
 	set +e
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
 		-smp "$smp" -m "$mem" "${topo[@]}" -nographic -no-reboot \
@@ -104,18 +112,23 @@ for attempt in 1 2; do
 		</dev/null 2>&1 | tee "$log"
 	qemu_rc=${PIPESTATUS[0]}
 	set -e
-	grep -aq '^goalloc-vm: ' "$log" && break
-	[ $attempt = 2 ] && break
-	cp "$log" "$log.boot-failure"
-	echo "[vm-run] the guest kernel died before init (goalloc was not loaded yet):" \
-		"booting again; the first console is in $log.boot-failure" >&2
+	if ! grep -aq '^goalloc-vm: ' "$log"; then
+		why="the guest kernel died before init (goalloc was not loaded yet)"
+	elif [ "$mode" = tcg ] && console_stale_int3 "$log"; then
+		why="TCG trapped on an int3 the kernel had already patched away"
+	else
+		break
+	fi
+	[ $attempt = 3 ] && break
+	cp "$log" "$log.failed-boot$attempt"
+	echo "[vm-run] $why: booting again; that console is in $log.failed-boot$attempt" >&2
 done
 
 # reports the tests expected are not splats
 splats=$(console_unexpected "$log" |
 	grep -aE 'BUG:|WARNING:|KASAN:|possible circular locking|inconsistent lock state|kmemleak: [0-9]+ new suspected|unreferenced object|Oops|Call Trace' |
 	grep -avE "$allow" || true)
-rc=$(grep -aoE 'GOALLOC-VM-EXIT=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
+rc=$(grep -aoE 'GOALLOC-VM-EXIT=[0-9]+' "$log" | tail -n 1 | cut -d= -f2 || true)
 if [ -n "$splats" ]; then
 	printf '[vm-run] kernel splat on the console:\n%s\n' "$splats" >&2
 	exit 90
