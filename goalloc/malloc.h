@@ -548,6 +548,18 @@ static __always_inline struct mspan *objref_span(struct objref r)
 	return mheap_page_span(r.addr);
 }
 
+/*
+ * The span of @r, looked up only if @r does not lie in @hint: objects
+ * moved together mostly share a span.  @hint is NULL or a span the caller
+ * holds in use.
+ */
+static __always_inline struct mspan *objref_span_hint(struct objref r, struct mspan *hint)
+{
+	if (!hint || r.addr - hint->base >= mspan_bytes(hint))
+		return objref_span(r);
+	return hint;
+}
+
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry);
 unsigned long mheap_scavenge(unsigned long max_pages);

@@ -174,9 +174,7 @@ static void mcentral_put(struct mcentral *mc, const struct objref *in, unsigned 
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		/* a batch's objects mostly share spans: look up only a new one */
-		if (!s || in[i].addr - s->base >= mspan_bytes(s))
-			s = objref_span(in[i]);
+		s = objref_span_hint(in[i], s);	/* released only after the loop */
 		mspan_put(s, in[i].live - s->live);
 		/* only a change of list moves it: a partial span keeps its place */
 		if (s->nfree == 1 || s->nfree == s->nelems)

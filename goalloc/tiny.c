@@ -89,11 +89,8 @@ void tiny_retire(struct mcache *c)
 static __always_inline void *__tiny_install(struct mcache *c, struct objref ref, size_t size)
 {
 	unsigned long block = (unsigned long)objref_set_live(ref);
-	struct mspan *s = c->tinyspan;
-
 	/* mostly the span of the block it follows, which that block holds in use */
-	if (!s || block - s->base >= mspan_bytes(s))
-		s = objref_span(ref);
+	struct mspan *s = objref_span_hint(ref, c->tinyspan);
 
 	__tiny_retire(c);
 	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);
