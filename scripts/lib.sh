@@ -39,13 +39,17 @@ console_unexpected() {
 	     /goalloc-[a-z]+: end of expected [A-Za-z]+ report/ { skip = 0 }' "$1"
 }
 
+# A kernel splat on a guest's console (an extended regex): vm-run.sh fails
+# a run that shows one outside the reports its tests expected.
+CONSOLE_SPLAT='BUG:|WARNING:|KASAN:|possible circular locking|inconsistent lock state|kmemleak: [0-9]+ new suspected|unreferenced object|Oops|Call Trace'
+
 # Why a VM run failed, in one line for make check's summary: the first
-# failed test ("not ok"), kernel splat or missing exit status on the
-# console LOG, outside the reports its tests expected.
+# failed test ("not ok"), kernel splat or panic, or the missing exit
+# status on the console LOG, outside the reports its tests expected.
 console_why() {
 	local why rc
 	why=$(console_unexpected "$1" | tr -d '\r' |
-		grep -aE '^[[:space:]]*not ok |BUG:|WARNING:|KASAN:|Oops|Kernel panic|kmemleak: [0-9]+ new|circular locking|inconsistent lock state' |
+		grep -aE "^[[:space:]]*not ok |Kernel panic|$CONSOLE_SPLAT" |
 		sed -n '1{s/^\[ *[0-9]*\.[0-9]*\] //;p}' | cut -c 1-160 || true)
 	rc=$(grep -aoE 'GOALLOC-VM-EXIT=[0-9]+' "$1" | tail -n 1 | cut -d= -f2 || true)
 	if [ -n "$why" ]; then

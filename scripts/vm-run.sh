@@ -126,7 +126,7 @@ done
 
 # reports the tests expected are not splats
 splats=$(console_unexpected "$log" |
-	grep -aE 'BUG:|WARNING:|KASAN:|possible circular locking|inconsistent lock state|kmemleak: [0-9]+ new suspected|unreferenced object|Oops|Call Trace' |
+	grep -aE "$CONSOLE_SPLAT" |
 	grep -avE "$allow" || true)
 rc=$(grep -aoE 'GOALLOC-VM-EXIT=[0-9]+' "$log" | tail -n 1 | cut -d= -f2 || true)
 if [ -n "$splats" ]; then
