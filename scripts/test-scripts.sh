@@ -88,49 +88,53 @@ t1=$(date +%s)
 check "vm-run.sh on a broken KVM boots under TCG ($((t1 - t0)) s)" \
 	test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/hello.log")" -ge 1
 
-# A guest kernel that dies before init (a stand-in QEMU that panics once).
-mkdir -p "$work/bin2"
-cat >"$work/bin2/qemu-system-x86_64" <<EOF
+# A stand-in qemu-system-x86_64 in DIR that prints the console LINEs
+# instead of booting: every time, or with ONCE (a file it then creates)
+# only the first time, after which the real QEMU boots.
+stand_in_qemu() {
+	local dir=$1 once=$2
+	shift 2
+	mkdir -p "$dir"
+	printf '%s\n' "$@" >"$dir/console"
+	cat >"$dir/qemu-system-x86_64" <<EOF
 #!/bin/sh
-if [ ! -e "$work/died-once" ]; then
-	touch "$work/died-once"
-	echo "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI"
-	echo "Kernel panic - not syncing: Fatal exception in interrupt"
+if [ -z "$once" ] || [ ! -e "$once" ]; then
+	[ -z "$once" ] || touch "$once"
+	cat "$dir/console"
 	exit 0
 fi
 exec "$real_qemu" "\$@"
 EOF
-chmod +x "$work/bin2/qemu-system-x86_64"
-rc=0
-GOALLOC_CACHE=$work/c3 GOALLOC_ACCEL=tcg PATH="$work/bin2:$PATH" scripts/vm-run.sh --kernel "$kernel" \
-	--script "$work/hello.sh" --timeout 120 --log "$work/died.log" >/dev/null 2>"$work/err8" || rc=$?
+	chmod +x "$dir/qemu-system-x86_64"
+}
+
+# vm-run.sh of hello.sh under TCG through the stand-in QEMU in DIR, with
+# its console in LOG and its messages in ERR; its status in rc.
+vm_run_stand_in() {
+	rc=0
+	GOALLOC_CACHE=$work/c3 GOALLOC_ACCEL=tcg PATH="$1:$PATH" scripts/vm-run.sh --kernel "$kernel" \
+		--script "$work/hello.sh" --timeout 120 --log "$2" >/dev/null 2>"$3" || rc=$?
+}
+
+# A guest kernel that dies before init (a stand-in QEMU that panics once).
+stand_in_qemu "$work/bin2" "$work/died-once" "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI" \
+	"Kernel panic - not syncing: Fatal exception in interrupt"
+vm_run_stand_in "$work/bin2" "$work/died.log" "$work/err8"
 check "vm-run.sh boots again when the guest dies before init, and says so" \
 	test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/died.log")" -ge 1 -a \
 	"$(grep -c 'died before init' "$work/err8")" = 1
 
 # Under TCG, an int3 trap where memory holds none (the emulator ran text
-# already patched) boots the guest again; a real int3 fails the run.
+# already patched) boots the guest again, once; a real int3 (cc before
+# the trap address) fails the run at every boot.
 for kind in stale real; do
-	byte=66
-	[ $kind = real ] && byte=cc
-	mkdir -p "$work/bin-$kind"
-	cat >"$work/bin-$kind/qemu-system-x86_64" <<EOF
-#!/bin/sh
-if [ $kind = real ] || [ ! -e "$work/int3-once" ]; then
-	touch "$work/int3-once"
-	echo "goalloc-vm: 6.12.0, 2 CPUs"
-	echo "[    9.000001] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI"
-	echo "[    9.000002] Code: f3 0f 1e fa 41 54 55 53 $byte <90> e8 71 ad f0 ff"
-	echo "[    9.000003] Kernel panic - not syncing: Fatal exception in interrupt"
-	exit 0
-fi
-exec "$real_qemu" "\$@"
-EOF
-	chmod +x "$work/bin-$kind/qemu-system-x86_64"
-	rc=0
-	GOALLOC_CACHE=$work/c3 GOALLOC_ACCEL=tcg PATH="$work/bin-$kind:$PATH" scripts/vm-run.sh \
-		--kernel "$kernel" --script "$work/hello.sh" --timeout 120 --log "$work/int3-$kind.log" \
-		>/dev/null 2>"$work/err-$kind" || rc=$?
+	byte=66 once=$work/int3-once
+	[ $kind = real ] && byte=cc once=""
+	stand_in_qemu "$work/bin-$kind" "$once" "goalloc-vm: 6.12.0, 2 CPUs" \
+		"[    9.000001] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI" \
+		"[    9.000002] Code: f3 0f 1e fa 41 54 55 53 $byte <90> e8 71 ad f0 ff" \
+		"[    9.000003] Kernel panic - not syncing: Fatal exception in interrupt"
+	vm_run_stand_in "$work/bin-$kind" "$work/int3-$kind.log" "$work/err-$kind"
 	again=$(grep -c 'patched away: booting again' "$work/err-$kind" || true)
 	if [ $kind = stale ]; then
 		check "vm-run.sh boots again when TCG traps on an int3 already patched away, and says so" \
