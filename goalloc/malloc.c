@@ -558,19 +558,21 @@ static __always_inline struct mspan *page_span_miss(unsigned long addr)
 
 /*
  * As mheap_page_span(), unchecked, but through this CPU's chunk hint
- * first: no page tag to read while frees stay in one chunk.  A page the
- * hinted chunk gave back (a hole, no span) may be a newer chunk's now, so
- * the page tags decide.  A hint read while its mchunk is taken again may
- * still yield a span @addr does not lie in; callers check.
+ * first: no page tag to read while frees stay in one chunk.  Every chunk's
+ * spans[] has room for the largest chunk, NULL past its own pages, so the
+ * range tested is a constant.  A page the hinted chunk gave back (a hole,
+ * no span) may be a newer chunk's now, so the page tags decide.  A hint
+ * read while its mchunk is taken again may still yield a span @addr does
+ * not lie in; callers check.
  */
 static __always_inline struct mspan *page_span(unsigned long addr)
 {
 	struct mchunk *ch = this_cpu_read(mcaches.chunk_hint);
-	unsigned long base = READ_ONCE(ch->base);
+	unsigned long off = addr - READ_ONCE(ch->base);
 	struct mspan *s;
 
-	if (likely(addr - base < (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT)) {
-		s = READ_ONCE(ch->spans[(addr - base) >> GO_PAGE_SHIFT]);
+	if (likely(off < CHUNK_MAX_PAGES * GO_PAGE_SIZE)) {
+		s = READ_ONCE(ch->spans[off >> GO_PAGE_SHIFT]);
 		if (likely(s))
 			return s;
 	}
@@ -757,18 +759,18 @@ void goalloc_free(const void *p)
 	struct mspan *s;
 
 	trace_goalloc_free(_RET_IP_, p);
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
 	/*
 	 * The fast path: the span of @addr's page, through this CPU's chunk
 	 * hint or else the page tags (an object start of an in-use small span
 	 * lies in it; a stale hint finds no such span, and free_slow() looks
 	 * the span up again the long way), then free_small().  Tiny objects go
 	 * to tiny_free(), and large objects, free hooks and bad pointers to
-	 * free_slow().
+	 * free_slow(); NULL and ZERO_SIZE_PTR lie in no chunk.
 	 */
 	s = page_span(addr);
 	if (unlikely(!s || free_hook_active() || !mspan_fast_obj_start(s, addr, &idx))) {
+		if (ZERO_OR_NULL_PTR(p))
+			return;
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
 			free_tiny(s, addr, mspan_obj_index(s, addr));	/* checks @addr */
 		else

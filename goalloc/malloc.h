@@ -67,7 +67,7 @@
 #define OBJSTACK_MAX		256
 #define TRANSFER_BATCHES	8
 /* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
-#define CHUNK_MAX_ORDER		min(10, GOALLOC_MAX_BUDDY_ORDER)
+#define CHUNK_MAX_ORDER		(GOALLOC_MAX_BUDDY_ORDER < 10 ? GOALLOC_MAX_BUDDY_ORDER : 10)
 #define CHUNK_MAX_PAGES		(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))	/* Go pages */
 /* Free runs shorter than this sit in exact lists, longer ones in a tree. */
 #define HEAP_FREE_LISTS		128
@@ -195,6 +195,8 @@ extern const u16 class_to_size[SIZE_CLASS_MASK + 1];
 extern const u8 class_to_allocnpages[NUM_SIZE_CLASSES];
 extern const u16 class_to_nelems[NUM_SIZE_CLASSES];
 extern u32 class_to_divmagic[NUM_SIZE_CLASSES];
+extern u64 class_to_divinv[NUM_SIZE_CLASSES];
+extern u8 class_to_divshift[NUM_SIZE_CLASSES];
 extern u8 size_to_class8[SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1];
 extern u8 size_to_class128[(MAX_SMALL_SIZE - SMALL_SIZE_MAX) / LARGE_SIZE_DIV + 1];
 
@@ -247,11 +249,13 @@ struct mspan {
 	/* Identity: set when carved, stable while in use (read lock-free). */
 	unsigned long base;		/* first byte */
 	u32 npages;			/* length in Go pages */
-	u16 spc;			/* span class; 0 for a large object */
+	u8 spc;				/* span class; 0 for a large object */
+	u8 divshift;			/* see divinv */
 	u8 state;			/* enum mspan_state; heap lock */
 	u8 tiny;			/* holds tiny blocks (noscan, class 2) */
 	u32 elemsize;			/* object size (large: bytes requested) */
-	u32 nelems;			/* objects in the span */
+	u16 nelems;			/* objects in the span */
+	u8 on_list;			/* enum mcentral_list; mcentral lock */
 	u32 divmagic;			/* (off * divmagic) >> 32 == off / elemsize */
 	/*
 	 * nelems while the span is in use, small and not tiny, else 0:
@@ -260,6 +264,16 @@ struct mspan {
 	 */
 	u16 fast_nelems;
 	u16 node;			/* NUMA node of its memory: its chunk's */
+	/* elemsize is odd << divshift; divinv is odd's inverse mod 2^64 */
+	u64 divinv;
+	/*
+	 * One byte per slot, 1 = a live object: a plain store sets it on
+	 * allocation, one xchg clears it on free (no lock, any CPU).  In the
+	 * descriptor for spans of up to MSPAN_LIVE_INLINE objects, else in
+	 * live_ext; mspan_no_live (all zero) once the span is released.
+	 * With the fields above, all a free's fast path reads: one cache line.
+	 */
+	u8 *live;
 	struct mchunk *chunk;		/* the chunk this span lies in */
 
 	/*
@@ -270,22 +284,15 @@ struct mspan {
 	u32 freeindex;			/* slots >= freeindex: free, never used */
 	u32 nfree;			/* free slots in the span, both kinds */
 	unsigned long freebits[SPAN_BITMAP_LONGS];	/* below freeindex: 1 = free */
-	/*
-	 * One byte per slot, 1 = a live object: a plain store sets it on
-	 * allocation, one xchg clears it on free (no lock, any CPU).  In the
-	 * descriptor for spans of up to MSPAN_LIVE_INLINE objects, else in
-	 * live_ext; mspan_no_live (all zero) once the span is released.
-	 */
-	u8 *live;
-	struct mspan_live *live_ext;
+	struct mspan_live *live_ext;	/* live bytes kept apart (see live) */
 	u8 live_inline[MSPAN_LIVE_INLINE];
 	struct tiny_mask *tinymask;	/* tiny spans: TINY_* bits per block (tiny.c) */
 
 	struct list_head list;		/* mcentral list, or heap free list */
 	struct rb_node rb;		/* heap: long free runs (heap lock) */
-	u8 on_list;			/* enum mcentral_list; mcentral lock */
 };
 static_assert(sizeof(struct mspan) <= 384);
+static_assert(NUM_SPAN_CLASSES <= 1 << 8 && MAX_OBJS_PER_SPAN <= U16_MAX);
 
 /* Index of the object at @addr in @s (exact when addr is an object start). */
 static __always_inline unsigned int mspan_obj_index(const struct mspan *s, unsigned long addr)
@@ -299,15 +306,28 @@ static __always_inline unsigned long mspan_obj_addr(const struct mspan *s, unsig
 }
 
 /*
+ * The index of the object @addr starts in @s, as a divisibility test: with
+ * elemsize = odd << divshift, an offset that is a multiple m of elemsize
+ * gives ror64(offset * divinv, divshift) == m exactly, and any other offset
+ * (one below the base too) a value above U64_MAX / elemsize, so above any
+ * index (Granlund and Montgomery).  One multiply, no multiply back.
+ */
+static __always_inline u64 mspan_obj_quotient(const struct mspan *s, unsigned long addr)
+{
+	return ror64((u64)(addr - s->base) * s->divinv, s->divshift);
+}
+
+/*
  * Whether @addr starts one of the objects of @s; its index in *@idx.  Also
- * exact for an @addr outside @s: the index is then out of range or names an
- * object at another address.
+ * exact for an @addr outside @s: the quotient is then out of range.
  */
 static __always_inline bool mspan_obj_start(const struct mspan *s, unsigned long addr,
 					    unsigned int *idx)
 {
-	*idx = mspan_obj_index(s, addr);
-	return *idx < s->nelems && mspan_obj_addr(s, *idx) == addr;
+	u64 q = mspan_obj_quotient(s, addr);
+
+	*idx = q;
+	return q < s->nelems;
 }
 
 /*
@@ -317,8 +337,10 @@ static __always_inline bool mspan_obj_start(const struct mspan *s, unsigned long
 static __always_inline bool mspan_fast_obj_start(const struct mspan *s, unsigned long addr,
 						 unsigned int *idx)
 {
-	*idx = mspan_obj_index(s, addr);
-	return *idx < READ_ONCE(s->fast_nelems) && mspan_obj_addr(s, *idx) == addr;
+	u64 q = mspan_obj_quotient(s, addr);
+
+	*idx = q;
+	return q < READ_ONCE(s->fast_nelems);
 }
 
 /* Go pages of @s as bytes. */
@@ -428,7 +450,8 @@ struct mchunk {
 	u16 node;			/* NUMA node of its pages */
 	u32 index;			/* in chunk_table[], tag of its pages */
 	struct list_head list;		/* mheap.chunks; heap lock */
-	struct mspan *spans[];		/* per Go page (room for the largest chunk); heap lock */
+	/* per Go page; room for the largest chunk, NULL past its pages; heap lock */
+	struct mspan *spans[];
 };
 static_assert(sizeof(struct mchunk) <= 64);	/* and 8 bytes per Go page, 4 KiB at most */
 
@@ -483,7 +506,7 @@ static __always_inline bool mspan_remote(const struct mspan *s)
 {
 	return numa_on() && s->node != numa_mem_id();
 }
-extern struct mchunk mheap_no_chunk;
+extern struct mchunk *const mheap_no_chunk;
 extern struct fault_attr mheap_fail_grow;
 
 int mheap_init(void);

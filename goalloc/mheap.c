@@ -65,8 +65,15 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
 
 struct mchunk *chunk_table[CHUNK_TABLE_SIZE];		/* heap lock to write */
 EXPORT_SYMBOL_IF_KUNIT(chunk_table);
-/* A chunk of no pages, for hints that name none (mcache.chunk_hint). */
-struct mchunk mheap_no_chunk;
+/*
+ * A chunk of no pages, for hints that name none (mcache.chunk_hint): as
+ * every chunk, room for CHUNK_MAX_PAGES spans, all NULL.
+ */
+static union {
+	struct mchunk ch;
+	u8 room[sizeof(struct mchunk) + CHUNK_MAX_PAGES * sizeof(struct mspan *)];
+} no_chunk;
+struct mchunk *const mheap_no_chunk = &no_chunk.ch;
 static DECLARE_BITMAP(chunk_table_used, CHUNK_TABLE_SIZE);	/* heap lock */
 
 /* === Free runs === */
@@ -620,7 +627,7 @@ static bool run_release(struct mspan *r)
 		return false;
 	list_del(&ch->list);
 	mheap.nchunks--;
-	/* a CPU's chunk_hint may still name it: it holds nothing now */
+	/* a CPU's chunk_hint may still name it: its spans[] are all NULL now */
 	WRITE_ONCE(ch->npages, 0);
 	return true;
 }

@@ -36,6 +36,8 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 	s->elemsize = class_to_size[c];
 	s->nelems = n;
 	s->divmagic = class_to_divmagic[c];
+	s->divinv = class_to_divinv[c];
+	s->divshift = class_to_divshift[c];
 	s->freeindex = 0;
 	s->nfree = n;
 	/* freebits: each word as freeindex reaches it (mspan_take()) */

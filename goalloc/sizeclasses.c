@@ -30,6 +30,10 @@ EXPORT_SYMBOL_IF_KUNIT(class_to_nelems);
 
 u32 class_to_divmagic[NUM_SIZE_CLASSES] __ro_after_init;
 EXPORT_SYMBOL_IF_KUNIT(class_to_divmagic);
+u64 class_to_divinv[NUM_SIZE_CLASSES] __ro_after_init;
+EXPORT_SYMBOL_IF_KUNIT(class_to_divinv);
+u8 class_to_divshift[NUM_SIZE_CLASSES] __ro_after_init;
+EXPORT_SYMBOL_IF_KUNIT(class_to_divshift);
 u8 size_to_class8[SMALL_SIZE_MAX / SMALL_SIZE_DIV + 1] __ro_after_init;
 EXPORT_SYMBOL_IF_KUNIT(size_to_class8);
 u8 size_to_class128[(MAX_SMALL_SIZE - SMALL_SIZE_MAX) / LARGE_SIZE_DIV + 1] __ro_after_init;
@@ -40,8 +44,16 @@ void sizeclasses_init(void)
 {
 	unsigned int c, i;
 
-	for (c = 1; c < NUM_SIZE_CLASSES; c++)
+	for (c = 1; c < NUM_SIZE_CLASSES; c++) {
+		u64 odd = class_to_size[c] >> __ffs(class_to_size[c]), inv = odd;
+
 		class_to_divmagic[c] = U32_MAX / class_to_size[c] + 1;
+		/* Newton's iteration doubles the bits right: 3, then 6 ... 96 */
+		for (i = 0; i < 5; i++)
+			inv *= 2 - odd * inv;
+		class_to_divinv[c] = inv;
+		class_to_divshift[c] = __ffs(class_to_size[c]);
+	}
 
 	c = 1;
 	for (i = 0; i < ARRAY_SIZE(size_to_class8); i++) {

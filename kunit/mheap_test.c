@@ -250,7 +250,8 @@ static size_t call_with_hint(struct mchunk *hint, void *p, bool free)
  */
 static void stale_chunk_hint_finds_the_object(struct kunit *test)
 {
-	struct mchunk *stale = kunit_kzalloc(test, struct_size(stale, spans, 1), GFP_KERNEL);
+	struct mchunk *stale = kunit_kzalloc(test, struct_size(stale, spans, CHUNK_MAX_PAGES),
+					     GFP_KERNEL);
 	void *p = goalloc_alloc(64, GFP_KERNEL), *other = goalloc_alloc(1000, GFP_KERNEL);
 	void *tiny = goalloc_alloc_noscan(4, GFP_KERNEL);
 	unsigned long reports = report_total(false);

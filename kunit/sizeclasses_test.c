@@ -68,10 +68,46 @@ static void object_index_exact_in_every_class(struct kunit *test)
 	}
 }
 
+/*
+ * The multiply-rotate test finds every object start of every class, with
+ * its index, and nothing else: not a byte inside an object, not the end of
+ * the span, not an address below it.
+ */
+static void object_start_exact_in_every_class(struct kunit *test)
+{
+	struct mspan *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	unsigned int c, idx;
+	long off;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->base = 0x100000;
+	for (c = 1; c < NUM_SIZE_CLASSES; c++) {
+		unsigned long span = class_to_allocnpages[c] * GO_PAGE_SIZE;
+
+		s->elemsize = class_to_size[c];
+		s->nelems = class_to_nelems[c];
+		s->divinv = class_to_divinv[c];
+		s->divshift = class_to_divshift[c];
+		for (off = -(long)s->elemsize; off < (long)span + s->elemsize; off++) {
+			bool start = off >= 0 && off % s->elemsize == 0 &&
+				     off / s->elemsize < s->nelems;
+
+			KUNIT_ASSERT_EQ_MSG(test, mspan_obj_start(s, s->base + off, &idx), start,
+					    "class %u offset %ld", c, off);
+			if (start)
+				KUNIT_ASSERT_EQ_MSG(test, idx, off / s->elemsize, "class %u", c);
+		}
+		/* far away, both ways */
+		KUNIT_ASSERT_FALSE(test, mspan_obj_start(s, s->base - 64 * s->elemsize, &idx));
+		KUNIT_ASSERT_FALSE(test, mspan_obj_start(s, s->base + 4096 * s->elemsize, &idx));
+	}
+}
+
 static struct kunit_case sizeclasses_cases[] = {
 	KUNIT_CASE(class_table_is_gos),
 	KUNIT_CASE(size_to_class_every_small_size),
 	KUNIT_CASE(object_index_exact_in_every_class),
+	KUNIT_CASE(object_start_exact_in_every_class),
 	{}
 };
 

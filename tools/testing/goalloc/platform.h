@@ -110,6 +110,7 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define ALIGN(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define struct_size(p, member, n) \
 	(sizeof(*(p)) + sizeof((p)->member[0]) * (size_t)(n))
+#define U16_MAX			UINT16_MAX
 #define U32_MAX			UINT32_MAX
 
 /* === Bits === */
@@ -124,6 +125,7 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 
 static inline unsigned long __ffs64(u64 w) { return __builtin_ctzll(w); }
 static inline unsigned long __ffs(unsigned long w) { return __builtin_ctzl(w); }
+static inline u64 ror64(u64 w, unsigned int shift) { return (w >> (shift & 63)) | (w << ((-shift) & 63)); }
 static inline unsigned int hweight64(u64 w) { return __builtin_popcountll(w); }
 static inline unsigned int hweight_long(unsigned long w) { return __builtin_popcountl(w); }
 static inline int fls_long(unsigned long w) { return w ? 64 - __builtin_clzl(w) : 0; }
