@@ -117,12 +117,14 @@ vm_run_stand_in() {
 }
 
 # A guest kernel that dies before init (a stand-in QEMU that panics once).
+# The real boot after it may itself die before init, rarely, under TCG and
+# be booted again too, so the message comes at least once.
 stand_in_qemu "$work/bin2" "$work/died-once" "Oops: int3: 0000 [#1] PREEMPT SMP NOPTI" \
 	"Kernel panic - not syncing: Fatal exception in interrupt"
 vm_run_stand_in "$work/bin2" "$work/died.log" "$work/err8"
 check "vm-run.sh boots again when the guest dies before init, and says so" \
 	test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/died.log")" -ge 1 -a \
-	"$(grep -c 'died before init' "$work/err8")" = 1
+	"$(grep -c 'died before init' "$work/err8")" -ge 1
 
 # Under TCG, an int3 trap where memory holds none (the emulator ran text
 # already patched) boots the guest again, once; a real int3 (cc before
@@ -138,7 +140,7 @@ for kind in stale real; do
 	again=$(grep -c 'patched away: booting again' "$work/err-$kind" || true)
 	if [ $kind = stale ]; then
 		check "vm-run.sh boots again when TCG traps on an int3 already patched away, and says so" \
-			test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/int3-$kind.log")" -ge 1 -a "$again" = 1
+			test $rc = 0 -a "$(grep -ac 'goalloc-vm: hello from' "$work/int3-$kind.log")" -ge 1 -a "$again" -ge 1
 	else
 		check "vm-run.sh fails a run that traps on a real int3 (status $rc), booting once" \
 			test $rc = 90 -a "$again" = 0
