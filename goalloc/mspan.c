@@ -105,11 +105,20 @@ unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n)
 			s->freebits[w] = bits;
 		}
 	}
-	while (got < n && s->freeindex < s->nelems) {
-		idx = s->freeindex++;
-		if (idx % BITS_PER_LONG == 0)
-			s->freebits[idx / BITS_PER_LONG] = 0;
-		out[got++] = mspan_objref(s, idx);
+	idx = s->freeindex;
+	if (got < n && idx < s->nelems) {
+		/* fresh slots, in a row: one step of address and live byte each */
+		unsigned int end = idx + min(n - got, s->nelems - idx), size = s->elemsize;
+		struct objref r = mspan_objref(s, idx);
+
+		for (w = DIV_ROUND_UP(idx, BITS_PER_LONG); w * BITS_PER_LONG < end; w++)
+			s->freebits[w] = 0;	/* words freeindex reaches */
+		s->freeindex = end;
+		for (; idx < end; idx++) {
+			out[got++] = r;
+			r.addr += size;
+			r.live++;
+		}
 	}
 	s->nfree -= got;
 	return got;

@@ -59,11 +59,16 @@ static void slots_given_back_come_first(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
+	s->freebits[0] = s->freebits[1] = ~0UL;	/* stale: words are set as freeindex comes */
 	KUNIT_ASSERT_EQ(test, mspan_take(s, r, 70), 70U);
 	KUNIT_EXPECT_EQ(test, s->freeindex, 70U);
 	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 70);
-	for (i = 0; i < 70; i++)
+	for (i = 0; i < 70; i++) {
+		KUNIT_ASSERT_EQ(test, r[i].addr, mspan_obj_addr(s, i));
 		KUNIT_ASSERT_PTR_EQ(test, r[i].live, &s->live[i]);
+	}
+	KUNIT_EXPECT_EQ(test, s->freebits[0], 0UL);	/* both words freeindex reached */
+	KUNIT_EXPECT_EQ(test, s->freebits[1], 0UL);
 	mspan_put(s, 66);
 	mspan_put(s, 3);
 	KUNIT_EXPECT_EQ(test, s->nfree, 1024U - 68);
