@@ -91,14 +91,24 @@ static void set_span_ends(struct mspan *s)
 	WRITE_ONCE(s->chunk->spans[first + s->npages - 1], s);
 }
 
-/* Point every page of @s at @entry (an in-use span, or NULL). */
+/*
+ * Point every page of @s at @entry (an in-use span, or NULL).  Four at a
+ * time: a large object's pages are most of what its allocation stores.
+ */
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry)
 {
-	unsigned int i, first = (base - ch->base) >> GO_PAGE_SHIFT;
+	struct mspan **p = &ch->spans[(base - ch->base) >> GO_PAGE_SHIFT], **end = p + npages;
+	struct mspan **end4 = p + (npages & ~3U);
 
-	for (i = 0; i < npages; i++)
-		WRITE_ONCE(ch->spans[first + i], entry);
+	for (; p < end4; p += 4) {
+		WRITE_ONCE(p[0], entry);
+		WRITE_ONCE(p[1], entry);
+		WRITE_ONCE(p[2], entry);
+		WRITE_ONCE(p[3], entry);
+	}
+	for (; p < end; p++)
+		WRITE_ONCE(*p, entry);
 }
 
 /* Go pages @ch still holds from the buddy allocator. */
