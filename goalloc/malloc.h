@@ -271,7 +271,7 @@ struct mspan {
 	 * allocation, one xchg clears it on free (no lock, any CPU).  In the
 	 * descriptor for spans of up to MSPAN_LIVE_INLINE objects, else in
 	 * live_ext; mspan_no_live (all zero) once the span is released.
-	 * With the fields above, all a free's fast path reads: one cache line.
+	 * With the fields above, all a free's fast path reads: 48 bytes.
 	 */
 	u8 *live;
 	struct mchunk *chunk;		/* the chunk this span lies in */

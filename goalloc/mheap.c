@@ -92,8 +92,9 @@ static void set_span_ends(struct mspan *s)
 }
 
 /*
- * Point every page of @s at @entry (an in-use span, or NULL).  Four at a
- * time: a large object's pages are most of what its allocation stores.
+ * Point the @npages pages at @base in @ch at @entry (an in-use span, or
+ * NULL).  Four at a time: a large object's pages are most of what its
+ * allocation stores.
  */
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry)
