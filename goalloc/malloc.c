@@ -51,10 +51,11 @@
  *
  *  1. Round the size up to its class: one table lookup (size_to_class8
  *     up to 1 KiB, size_to_class128 above).
- *  2. With the CPU's mcache lock (local_lock_irqsave: interrupts off, no
- *     shared lock, no atomic), pop the class's stack (malloc_small), then
- *     set the object's live byte in its span, a plain store through the
- *     pointer the stack holds.  This is the fast path.  On an empty stack:
+ *  2. Holding the CPU's mcache (preemption off and its busy flag set: no
+ *     shared lock, no atomic, interrupts on), pop the class's stack
+ *     (malloc_small), then set the object's live byte in its span, a plain
+ *     store through the pointer the stack holds.  This is the fast path.
+ *     On an empty stack:
  *  3. mcache_refill: take a batch (half a stack) from mcentral under its
  *     lock: a batch another CPU gave back whole (the transfer cache), or
  *     objects from the fullest partial spans;
@@ -72,14 +73,14 @@
  *     page's tag -> chunk -> spans[]; then the object's index in it.
  *     Anything that is not the start of an object is reported (report.c)
  *     and otherwise ignored.
- *  2. With the mcache lock, clear the object's live byte with one xchg: it
+ *  2. With preemption off, clear the object's live byte with one xchg: it
  *     alone decides between racing frees of one object, so a double free
  *     is caught at the offending call, exactly, and changes nothing.
- *  3. Push the object onto this CPU's stack of its class.  A full stack
- *     first gives its oldest half to mcentral, which keeps it whole in the
- *     transfer cache if there is room, else puts the objects back in their
- *     spans; a span that becomes empty beyond a small reserve goes back to
- *     the heap.
+ *  3. Holding the CPU's mcache, push the object onto its stack of the
+ *     class.  A full stack first gives its oldest half to mcentral, which
+ *     keeps it whole in the transfer cache if there is room, else puts the
+ *     objects back in their spans; a span that becomes empty beyond a
+ *     small reserve goes back to the heap.
  *  4. A large object goes back to the heap; the heap merges free neighbours.
  *
  * === NUMA nodes ===
@@ -118,8 +119,15 @@
  *
  * === Lock order ===
  *
- *  1. mcache.lock (local_lock, per CPU, interrupts off): the CPU's stacks
- *     and tiny block.
+ *  1. The CPU's mcache (its stacks and tiny block), held by a fast path
+ *     with preemption off and mcache.busy set, or by a slow path with
+ *     mcache.lock (local_lock, interrupts off) that found busy clear.
+ *     Go's mcache belongs to one P, which nothing interrupts; here a
+ *     fast path leaves interrupts on, as SLUB's sheaves do with
+ *     local_trylock(), and an interrupt that comes in its middle finds
+ *     busy set and leaves the CPU's mcache alone: it takes or gives its
+ *     object at mcentral, one at a time (a tiny object then comes from
+ *     the 8-byte class).
  *  2. mcentral.lock (spinlock, per node and span class): the three span
  *     lists, the transfer cache, and each span's freeindex, freebits and
  *     nfree.  One at a time.
@@ -183,12 +191,14 @@ static noinline void *malloc_small_slow(size_t size, unsigned int cls, gfp_t gfp
 }
 
 /*
- * An object asked of @node, not this CPU's: from that node's mcentral, or a
- * new span on it, one object at a time; this CPU's stack holds only
- * objects of its own node.
+ * An object not from this CPU's stack: asked of @node, another than this
+ * CPU's (the stack holds only objects of its own node), or asked in an
+ * interrupt that came in the middle of a fast path (__mcache_trylock()
+ * failed).  From @node's mcentral, or a new span on it, one object at a
+ * time.
  */
-static noinline void *malloc_small_node(size_t size, unsigned int cls, gfp_t gfp, bool noscan,
-					int node)
+static noinline void *malloc_small_uncached(size_t size, unsigned int cls, gfp_t gfp,
+					    bool noscan, int node)
 {
 	unsigned int spc = make_spc(cls, noscan);
 	struct objref r = { 0 };
@@ -206,76 +216,110 @@ static noinline void *malloc_small_node(size_t size, unsigned int cls, gfp_t gfp
 			return NULL;
 	}
 	this_cpu_inc(mcaches.class_allocs[cls]);
-	cpu_stat_inc(GS_NODE_ALLOC);
+	if (node != numa_mem_id())
+		cpu_stat_inc(GS_NODE_ALLOC);
 	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls], gfp,
 			  noscan);
 }
 
 /*
  * The fast path: pop this CPU's stack of free objects of the class, then
- * mark the object live with a plain byte store.  No lock is shared,
- * and no call is made but the slow path's.
+ * mark the object live with a plain byte store.  No lock is shared, no
+ * interrupt is masked, and no call is made but the slow paths'.
  */
 static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t gfp, bool noscan,
 					 int node)
 {
 	struct objstack *st;
-	unsigned long flags;
 	struct mcache *c;
 	struct objref r;
 
 	/* @node is NUMA_NO_NODE at compile time but in goalloc_alloc_node() */
 	if (node != NUMA_NO_NODE && numa_on() && node != numa_mem_id())
-		return malloc_small_node(size, cls, gfp, noscan, node);
-	local_lock_irqsave(&mcaches.lock, flags);
+		return malloc_small_uncached(size, cls, gfp, noscan, node);
+	preempt_disable();
 	c = this_cpu_ptr(&mcaches);
+	if (unlikely(!__mcache_trylock(c))) {
+		preempt_enable();
+		return malloc_small_uncached(size, cls, gfp, noscan, numa_mem_id());
+	}
 	st = &c->stack[make_spc(cls, noscan)];
 	if (unlikely(!st->n)) {
-		local_unlock_irqrestore(&mcaches.lock, flags);
+		__mcache_unlock(c);
+		preempt_enable();
 		return malloc_small_slow(size, cls, gfp, noscan, node);
 	}
 	r = st->ref[--st->n];
-	c->class_allocs[cls]++;
-	local_unlock_irqrestore(&mcaches.lock, flags);
+	this_cpu_inc(mcaches.class_allocs[cls]);
+	__mcache_unlock(c);
+	preempt_enable();
 	return alloc_hook(objref_set_live(r), size, class_to_size[cls], class_to_size[cls], gfp,
 			  noscan);
 }
 
-/* No free block at hand for a tiny object: a new span, maybe a new chunk. */
-static noinline void *malloc_tiny_slow(size_t size, gfp_t gfp)
+/*
+ * A tiny object asked in an interrupt that came in the middle of a fast
+ * path on this CPU: its tiny block is not to be touched, so an object of
+ * the class instead.
+ */
+static noinline void *malloc_tiny_uncached(size_t size, gfp_t gfp)
+{
+	return malloc_small_uncached(size, size_to_class(size), gfp, true, numa_mem_id());
+}
+
+/*
+ * This CPU's tiny block had no room: a free block from the CPU's stack or
+ * mcentral, else from a new span, maybe a new chunk.
+ */
+static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 {
 	struct objref block;
 	unsigned long flags;
-	void *p;
+	void *p = NULL;
+
+	local_lock_irqsave(&mcaches.lock, flags);
+	if (likely(!this_cpu_read(mcaches.busy)))
+		p = tiny_alloc(this_cpu_ptr(&mcaches), size);
+	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (p)
+		return alloc_hook(p, size, size, 0, gfp, true);
 
 	block = mcache_alloc_slow(TINY_SPC, gfp, NUMA_NO_NODE);
 	if (!block.addr)
 		return NULL;
 	local_lock_irqsave(&mcaches.lock, flags);
-	this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
-	p = tiny_install(this_cpu_ptr(&mcaches), block, size);
+	if (likely(!this_cpu_read(mcaches.busy))) {
+		this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
+		p = tiny_install(this_cpu_ptr(&mcaches), block, size);
+	} else {
+		mcentral_drain(TINY_SPC, &block, 1);	/* the block was never handed out */
+	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
+	if (!p)
+		return malloc_tiny_uncached(size, gfp);
 	return alloc_hook(p, size, size, 0, gfp, true);
 }
 
 /*
  * A tiny object: the fast path bumps this CPU's block, with one atomic OR;
- * a full block is followed by a free one from the CPU's stack or mcentral.
+ * a full block is followed, out of line, by another.
  */
 static __always_inline void *malloc_tiny(size_t size, gfp_t gfp)
 {
-	unsigned long flags;
 	struct mcache *c;
 	void *p;
 
-	local_lock_irqsave(&mcaches.lock, flags);
+	preempt_disable();
 	c = this_cpu_ptr(&mcaches);
+	if (unlikely(!__mcache_trylock(c))) {
+		preempt_enable();
+		return malloc_tiny_uncached(size, gfp);
+	}
 	p = tiny_alloc_fast(c, size);
+	__mcache_unlock(c);
+	preempt_enable();
 	if (unlikely(!p))
-		p = tiny_alloc(c, size);
-	local_unlock_irqrestore(&mcaches.lock, flags);
-	if (unlikely(!p))
-		return malloc_tiny_slow(size, gfp);
+		return malloc_tiny_block(size, gfp);
 	return alloc_hook(p, size, size, 0, gfp, true);
 }
 
@@ -579,13 +623,20 @@ static __always_inline struct mspan *page_span(unsigned long addr)
 	return page_span_miss(addr);
 }
 
-/* Object @r of @s is free; this CPU's stack was full a moment ago. */
+/*
+ * Object @r of @s is free; this CPU's stack was full a moment ago, or this
+ * is an interrupt in the middle of a fast path, which gives it to
+ * mcentral.
+ */
 static noinline void free_push_slow(struct mspan *s, struct objref r)
 {
 	unsigned long flags;
 
 	local_lock_irqsave(&mcaches.lock, flags);
-	mcache_free(this_cpu_ptr(&mcaches), s, r, s->spc);
+	if (likely(!this_cpu_read(mcaches.busy)))
+		mcache_free(this_cpu_ptr(&mcaches), s, r, s->spc);
+	else
+		mcache_free_central(r, s->spc);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 }
 
@@ -618,25 +669,32 @@ static __always_inline void free_small(struct mspan *s, unsigned long addr, unsi
 				       bool hook)
 {
 	unsigned int spc = s->spc;
-	unsigned long flags;
+	struct mcache *c;
 	struct objref r;
-	bool pushed;
 	u8 live;
 
-	local_lock_irqsave(&mcaches.lock, flags);
-	r = mspan_objref_at(s, addr, idx);	/* s->live read with interrupts off */
+	preempt_disable();
+	r = mspan_objref_at(s, addr, idx);	/* s->live read with preemption off */
 	live = objref_clear_live(r);
 	if (unlikely(live != MSPAN_LIVE)) {
-		local_unlock_irqrestore(&mcaches.lock, flags);
+		preempt_enable();
 		free_small_unusual(s, r, live, hook);
 		return;
 	}
 	if (hook)
 		free_hook((void *)addr, s->elemsize, s->elemsize);
-	pushed = mcache_push(this_cpu_ptr(&mcaches), s, r, spc);
-	local_unlock_irqrestore(&mcaches.lock, flags);
-	if (unlikely(!pushed))
-		free_push_slow(s, r);
+	c = this_cpu_ptr(&mcaches);
+	if (likely(__mcache_trylock(c))) {
+		bool pushed = mcache_push(c, s, r, spc);
+
+		__mcache_unlock(c);
+		if (likely(pushed)) {
+			preempt_enable();
+			return;
+		}
+	}
+	preempt_enable();
+	free_push_slow(s, r);
 }
 
 static noinline void free_slow(const void *p, bool check);
@@ -935,6 +993,10 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 		r.addr = 0;
 		local_lock_irqsave(&mcaches.lock, flags_irq);
 		c = this_cpu_ptr(&mcaches);
+		if (unlikely(c->busy)) {	/* an interrupt in a fast path */
+			local_unlock_irqrestore(&mcaches.lock, flags_irq);
+			break;
+		}
 		st = &c->stack[spc];
 		while (i < nr && st->n)
 			p[i++] = objref_set_live(st->ref[--st->n]);
@@ -957,6 +1019,11 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 							 class_to_size[cls], flags, false),
 				    size, flags, NUMA_NO_NODE);
 		if (i < nr && !r.addr)
+			goto fail;
+	}
+	for (; i < nr; i++) {	/* what an interrupt in a fast path has left to do */
+		p[i] = goalloc_alloc(size, flags);
+		if (!p[i])
 			goto fail;
 	}
 	return nr;
@@ -993,6 +1060,12 @@ void goalloc_free_bulk(size_t nr, void **p)
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
 	for (i = 0; i < nr; i++) {
+		if (unlikely(c->busy)) {	/* an interrupt in a fast path */
+			local_unlock_irqrestore(&mcaches.lock, flags);
+			for (; i < nr; i++)
+				goalloc_free(p[i]);
+			return;
+		}
 		addr = (unsigned long)p[i];
 		s = ZERO_OR_NULL_PTR(p[i]) ? NULL : mheap_span_of(addr);
 		live = s && s->spc && !s->tiny && mspan_obj_start(s, addr, &idx) ?

@@ -388,9 +388,9 @@ static __always_inline void *objref_set_live(struct objref r)
 /*
  * A free of slot @idx of @s: live no more.  Returns what the live byte was:
  * MSPAN_LIVE, MSPAN_LIVE_SAMPLED, or 0, and nothing changed, if it was not
- * live (a double free), however many CPUs race to free it.  Interrupts off
- * (an RCU read side: a bad free racing the span's release may still see
- * live_ext, never freed memory).
+ * live (a double free), however many CPUs race to free it.  Preemption or
+ * interrupts off (an RCU read side: a bad free racing the span's release
+ * may still see live_ext, never freed memory).
  */
 static __always_inline u8 mspan_clear_live(struct mspan *s, unsigned int idx)
 {
@@ -399,7 +399,7 @@ static __always_inline u8 mspan_clear_live(struct mspan *s, unsigned int idx)
 
 /*
  * As mspan_clear_live(), for object @r that a free found and checked, from
- * mspan_objref_at() in the same section with interrupts off.
+ * mspan_objref_at() in the same section with preemption off.
  */
 static __always_inline u8 objref_clear_live(struct objref r)
 {
@@ -407,8 +407,8 @@ static __always_inline u8 objref_clear_live(struct objref r)
 }
 
 /*
- * Object @idx of @s, at @addr, as a free finds it.  Interrupts off, as for
- * mspan_clear_live(): the live bytes @s names now stay until they are on.
+ * Object @idx of @s, at @addr, as a free finds it.  Preemption off, as for
+ * mspan_clear_live(): the live bytes @s names now stay until it is on.
  */
 static __always_inline struct objref mspan_objref_at(struct mspan *s, unsigned long addr,
 						     unsigned int idx)
@@ -501,7 +501,7 @@ static inline bool mheap_node_full(int node)
 	return READ_ONCE(mheap.nodes[node == NUMA_NO_NODE ? numa_mem_id() : node].full);
 }
 
-/* Whether @s lies on another node than this CPU's memory.  Interrupts off. */
+/* Whether @s lies on another node than this CPU's memory.  Preemption off. */
 static __always_inline bool mspan_remote(const struct mspan *s)
 {
 	return numa_on() && s->node != numa_mem_id();
@@ -684,7 +684,15 @@ struct mcache {
 	 * chunk only makes the free take the long way (see goalloc_free()).
 	 */
 	struct mchunk *chunk_hint;
-	local_lock_t lock;		/* interrupts off: everything below */
+	/*
+	 * Everything below belongs to whoever holds the CPU's mcache: a fast
+	 * path with preemption off and @busy set (mcache_trylock()), or a slow
+	 * path with interrupts off (@lock) that found @busy clear.  An
+	 * interrupt in the middle of a fast path finds @busy set and goes to
+	 * mcentral instead (see "Lock order" in malloc.c).
+	 */
+	local_lock_t lock;
+	bool busy;
 	struct objstack stack[NUM_CENTRALS];	/* per span class, then tiny; hot */
 	unsigned long tiny;		/* current tiny block, 0 if none; hot */
 	unsigned int tinyoffset;	/* next free byte in it (TINY_SIZE if none); hot */
@@ -710,17 +718,43 @@ struct mcache *mcache_of(unsigned int cpu);
 void mcache_drain(struct mcache *c, unsigned int spc);
 bool mcache_flush_idle(void);
 
-void mcache_free_remote(struct mcache *c, struct objref r, unsigned int spc);
+void mcache_free_remote(struct objref r, unsigned int spc);
+void mcache_free_central(struct objref r, unsigned int spc);
 
-/* Count a free of an object for the stack or mcentral of span class @spc. */
-static __always_inline void mcache_count_free(struct mcache *c, unsigned int spc)
+/*
+ * Own @c, this CPU's mcache, for a fast path, with preemption off: false
+ * if this runs in an interrupt that came in the middle of one (a slow path
+ * has interrupts off: never in one).  A plain flag suffices, as for the
+ * kernel's local_trylock(): an interrupt that finds it clear runs to its
+ * end before the code it interrupted goes on.
+ */
+static __always_inline bool __mcache_trylock(struct mcache *c)
 {
-	c->class_frees[spc >> 1]++;	/* no test for TINY_SPC */
+	if (unlikely(READ_ONCE(c->busy)))
+		return false;
+	WRITE_ONCE(c->busy, true);
+	barrier();
+	return true;
+}
+
+static __always_inline void __mcache_unlock(struct mcache *c)
+{
+	barrier();
+	WRITE_ONCE(c->busy, false);
+}
+
+/*
+ * Count a free of an object for the stack or mcentral of span class @spc,
+ * on this CPU: one instruction, so an interrupt's count is never lost.
+ */
+static __always_inline void mcache_count_free(unsigned int spc)
+{
+	this_cpu_inc(mcaches.class_frees[spc >> 1]);	/* no test for TINY_SPC */
 }
 
 /*
  * Push the free object @r of @s onto @c's stack for @spc, if it has room
- * and lies on this CPU's node.  @c is this CPU's mcache, its lock held.
+ * and lies on this CPU's node.  @c is this CPU's mcache, held.
  */
 static __always_inline bool mcache_push(struct mcache *c, const struct mspan *s, struct objref r,
 					unsigned int spc)
@@ -730,7 +764,7 @@ static __always_inline bool mcache_push(struct mcache *c, const struct mspan *s,
 	if (unlikely(st->n == st->cap || mspan_remote(s)))
 		return false;
 	st->ref[st->n++] = r;
-	mcache_count_free(c, spc);
+	mcache_count_free(spc);
 	return true;
 }
 
@@ -743,7 +777,7 @@ static __always_inline void mcache_free(struct mcache *c, const struct mspan *s,
 {
 	if (unlikely(!mcache_push(c, s, r, spc))) {
 		if (mspan_remote(s)) {
-			mcache_free_remote(c, r, spc);
+			mcache_free_remote(r, spc);
 			return;
 		}
 		mcache_drain(c, spc);
@@ -800,8 +834,8 @@ static __always_inline unsigned int tiny_align(size_t size)
 /*
  * The fast path: @size (1..TINY_MAX_OBJECT) bytes from @c's current tiny
  * block, or NULL if it has no room (tiny_alloc() then takes a new one).
- * Interrupts off.  One atomic OR publishes the object's bits (a remote
- * free of a neighbour may update the same word).
+ * @c held.  One atomic OR publishes the object's bits (a remote free of a
+ * neighbour may update the same word).
  */
 static __always_inline void *tiny_alloc_fast(struct mcache *c, size_t size)
 {

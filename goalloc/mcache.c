@@ -68,15 +68,21 @@ void mcache_drain(struct mcache *c, unsigned int spc)
 }
 
 /*
- * Object @addr of @s, which lies on another node than this CPU, is free:
- * back to its node's mcentral, not onto this CPU's stack.  @c is this
- * CPU's mcache, its lock held.
+ * The free object @r of span class @spc goes to its node's mcentral, not
+ * onto this CPU's stack.  Interrupts off.
  */
-void mcache_free_remote(struct mcache *c, struct objref r, unsigned int spc)
+void mcache_free_central(struct objref r, unsigned int spc)
 {
+	lockdep_assert_irqs_disabled();
 	mcentral_drain(spc, &r, 1);
-	mcache_count_free(c, spc);
-	c->stat[GS_NODE_FREE]++;
+	mcache_count_free(spc);
+}
+
+/* As mcache_free_central(), for an object that lies on another node. */
+void mcache_free_remote(struct objref r, unsigned int spc)
+{
+	mcache_free_central(r, spc);
+	cpu_stat_inc(GS_NODE_FREE);
 }
 
 /*
@@ -119,8 +125,13 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	c = this_cpu_ptr(&mcaches);
-	c->stat[GS_ALLOC_SLOW]++;
-	r = mcache_refill(c, spc);
+	if (unlikely(c->busy)) {	/* an interrupt in a fast path: not its stack */
+		r = (struct objref){ 0 };
+		mcentral_refill(numa_mem_id(), spc, &r, 1);
+	} else {
+		c->stat[GS_ALLOC_SLOW]++;
+		r = mcache_refill(c, spc);
+	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (r.addr)
 		return r;
@@ -132,7 +143,7 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 
 	local_lock_irqsave(&mcaches.lock, flags);
 	st = this_cpu_ptr(&mcaches.stack[spc]);
-	if (unlikely(mspan_remote(s))) {
+	if (unlikely(mspan_remote(s) || this_cpu_read(mcaches.busy))) {
 		mcentral_take_fresh(s, &r, 1);
 	} else {
 		/* an interrupt, or the CPU we moved to, has objects: list @s whole */

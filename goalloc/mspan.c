@@ -67,7 +67,7 @@ struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp)
 /*
  * @s goes back to the heap: its live bytes read as "free" from now on, and
  * ones kept apart are freed after RCU (mspan_clear_live() runs with
- * interrupts off).
+ * preemption or interrupts off).
  */
 void mspan_live_release(struct mspan *s)
 {

@@ -42,8 +42,8 @@ static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *of
 
 /*
  * Block @idx of tiny span @s holds no live object and no CPU allocates
- * from it: back onto @c's stack of blocks.  @c's mcache lock held (or @c
- * a dead CPU's).
+ * from it: back onto @c's stack of blocks, held (or @c a dead CPU's), or
+ * with @c NULL to mcentral.  Interrupts off.
  */
 static __always_inline void tiny_free_block(struct mcache *c, struct mspan *s, unsigned int idx)
 {
@@ -52,9 +52,12 @@ static __always_inline void tiny_free_block(struct mcache *c, struct mspan *s, u
 	/* the block's bits are only cleared by whoever left them zero */
 	if (WARN_ON_ONCE(!mspan_clear_live(s, idx)))
 		return;
-	c->stat[GS_TINY_BLOCK_FREE]++;
+	cpu_stat_inc(GS_TINY_BLOCK_FREE);
 	platform_kasan_free((void *)r.addr, TINY_SIZE);
-	mcache_free(c, s, r, TINY_SPC);
+	if (c)
+		mcache_free(c, s, r, TINY_SPC);
+	else
+		mcache_free_central(r, TINY_SPC);
 }
 
 /*
@@ -171,7 +174,9 @@ void tiny_free_done(struct mspan *s, unsigned long addr, long left)
 	cpu_stat_inc(GS_TINY_FREE);
 	if (!left) {
 		local_lock_irqsave(&mcaches.lock, flags);
-		tiny_free_block(this_cpu_ptr(&mcaches), s, mspan_obj_index(s, addr));
+		/* an interrupt in a fast path gives it to mcentral */
+		tiny_free_block(this_cpu_read(mcaches.busy) ? NULL : this_cpu_ptr(&mcaches), s,
+				mspan_obj_index(s, addr));
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
 }

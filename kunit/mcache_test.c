@@ -75,9 +75,86 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 	goalloc_free(t);
 }
 
+struct busy_ctx {
+	unsigned int held[2], tiny_blocks[2];
+	unsigned long tiny[2];
+	size_t usable[3];
+	u64 live[2];
+	int bulk;
+	bool popped;
+};
+
+static long busy_on_cpu(void *arg)
+{
+	struct busy_ctx *ctx = arg;
+	unsigned int spc = make_spc(size_to_class(OBJ_SIZE), false), i;
+	void *p, *t, *b[8], *keep_tiny;
+	struct goalloc_stats st;
+	struct mcache *c;
+
+	p = goalloc_alloc(OBJ_SIZE, GFP_KERNEL);	/* something in the stack */
+	keep_tiny = goalloc_alloc_noscan(3, GFP_KERNEL);	/* and a tiny block */
+	if (!p || !keep_tiny)
+		return -ENOMEM;
+	goalloc_free(p);
+	preempt_disable();
+	c = mcache_of(smp_processor_id());
+	ctx->held[0] = c->stack[spc].n;
+	ctx->tiny_blocks[0] = c->stack[TINY_SPC].n;
+	ctx->tiny[0] = c->tiny;
+	goalloc_get_stats(&st);
+	ctx->live[0] = st.heap_objects;
+	WRITE_ONCE(c->busy, true);	/* as an interrupt in a fast path finds it */
+	p = goalloc_alloc(OBJ_SIZE, GFP_ATOMIC);
+	ctx->popped = ctx->held[0] && (unsigned long)p == c->stack[spc].ref[ctx->held[0] - 1].addr;
+	t = goalloc_alloc_noscan(3, GFP_ATOMIC);
+	ctx->bulk = goalloc_alloc_bulk(OBJ_SIZE, GFP_ATOMIC, ARRAY_SIZE(b), b);
+	ctx->usable[0] = goalloc_usable_size(p);
+	ctx->usable[1] = goalloc_usable_size(t);
+	ctx->usable[2] = ctx->bulk ? goalloc_usable_size(b[ARRAY_SIZE(b) - 1]) : 0;
+	goalloc_free(p);
+	goalloc_free(t);
+	if (ctx->bulk)
+		goalloc_free_bulk(ARRAY_SIZE(b), b);
+	goalloc_get_stats(&st);
+	ctx->live[1] = st.heap_objects;
+	ctx->held[1] = c->stack[spc].n;
+	ctx->tiny_blocks[1] = c->stack[TINY_SPC].n;
+	ctx->tiny[1] = c->tiny;
+	WRITE_ONCE(c->busy, false);
+	preempt_enable();
+	goalloc_free(keep_tiny);
+	for (i = 0; i < 2; i++)		/* the stack still works */
+		goalloc_free(goalloc_alloc(OBJ_SIZE, GFP_KERNEL));
+	return 0;
+}
+
+/*
+ * An interrupt that comes in the middle of a fast path finds the CPU's
+ * mcache busy: what it allocates and frees, small, tiny and in bulk, goes
+ * through mcentral, and the CPU's stacks and tiny block stay as they were.
+ */
+static void busy_cpu_cache_is_left_alone(struct kunit *test)
+{
+	struct busy_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, busy_on_cpu, ctx), 0L);
+	KUNIT_EXPECT_EQ(test, ctx->usable[0], (size_t)OBJ_SIZE);
+	KUNIT_EXPECT_FALSE(test, ctx->popped);	/* not the stack's top object */
+	KUNIT_EXPECT_EQ(test, ctx->usable[1], (size_t)8);	/* the 8-byte class, not a block */
+	KUNIT_EXPECT_EQ(test, ctx->bulk, 8);
+	KUNIT_EXPECT_EQ(test, ctx->usable[2], (size_t)OBJ_SIZE);
+	KUNIT_EXPECT_EQ(test, ctx->held[1], ctx->held[0]);
+	KUNIT_EXPECT_EQ(test, ctx->tiny_blocks[1], ctx->tiny_blocks[0]);
+	KUNIT_EXPECT_EQ(test, ctx->tiny[1], ctx->tiny[0]);
+	KUNIT_EXPECT_EQ(test, ctx->live[1], ctx->live[0]);	/* every count kept */
+}
+
 static struct kunit_case mcache_cases[] = {
 	KUNIT_CASE(refill_takes_a_batch),
 	KUNIT_CASE(flush_empties_every_cpu_cache),
+	KUNIT_CASE(busy_cpu_cache_is_left_alone),
 	{}
 };
 

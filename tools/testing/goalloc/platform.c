@@ -13,6 +13,7 @@
 __thread int gl_cpu = -1;
 __thread unsigned long gl_this_cpu_offset;
 __thread int gl_irqs_off;
+__thread int gl_preempt_off;
 bool gl_cpu_online[GL_NR_CPUS] = { [0 ... GL_NR_CPUS - 1] = true };
 unsigned long gl_percpu_offset[GL_NR_CPUS];
 static char *percpu_copies[GL_NR_CPUS];
@@ -23,7 +24,7 @@ static pthread_mutex_t cpu_run[GL_NR_CPUS] = {
 
 void gl_set_cpu(int cpu)
 {
-	gl_assert(!gl_irqs_off, "no migration with interrupts off");
+	gl_assert(!gl_irqs_off && !gl_preempt_off, "no migration with interrupts or preemption off");
 	if (cpu == gl_cpu)
 		return;
 	if (gl_cpu >= 0)
@@ -36,7 +37,7 @@ void gl_set_cpu(int cpu)
 
 void gl_cpu_yield(void)
 {
-	gl_assert(!gl_irqs_off, "no preemption with interrupts off");
+	gl_assert(!gl_irqs_off && !gl_preempt_off, "no preemption with interrupts or preemption off");
 	if (gl_cpu >= 0) {
 		pthread_mutex_unlock(&cpu_run[gl_cpu]);
 		sched_yield();
