@@ -432,7 +432,9 @@ static __always_inline unsigned long gl_cpu_offset(void)
  * writes this CPU's counters
  */
 #ifdef GL_BENCH
-#define this_cpu_add(pcp, n)	((void)(*this_cpu_ptr(&(pcp)) += (n)))
+/* one add to an indexed address, as the kernel's add to %gs:pcp */
+#define this_cpu_add(pcp, n) \
+	((void)(*(__typeof__(&(pcp)))((unsigned long)&(pcp) + gl_cpu_offset()) += (n)))
 #else
 #define this_cpu_add(pcp, n) \
 	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED))
