@@ -686,7 +686,7 @@ struct mcache {
 	struct mchunk *chunk_hint;
 	/*
 	 * Everything below belongs to whoever holds the CPU's mcache: a fast
-	 * path with preemption off and @busy set (mcache_trylock()), or a slow
+	 * path with preemption off and @busy set (__mcache_trylock()), or a slow
 	 * path with interrupts off (@lock) that found @busy clear.  An
 	 * interrupt in the middle of a fast path finds @busy set and goes to
 	 * mcentral instead (see "Lock order" in malloc.c).
