@@ -277,8 +277,7 @@ static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 	unsigned long flags;
 	void *p = NULL;
 
-	local_lock_irqsave(&mcaches.lock, flags);
-	if (likely(!this_cpu_read(mcaches.busy)))
+	if (likely(mcache_lock_irqsave(&flags)))
 		p = tiny_alloc(this_cpu_ptr(&mcaches), size);
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (p)
@@ -287,8 +286,7 @@ static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 	block = mcache_alloc_slow(TINY_SPC, gfp, NUMA_NO_NODE);
 	if (!block.addr)
 		return NULL;
-	local_lock_irqsave(&mcaches.lock, flags);
-	if (likely(!this_cpu_read(mcaches.busy))) {
+	if (likely(mcache_lock_irqsave(&flags))) {
 		this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
 		p = tiny_install(this_cpu_ptr(&mcaches), block, size);
 	} else {
@@ -632,8 +630,7 @@ static noinline void free_push_slow(struct mspan *s, struct objref r)
 {
 	unsigned long flags;
 
-	local_lock_irqsave(&mcaches.lock, flags);
-	if (likely(!this_cpu_read(mcaches.busy)))
+	if (likely(mcache_lock_irqsave(&flags)))
 		mcache_free(this_cpu_ptr(&mcaches), s, r, s->spc);
 	else
 		mcache_free_central(r, s->spc);
@@ -991,12 +988,11 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 	while (i < nr) {
 		start = i;
 		r.addr = 0;
-		local_lock_irqsave(&mcaches.lock, flags_irq);
-		c = this_cpu_ptr(&mcaches);
-		if (unlikely(c->busy)) {	/* an interrupt in a fast path */
+		if (unlikely(!mcache_lock_irqsave(&flags_irq))) {	/* an interrupt in a fast path */
 			local_unlock_irqrestore(&mcaches.lock, flags_irq);
 			break;
 		}
+		c = this_cpu_ptr(&mcaches);
 		st = &c->stack[spc];
 		while (i < nr && st->n)
 			p[i++] = objref_set_live(st->ref[--st->n]);
@@ -1050,6 +1046,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 	struct mcache *c;
 	struct mspan *s;
 	u8 live;
+	bool ours;
 	size_t i;
 
 	if (debug_on()) {	/* every object checked on its own */
@@ -1057,10 +1054,10 @@ void goalloc_free_bulk(size_t nr, void **p)
 			goalloc_free(p[i]);
 		return;
 	}
-	local_lock_irqsave(&mcaches.lock, flags);
+	ours = mcache_lock_irqsave(&flags);
 	c = this_cpu_ptr(&mcaches);
 	for (i = 0; i < nr; i++) {
-		if (unlikely(c->busy)) {	/* an interrupt in a fast path */
+		if (unlikely(!ours)) {	/* an interrupt in a fast path */
 			local_unlock_irqrestore(&mcaches.lock, flags);
 			for (; i < nr; i++)
 				goalloc_free(p[i]);
@@ -1074,7 +1071,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 			/* goalloc_free() frees it, or reports why not */
 			local_unlock_irqrestore(&mcaches.lock, flags);
 			goalloc_free(p[i]);
-			local_lock_irqsave(&mcaches.lock, flags);
+			ours = mcache_lock_irqsave(&flags);
 			c = this_cpu_ptr(&mcaches);
 			continue;
 		}

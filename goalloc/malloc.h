@@ -687,9 +687,9 @@ struct mcache {
 	/*
 	 * Everything below belongs to whoever holds the CPU's mcache: a fast
 	 * path with preemption off and @busy set (__mcache_trylock()), or a slow
-	 * path with interrupts off (@lock) that found @busy clear.  An
-	 * interrupt in the middle of a fast path finds @busy set and goes to
-	 * mcentral instead (see "Lock order" in malloc.c).
+	 * path with interrupts off that found @busy clear (mcache_lock_irqsave()).
+	 * An interrupt in the middle of a fast path finds @busy set and goes
+	 * to mcentral instead (see "Lock order" in malloc.c).
 	 */
 	local_lock_t lock;
 	bool busy;
@@ -741,6 +741,17 @@ static __always_inline void __mcache_unlock(struct mcache *c)
 {
 	barrier();
 	WRITE_ONCE(c->busy, false);
+}
+
+/*
+ * A slow path's hold: interrupts off (mcache.lock); false in an interrupt
+ * that came in the middle of a fast path, which then leaves this CPU's
+ * mcache alone.  local_unlock_irqrestore() ends it either way.
+ */
+static __always_inline bool mcache_lock_irqsave(unsigned long *flags)
+{
+	local_lock_irqsave(&mcaches.lock, *flags);
+	return !this_cpu_read(mcaches.busy);
 }
 
 /*

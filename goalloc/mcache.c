@@ -123,12 +123,11 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 	struct mcache *c;
 	struct mspan *s;
 
-	local_lock_irqsave(&mcaches.lock, flags);
-	c = this_cpu_ptr(&mcaches);
-	if (unlikely(c->busy)) {	/* an interrupt in a fast path: not its stack */
+	if (unlikely(!mcache_lock_irqsave(&flags))) {	/* an interrupt in a fast path */
 		r = (struct objref){ 0 };
 		mcentral_refill(numa_mem_id(), spc, &r, 1);
 	} else {
+		c = this_cpu_ptr(&mcaches);
 		c->stat[GS_ALLOC_SLOW]++;
 		r = mcache_refill(c, spc);
 	}
@@ -141,11 +140,10 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 	if (!s)
 		return r;	/* another node's object, or none */
 
-	local_lock_irqsave(&mcaches.lock, flags);
-	st = this_cpu_ptr(&mcaches.stack[spc]);
-	if (unlikely(mspan_remote(s) || this_cpu_read(mcaches.busy))) {
+	if (unlikely(!mcache_lock_irqsave(&flags) || mspan_remote(s))) {
 		mcentral_take_fresh(s, &r, 1);
 	} else {
+		st = this_cpu_ptr(&mcaches.stack[spc]);
 		/* an interrupt, or the CPU we moved to, has objects: list @s whole */
 		if (st->n)
 			mcentral_take_fresh(s, NULL, 0);

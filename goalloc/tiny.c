@@ -173,9 +173,8 @@ void tiny_free_done(struct mspan *s, unsigned long addr, long left)
 	}
 	cpu_stat_inc(GS_TINY_FREE);
 	if (!left) {
-		local_lock_irqsave(&mcaches.lock, flags);
 		/* an interrupt in a fast path gives it to mcentral */
-		tiny_free_block(this_cpu_read(mcaches.busy) ? NULL : this_cpu_ptr(&mcaches), s,
+		tiny_free_block(mcache_lock_irqsave(&flags) ? this_cpu_ptr(&mcaches) : NULL, s,
 				mspan_obj_index(s, addr));
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
