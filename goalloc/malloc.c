@@ -10,7 +10,8 @@
  *
  *   fixalloc   fixed-size allocator for span descriptors (fixalloc.c)
  *   mheap      the page heap: runs of 8 KiB Go pages, drawn from the buddy
- *              allocator in chunks (Go's arenas) (mheap.c)
+ *              allocator in chunks of up to 4 MiB, and the arenas (Go's
+ *              heapArena) that name the span of each page (mheap.c)
  *   mspan      a run of pages for one span class, with its bitmaps (mspan.c)
  *   mcentral   per NUMA node and span class: the node's spans, and a
  *              transfer cache of their free objects (mcentral.c)
@@ -68,9 +69,9 @@
  *
  * === Freeing ===
  *
- *  1. Find the span in O(1): in the spans[] of this CPU's chunk hint (the
- *     chunk of its last free) if it has one for the page, else through the
- *     page's tag -> chunk -> spans[]; then the object's index in it.
+ *  1. Find the span in O(1), as Go's spanOf(): the arena of the address
+ *     (its piece of the direct map), then the arena's entry for the page;
+ *     then the object's index in the span.
  *     Anything that is not the start of an object is reported (report.c)
  *     and otherwise ignored.
  *  2. With preemption off, clear the object's live byte with one xchg: it
@@ -587,40 +588,6 @@ EXPORT_SYMBOL_GPL(goalloc_alloc_node);
 
 /* === Free === */
 
-/* No span for @addr in this CPU's hinted chunk: the page tags, and a new hint. */
-static __always_inline struct mspan *page_span_miss(unsigned long addr)
-{
-	struct mchunk *ch = mheap_chunk_of(addr);
-
-	if (unlikely(!ch))
-		return NULL;
-	this_cpu_write(mcaches.chunk_hint, ch);
-	return READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]);
-}
-
-/*
- * As mheap_page_span(), unchecked, but through this CPU's chunk hint
- * first: no page tag to read while frees stay in one chunk.  Every chunk's
- * spans[] has room for the largest chunk, NULL past its own pages, so the
- * range tested is a constant.  A page the hinted chunk gave back (a hole,
- * no span) may be a newer chunk's now, so the page tags decide.  A hint
- * read while its mchunk is taken again may still yield a span @addr does
- * not lie in; callers check.
- */
-static __always_inline struct mspan *page_span(unsigned long addr)
-{
-	struct mchunk *ch = this_cpu_read(mcaches.chunk_hint);
-	unsigned long off = addr - READ_ONCE(ch->base);
-	struct mspan *s;
-
-	if (likely(off < CHUNK_MAX_PAGES * GO_PAGE_SIZE)) {
-		s = READ_ONCE(ch->spans[off >> GO_PAGE_SHIFT]);
-		if (likely(s))
-			return s;
-	}
-	return page_span_miss(addr);
-}
-
 /*
  * Object @r of @s is free; this CPU's stack was full a moment ago, or this
  * is an interrupt in the middle of a fast path, which gives it to
@@ -725,7 +692,7 @@ static noinline void free_tiny(struct mspan *s, unsigned long addr, unsigned int
 	if (likely(left > 0))
 		cpu_stat_inc(GS_TINY_FREE);
 	else if (unlikely(left < 0 && !mspan_inuse_at(s, addr)))
-		free_slow((void *)addr, true);	/* @s came from a stale chunk hint */
+		free_slow((void *)addr, true);	/* a stale entry: @addr is not in @s */
 	else	/* an empty block to give back, or a bad free */
 		tiny_free_done(s, addr, left);
 }
@@ -815,14 +782,13 @@ void goalloc_free(const void *p)
 
 	trace_goalloc_free(_RET_IP_, p);
 	/*
-	 * The fast path: the span of @addr's page, through this CPU's chunk
-	 * hint or else the page tags (an object start of an in-use small span
-	 * lies in it; a stale hint finds no such span, and free_slow() looks
-	 * the span up again the long way), then free_small().  Tiny objects go
-	 * to tiny_free(), and large objects, free hooks and bad pointers to
-	 * free_slow(); NULL and ZERO_SIZE_PTR lie in no chunk.
+	 * The fast path: the span the arenas name for @addr's page, the test
+	 * that @addr starts an object of an in-use small span, then
+	 * free_small().  Tiny objects go to free_tiny(), and large objects,
+	 * free hooks and bad pointers to free_slow(); NULL and ZERO_SIZE_PTR
+	 * lie in no arena.
 	 */
-	s = page_span(addr);
+	s = mheap_page_span(addr);
 	if (unlikely(!s || free_hook_active() || !mspan_fast_obj_start(s, addr, &idx))) {
 		if (ZERO_OR_NULL_PTR(p))
 			return;
@@ -857,9 +823,7 @@ size_t goalloc_usable_size(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	s = page_span(addr);	/* NULL: the page tags found no span either */
-	if (unlikely(s && !mspan_inuse_at(s, addr)))
-		s = mheap_span_of(addr);	/* not an object, or a stale hint */
+	s = mheap_span_of(addr);
 	if (!s)
 		return 0;
 	if (s->tiny)

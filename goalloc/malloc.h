@@ -78,7 +78,6 @@ static_assert(GOALLOC_MAX_SIZE <= (PAGE_SIZE << GOALLOC_MAX_BUDDY_ORDER));
 static_assert(GO_PAGE_ORDER >= 0);
 static_assert(GOALLOC_NUM_CLASSES == NUM_SIZE_CLASSES);
 static_assert(GOALLOC_MAX_SMALL_SIZE == MAX_SMALL_SIZE);
-static_assert(BITS_PER_LONG == 64, "a page tag holds a magic and a chunk index");
 
 /*
  * The GFP flags for goalloc's own metadata (descriptors, chunk and span
@@ -448,12 +447,10 @@ struct mchunk {
 	u8 order;			/* buddy order */
 	bool split;			/* split_page() done: pages freed one by one */
 	u16 node;			/* NUMA node of its pages */
-	u32 index;			/* in chunk_table[], tag of its pages */
 	struct list_head list;		/* mheap.chunks; heap lock */
-	/* per Go page; room for the largest chunk, NULL past its pages; heap lock */
-	struct mspan *spans[];
+	/* per Go page, its part of its arena's spans[]; heap lock to write */
+	struct mspan **spans;
 };
-static_assert(sizeof(struct mchunk) <= 64);	/* and 8 bytes per Go page, 4 KiB at most */
 
 /* The free runs of one NUMA node's chunks.  Heap lock. */
 struct mheap_node {
@@ -506,49 +503,55 @@ static __always_inline bool mspan_remote(const struct mspan *s)
 {
 	return numa_on() && s->node != numa_mem_id();
 }
-extern struct mchunk *const mheap_no_chunk;
 extern struct fault_attr mheap_fail_grow;
 
 int mheap_init(void);
+int mheap_arenas_grow(unsigned long n, gfp_t gfp);
 void mheap_exit(void);
 struct mspan *mheap_alloc(unsigned int npages, unsigned int align_pages, int node, gfp_t gfp);
 void mheap_free_span(struct mspan *s);
 void mheap_free_span_locked(struct mspan *s);
 
-/* Chunk index (mheap.c): page->private tags name an entry of chunk_table[]. */
-#define PAGE_TAG_MAGIC	0x60a110cUL
-#define CHUNK_TABLE_SIZE	8192		/* at most 32 GiB in 4 MiB chunks */
-extern struct mchunk *chunk_table[CHUNK_TABLE_SIZE];
-
 /*
- * The chunk @addr lies in, by its page's tag, or NULL when @addr is not
- * inside a goalloc chunk.  Lock-free.
+ * Arenas (Go's heapArena): the ARENA_SIZE-aligned pieces of the direct map
+ * that hold chunks, each with the span of each of its Go pages.  A chunk is
+ * buddy-aligned and at most ARENA_SIZE long, so it lies in one arena, and
+ * an arena may hold several.  mheap_arenas.arena[] names them by
+ * platform_arena_index() (mheap.c).
  */
-static __always_inline struct mchunk *mheap_chunk_of(unsigned long addr)
-{
-	unsigned long tag;
-	struct mchunk *ch;
+#define ARENA_SHIFT		(CHUNK_MAX_ORDER + PAGE_SHIFT)
+#define ARENA_SIZE		(1UL << ARENA_SHIFT)
+#define ARENA_PAGES		CHUNK_MAX_PAGES		/* Go pages */
 
-	tag = platform_page_tag(addr);
-	if (unlikely(tag >> 32 != PAGE_TAG_MAGIC || (u32)tag >= CHUNK_TABLE_SIZE))
-		return NULL;
-	ch = READ_ONCE(chunk_table[(u32)tag]);
-	if (unlikely(!ch || addr - READ_ONCE(ch->base) >=
-		     (unsigned long)READ_ONCE(ch->npages) << GO_PAGE_SHIFT))
-		return NULL;
-	return ch;
-}
+struct heap_arena {
+	struct mspan *spans[ARENA_PAGES];	/* NULL where no chunk has a page */
+};
+
+struct arena_index {
+	unsigned long n;			/* entries of arena[]: read it first */
+	struct heap_arena **arena;		/* NULL where no chunk ever lay */
+};
+extern struct arena_index mheap_arenas;
 
 /*
- * The span chunk->spans[] names for @addr's Go page, or NULL when @addr is
- * not inside a goalloc chunk.  Lock-free, and not checked: the caller
- * checks the span's state, and that @addr lies in it.
+ * The span the arenas name for @addr's Go page (Go's spanOf()), or NULL
+ * when @addr lies in no arena or in none of its chunks' pages.  Lock-free,
+ * and not checked: the caller checks the span's state, and that @addr
+ * lies in it.  Any pointer may be asked: one outside the direct map has an
+ * index past every arena, and an arena, once known, stays until unload.
  */
 static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 {
-	struct mchunk *ch = mheap_chunk_of(addr);
+	unsigned long i = platform_arena_index(addr, ARENA_SHIFT);
+	struct heap_arena *ha;
 
-	return ch ? READ_ONCE(ch->spans[(addr - ch->base) >> GO_PAGE_SHIFT]) : NULL;
+	/* n before arena: pairs with arena_index_grow() */
+	if (unlikely(i >= smp_load_acquire(&mheap_arenas.n)))
+		return NULL;
+	ha = READ_ONCE(READ_ONCE(mheap_arenas.arena)[i]);
+	if (unlikely(!ha))
+		return NULL;
+	return READ_ONCE(ha->spans[(addr >> GO_PAGE_SHIFT) % ARENA_PAGES]);
 }
 
 /*
@@ -679,15 +682,9 @@ struct objstack {
 
 struct mcache {
 	/*
-	 * The chunk of this CPU's last free, or mheap_no_chunk: the free fast
-	 * path tries it before the page tags.  Any CPU may read it; a stale
-	 * chunk only makes the free take the long way (see goalloc_free()).
-	 */
-	struct mchunk *chunk_hint;
-	/*
-	 * Everything below belongs to whoever holds the CPU's mcache: a fast
-	 * path with preemption off and @busy set (__mcache_trylock()), or a slow
-	 * path with interrupts off that found @busy clear (mcache_lock_irqsave()).
+	 * It belongs to whoever holds it: a fast path with preemption off
+	 * and @busy set (__mcache_trylock()), or a slow path with interrupts
+	 * off that found @busy clear (mcache_lock_irqsave()).
 	 * An interrupt in the middle of a fast path finds @busy set and goes
 	 * to mcentral instead (see "Lock order" in malloc.c).
 	 */

@@ -312,7 +312,6 @@ int mcache_init(void)
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
 		local_lock_init(&c->lock);
-		c->chunk_hint = mheap_no_chunk;
 		c->tinyoffset = TINY_SIZE;	/* no tiny block yet */
 		ref = kvzalloc_node(array_size(total, sizeof(*ref)), GFP_KERNEL, cpu_to_node(cpu));
 		if (!ref) {

@@ -3,7 +3,8 @@
  * The page heap (Go's mheap).  See malloc.c for the overview.
  *
  * The heap hands out runs of Go pages (8 KiB) from chunks it takes from the
- * buddy allocator (Go's arenas).  Free runs are kept per NUMA node (that of
+ * buddy allocator, and names the span of every page in its arenas (Go's
+ * heapArena, below).  Free runs are kept per NUMA node (that of
  * their chunk), by length: exact lists for runs shorter than
  * HEAP_FREE_LISTS pages, with a bitmap of the non-empty ones, and an rbtree
  * keyed by (length, address) for longer runs.  Allocation is best fit on
@@ -16,14 +17,14 @@
  *
  * Giving memory back (Go's scavenger): a free run goes back to the buddy
  * allocator whole, the longest first, and leaves a hole in its chunk (its
- * spans[] entries NULL, its page tags cleared).  A run inside a chunk that
+ * spans[] entries NULL).  A run inside a chunk that
  * still holds spans needs the chunk split into single pages first
  * (split_page()); a chunk that is one free run goes back as the block it
  * was.  Where Go returns pages with madvise() and faults them in again
  * when a scavenged run is reused, a kernel address in the direct map
  * cannot be had back once its page is freed: a hole is never reused, and
  * the heap grows new chunks instead.  A chunk whose every page is given
- * back leaves chunk_table[].  The shrinker, the memory limit, flush and
+ * back is forgotten.  The shrinker, the memory limit, flush and
  * unload give back every free run; the background scavenger (malloc.c)
  * only down to a goal, mheap_scavenge_goal().
  */
@@ -48,33 +49,85 @@ DECLARE_FAULT_ATTR(mheap_fail_grow);
 EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
 
 /*
- * === Chunk index ===
+ * === Arenas ===
  *
- * Every page of a chunk carries a tag in page->private (the pages are ours:
- * allocated by us, not compound, not in any cache): a magic number and the
- * chunk's index in chunk_table[].  A lookup reads the tag of the address's
- * struct page, then the entry, and believes neither until the address lies
- * inside the chunk the entry names, so a foreign page whose private field
- * happens to look like a tag is still rejected.  Two loads and two compares,
- * where a radix tree walk cost more than the rest of a free (the lookup,
- * mheap_span_of(), is inline in malloc.h).  An entry's
- * struct mchunk, once allocated, is kept until unload (a chunk given back
- * leaves it for the next), so a lookup racing with a chunk's release reads
- * stale numbers, never freed memory, and needs no RCU.
+ * The span of any address, as Go's spanOf(): mheap_arenas.arena[] has an
+ * entry per ARENA_SIZE piece of the direct map, by platform_arena_index(),
+ * and each arena an entry per Go page.  A chunk's spans[] is its part of
+ * its arena's.  Every page of an in-use span names it; a free run names
+ * itself at its first and last page only (its other pages may name any
+ * span, so a lookup checks that the address lies in what it finds); a
+ * page no chunk holds is NULL.  A lookup is two loads and a compare,
+ * whatever the pointer (mheap_page_span(), inline in malloc.h).
+ *
+ * arena[] grows when a chunk lies past its end (memory hotplug, or the
+ * first chunks): a longer copy replaces it, and the old one is kept until
+ * unload, as every heap_arena is, so a lookup racing with either reads
+ * stale entries, never freed memory, and needs no RCU.  A lookup of an
+ * object always finds its arena: the object was handed out after its
+ * arena was published.
  */
+struct arena_index mheap_arenas;
+EXPORT_SYMBOL_IF_KUNIT(mheap_arenas);
 
-struct mchunk *chunk_table[CHUNK_TABLE_SIZE];		/* heap lock to write */
-EXPORT_SYMBOL_IF_KUNIT(chunk_table);
+/* An arena[] and the one it replaced (freed at unload).  Heap lock. */
+struct arena_array {
+	struct arena_array *older;
+	struct heap_arena *arena[];
+};
+static struct arena_array *arenas_newest;
+/* The lowest and highest index of a known arena, if any.  Heap lock. */
+static unsigned long arenas_lo = ULONG_MAX, arenas_hi;
+
 /*
- * A chunk of no pages, for hints that name none (mcache.chunk_hint): as
- * every chunk, room for CHUNK_MAX_PAGES spans, all NULL.
+ * Make arena[] @n entries long, if it is shorter: at load, for the direct
+ * map as it is then, and when a chunk lies past its end (memory hotplug).
+ * No goalloc lock held.  Returns 0 or -ENOMEM.
  */
-static union {
-	struct mchunk ch;
-	u8 room[sizeof(struct mchunk) + CHUNK_MAX_PAGES * sizeof(struct mspan *)];
-} no_chunk;
-struct mchunk *const mheap_no_chunk = &no_chunk.ch;
-static DECLARE_BITMAP(chunk_table_used, CHUNK_TABLE_SIZE);	/* heap lock */
+int mheap_arenas_grow(unsigned long n, gfp_t gfp)
+{
+	struct arena_array *a = kvzalloc(struct_size(a, arena, n), gfp);
+	unsigned long flags;
+
+	if (!a)
+		return -ENOMEM;
+	spin_lock_irqsave(&mheap.lock, flags);
+	if (n > mheap_arenas.n) {
+		if (mheap_arenas.n)
+			memcpy(a->arena, mheap_arenas.arena, mheap_arenas.n * sizeof(a->arena[0]));
+		a->older = arenas_newest;
+		arenas_newest = a;
+		WRITE_ONCE(mheap_arenas.arena, a->arena);
+		/* arena[] before n: a lookup that reads the new n reads it */
+		smp_store_release(&mheap_arenas.n, n);
+		a = NULL;
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	kvfree(a);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mheap_arenas_grow);
+
+/*
+ * Arena @i, made known with @spare if it is not yet (then *@spare is
+ * taken), or NULL if it is not and there is no spare.  @i is below
+ * mheap_arenas.n.  Heap lock held.
+ */
+static struct heap_arena *arena_get(unsigned long i, struct heap_arena **spare)
+{
+	struct heap_arena *ha = mheap_arenas.arena[i];
+
+	lockdep_assert_held(&mheap.lock);
+	if (!ha && *spare) {
+		ha = *spare;
+		*spare = NULL;
+		/* its zeroed entries before it: pairs with the lookup's dependency */
+		smp_store_release(&mheap_arenas.arena[i], ha);
+		arenas_lo = min(arenas_lo, i);
+		arenas_hi = max(arenas_hi, i);
+	}
+	return ha;
+}
 
 /* === Free runs === */
 
@@ -472,9 +525,9 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 {
 	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order, max;
 	gfp_t pgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
-	unsigned long base = 0;
-	struct mchunk *ch, *spare;
-	unsigned int idx;
+	struct heap_arena *ha, *spare = NULL;
+	unsigned long base = 0, ai, n;
+	struct mchunk *ch = NULL;
 	struct mspan *s;
 	unsigned long flags;
 	int err = -ENOMEM;
@@ -499,38 +552,32 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 		goto fail;
 
 	npages = 1U << (order - GO_PAGE_ORDER);
-	/* metadata for the entry, in case the one we get has none yet */
-	spare = kzalloc(struct_size(spare, spans, CHUNK_MAX_PAGES), meta_gfp(pgfp));
-	if (fixalloc_reserve(1, meta_gfp(pgfp)))
+	ai = platform_arena_index(base, ARENA_SHIFT);
+	n = smp_load_acquire(&mheap_arenas.n);	/* then arena[], as a lookup does */
+	if (ai >= n && mheap_arenas_grow(max(ai + 1, 2 * n), meta_gfp(pgfp)))
+		goto fail_meta;
+	ch = kzalloc(sizeof(*ch), meta_gfp(pgfp));
+	if (!READ_ONCE(mheap_arenas.arena[ai]))
+		spare = kzalloc(sizeof(*spare), meta_gfp(pgfp));
+	if (!ch || fixalloc_reserve(1, meta_gfp(pgfp)))
 		goto fail_meta;
 	s = fixalloc_span();
 	if (!s)
 		goto fail_meta;
 
 	spin_lock_irqsave(&mheap.lock, flags);
-	idx = find_first_zero_bit(chunk_table_used, CHUNK_TABLE_SIZE);
-	ch = idx < CHUNK_TABLE_SIZE ? chunk_table[idx] : NULL;
-	if (!ch && idx < CHUNK_TABLE_SIZE && spare) {
-		ch = spare;
-		spare = NULL;
-		ch->index = idx;
-		WRITE_ONCE(chunk_table[idx], ch);
-	}
-	if (!ch) {
+	ha = arena_get(ai, &spare);
+	if (!ha) {
 		spin_unlock_irqrestore(&mheap.lock, flags);
 		fixalloc_free_span(s);
 		goto fail_meta;
 	}
-	__set_bit(idx, chunk_table_used);
-	memset(ch->spans, 0, CHUNK_MAX_PAGES * sizeof(ch->spans[0]));
-	WRITE_ONCE(ch->base, base);
+	/* NULL already: a chunk given back left its entries so */
+	ch->spans = &ha->spans[(base >> GO_PAGE_SHIFT) % ARENA_PAGES];
+	ch->base = base;
 	ch->order = order;
-	ch->free_pages = 0;
-	ch->released_pages = 0;
-	ch->split = false;
 	ch->node = platform_page_node(base);
-	WRITE_ONCE(ch->npages, npages);
-	platform_set_page_tags(ch->base, 1UL << ch->order, PAGE_TAG_MAGIC << 32 | idx);
+	ch->npages = npages;
 	s->chunk = ch;
 	s->base = ch->base;
 	s->npages = npages;
@@ -541,10 +588,11 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	mheap.growing_pages -= 1UL << (max - GO_PAGE_ORDER);	/* in sys_pages now */
 	run_insert(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
-	kfree(spare);
+	kfree(spare);			/* another growth made the arena known */
 	return node;
 
 fail_meta:
+	kfree(ch);
 	kfree(spare);
 	platform_free_pages(base, order);
 fail:
@@ -618,7 +666,8 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_alloc);
 /*
  * Give free run @r back (heap lock held): out of the free runs, a hole in
  * its chunk.  The caller frees its pages, then its descriptor.  Returns
- * whether the chunk is now all holes, and leaves chunk_table[] later.
+ * whether the chunk is now all holes: its spans[] entries are all NULL, and
+ * the caller frees its mchunk too.
  */
 static bool run_release(struct mspan *r)
 {
@@ -638,8 +687,6 @@ static bool run_release(struct mspan *r)
 		return false;
 	list_del(&ch->list);
 	mheap.nchunks--;
-	/* a CPU's chunk_hint may still name it: its spans[] are all NULL now */
-	WRITE_ONCE(ch->npages, 0);
 	return true;
 }
 
@@ -651,7 +698,7 @@ static bool run_release(struct mspan *r)
  */
 static unsigned long scavenge(unsigned long max_pages, bool within)
 {
-	unsigned long released = 0, flags, nr;
+	unsigned long released = 0, flags;
 	struct mchunk *ch, *tmp;
 	struct mspan *r, *rtmp;
 	LIST_HEAD(runs);	/* page ranges of split chunks */
@@ -674,27 +721,18 @@ static unsigned long scavenge(unsigned long max_pages, bool within)
 	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
-	list_for_each_entry(r, &runs, list) {
-		nr = (unsigned long)r->npages << GO_PAGE_ORDER;
-		platform_set_page_tags(r->base, nr, 0);
-		platform_free_page_range(r->base, nr);
-	}
-	list_for_each_entry(r, &whole, list) {
-		nr = (unsigned long)r->npages << GO_PAGE_ORDER;
-		platform_set_page_tags(r->base, nr, 0);
-		platform_free_pages(r->base, ilog2(nr));	/* its buddy order */
-	}
-	/* only now may a grow take a dead chunk's entry (and its mchunk) again */
+	list_for_each_entry(r, &runs, list)
+		platform_free_page_range(r->base, (unsigned long)r->npages << GO_PAGE_ORDER);
+	list_for_each_entry(r, &whole, list)	/* its buddy order */
+		platform_free_pages(r->base, ilog2((unsigned long)r->npages << GO_PAGE_ORDER));
 	spin_lock_irqsave(&mheap.lock, flags);
 	list_for_each_entry_safe(r, rtmp, &runs, list)
 		fixalloc_free_span(r);
 	list_for_each_entry_safe(r, rtmp, &whole, list)
 		fixalloc_free_span(r);
-	list_for_each_entry_safe(ch, tmp, &dead, list) {
-		list_del(&ch->list);
-		__clear_bit(ch->index, chunk_table_used);
-	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
+	list_for_each_entry_safe(ch, tmp, &dead, list)
+		kfree(ch);	/* no span names it: read under the heap lock only */
 	return released;
 }
 
@@ -864,6 +902,11 @@ int mheap_init(void)
 		static_branch_enable(&numa_key);
 	else
 		static_branch_disable(&numa_key);
+	if (mheap_arenas_grow(platform_arena_count(ARENA_SHIFT), GFP_KERNEL)) {
+		kfree(mheap.nodes);
+		mheap.nodes = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -871,18 +914,23 @@ int mheap_init(void)
 void mheap_exit(void)
 {
 	struct mchunk *ch;
-	unsigned int i;
+	unsigned long i;
 
 	mheap_scavenge(ULONG_MAX);
 	list_for_each_entry(ch, &mheap.chunks, list)
 		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
 			  (void *)ch->base, chunk_held(ch) - ch->free_pages, ch->npages);
-	for (i = 0; i < CHUNK_TABLE_SIZE; i++) {
-		if (chunk_table[i] && !test_bit(i, chunk_table_used)) {
-			kfree(chunk_table[i]);
-			chunk_table[i] = NULL;
-		}
+	for (i = arenas_lo; i <= arenas_hi && i < mheap_arenas.n; i++)
+		kfree(mheap_arenas.arena[i]);
+	arenas_lo = ULONG_MAX;
+	arenas_hi = 0;
+	while (arenas_newest) {
+		struct arena_array *older = arenas_newest->older;
+
+		kvfree(arenas_newest);
+		arenas_newest = older;
 	}
+	mheap_arenas = (struct arena_index){ 0 };
 	kfree(mheap.nodes);
 	mheap.nodes = NULL;
 }

@@ -82,21 +82,6 @@ static inline void platform_free_page_range(unsigned long addr, unsigned long nr
 }
 
 /*
- * Page tags: one word per page, in page->private of pages goalloc took from
- * the buddy allocator (not compound, in no other cache).  mheap uses them to
- * find the chunk of an address in O(1).
- */
-static inline void platform_set_page_tags(unsigned long addr, unsigned long nr,
-					  unsigned long tag)
-{
-	struct page *page = virt_to_page((void *)addr);
-	unsigned long i;
-
-	for (i = 0; i < nr; i++)
-		set_page_private(page + i, tag);
-}
-
-/*
  * @pages pages from @addr on became idle memory goalloc can give back at
  * once (negative: no longer): /proc/meminfo counts them in KReclaimable,
  * as it counts other kernel caches the shrinkers empty.
@@ -107,12 +92,21 @@ static inline void platform_reclaimable(unsigned long addr, long pages)
 			    pages);
 }
 
-/* The tag of the page at @addr: any value for pages not goalloc's. */
-static __always_inline unsigned long platform_page_tag(unsigned long addr)
+/*
+ * The index of @addr's piece of the direct map, of 2^@shift bytes each:
+ * goalloc's memory all lies in the direct map, which starts aligned to
+ * 1 GiB at least, and a pointer outside it (user, vmalloc, module or
+ * kernel image address) has an index past all of it.
+ */
+static __always_inline unsigned long platform_arena_index(unsigned long addr, unsigned int shift)
 {
-	if (unlikely(!virt_addr_valid((void *)addr)))
-		return 0;
-	return READ_ONCE(virt_to_page((void *)addr)->private);
+	return (addr - PAGE_OFFSET) >> shift;
+}
+
+/* The pieces of 2^@shift bytes the direct map has now (hotplug adds more). */
+static inline unsigned long platform_arena_count(unsigned int shift)
+{
+	return DIV_ROUND_UP((unsigned long)high_memory - PAGE_OFFSET, 1UL << shift);
 }
 
 /*

@@ -218,63 +218,99 @@ static void span_lookup_covers_every_page(struct kunit *test)
 }
 
 /*
- * With this CPU's chunk hint set to @hint: goalloc_usable_size(@p), or
- * goalloc_free(@p) and 0.  The hint is put back unless the call moved it.
+ * The arenas name goalloc's pages only: a pointer anywhere else (the stack,
+ * another allocator's memory, code, the edges of the address space) finds
+ * no span, and is no object.
  */
-static size_t call_with_hint(struct mchunk *hint, void *p, bool free)
+static void arena_lookup_finds_only_goalloc_pages(struct kunit *test)
 {
-	struct mchunk *old;
-	struct mcache *c;
-	unsigned long flags;
-	size_t n = 0;
+	void *p = goalloc_alloc(64, GFP_KERNEL), *other = kmalloc(64, GFP_KERNEL);
+	unsigned long local, foreign[] = {
+		1, (unsigned long)ZERO_SIZE_PTR, (unsigned long)&local, (unsigned long)other,
+		(unsigned long)&goalloc_alloc_noscan, (unsigned long)&mheap, ULONG_MAX,
+		ULONG_MAX - GO_PAGE_SIZE, 1UL << 47, (1UL << 47) - 1,
+	};
+	unsigned int i;
 
-	local_irq_save(flags);
-	c = mcache_of(smp_processor_id());
-	old = c->chunk_hint;
-	c->chunk_hint = hint;
-	if (free)
-		goalloc_free(p);
-	else
-		n = goalloc_usable_size(p);
-	if (c->chunk_hint == hint)
-		c->chunk_hint = old;
-	local_irq_restore(flags);
-	return n;
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_EXPECT_NOT_NULL(test, mheap_page_span((unsigned long)p));
+	for (i = 0; i < ARRAY_SIZE(foreign); i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, !mheap_page_span(foreign[i]), "pointer %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, goalloc_usable_size((void *)foreign[i]), (size_t)0,
+				    "pointer %u", i);
+	}
+	kfree(other);
+	goalloc_free(p);
 }
 
 /*
- * A CPU's chunk hint is only a hint.  A page its chunk gave back (a hole)
- * may be a newer chunk's now, and an mchunk read while it is taken again
- * may name another span there, tiny or not.  Whatever the hint names, the
- * object is found: its usable size, and its free, which reports nothing.
+ * Chunks smaller than an arena share it: each names its own pages there,
+ * and their free runs never merge across a chunk's end, even where the
+ * buddy allocator placed them side by side.  Given back, a chunk's pages
+ * name nothing.
  */
-static void stale_chunk_hint_finds_the_object(struct kunit *test)
+static void chunks_in_one_arena_keep_apart(struct kunit *test)
 {
-	struct mchunk *stale = kunit_kzalloc(test, struct_size(stale, spans, CHUNK_MAX_PAGES),
-					     GFP_KERNEL);
-	void *p = goalloc_alloc(64, GFP_KERNEL), *other = goalloc_alloc(1000, GFP_KERNEL);
-	void *tiny = goalloc_alloc_noscan(4, GFP_KERNEL);
-	unsigned long reports = report_total(false);
-	struct mspan *named[] = { NULL, span_of(other), span_of(tiny) };
-	unsigned int i;
+	unsigned long old_limit = READ_ONCE(mheap_memory_limit), runs[10], largest;
+	const unsigned long mib = 1UL << 20;
+	struct mspan *a, *b;
+	struct mchunk *ca, *cb;
+	unsigned long abase, bbase;
 
-	KUNIT_ASSERT_NOT_NULL(test, stale);
+	goalloc_flush();
+	KUNIT_ASSERT_EQ(test, stat_now(heap_sys), 0ULL);
+	WRITE_ONCE(mheap_memory_limit, mib);		/* one 1 MiB chunk: a */
+	a = heap_alloc(test, mib / GO_PAGE_SIZE);
+	WRITE_ONCE(mheap_memory_limit, 2 * mib);	/* and another: b */
+	b = heap_alloc(test, mib / GO_PAGE_SIZE);
+	WRITE_ONCE(mheap_memory_limit, old_limit);
+	ca = a->chunk;
+	cb = b->chunk;
+	abase = a->base;
+	bbase = b->base;
+	KUNIT_ASSERT_TRUE(test, ca != cb);
+	kunit_info(test, "chunks %s\n",
+		   platform_arena_index(abase, ARENA_SHIFT) ==
+		   platform_arena_index(bbase, ARENA_SHIFT) ? "share an arena" : "lie apart");
+	KUNIT_EXPECT_PTR_EQ(test, mheap_page_span(abase + mib - 1), a);
+	KUNIT_EXPECT_PTR_EQ(test, mheap_page_span(bbase), b);
+	KUNIT_EXPECT_PTR_EQ(test, ca->spans[0], a);	/* its part of its arena's */
+	KUNIT_EXPECT_PTR_EQ(test, cb->spans[mib / GO_PAGE_SIZE - 1], b);
+	mheap_free_span(a);
+	mheap_free_span(b);
+	mheap_free_runs(runs, ARRAY_SIZE(runs), &largest);
+	KUNIT_EXPECT_EQ(test, largest, mib / GO_PAGE_SIZE);	/* two runs, not one */
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
+	KUNIT_EXPECT_NULL(test, mheap_page_span(abase));
+	KUNIT_EXPECT_NULL(test, mheap_page_span(bbase + mib - 1));
+}
+
+/*
+ * arena[] grows (memory hotplug) into a longer copy: every arena stays
+ * known, and a live object is found as before.
+ */
+static void arena_index_grows_keeping_every_arena(struct kunit *test)
+{
+	void *p = goalloc_alloc(64, GFP_KERNEL);
+	unsigned long n = READ_ONCE(mheap_arenas.n), i;
+	struct heap_arena **old = READ_ONCE(mheap_arenas.arena);
+
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_NOT_NULL(test, other);
-	KUNIT_ASSERT_NOT_NULL(test, tiny);
-	KUNIT_ASSERT_TRUE(test, span_of(tiny)->tiny);
-	stale->base = round_down((unsigned long)p, GO_PAGE_SIZE);
-	stale->npages = 1;
-	for (i = 0; i < ARRAY_SIZE(named); i++) {
-		stale->spans[0] = named[i];	/* p's page: a hole, or a span p is not in */
-		KUNIT_EXPECT_EQ_MSG(test, call_with_hint(stale, p, false), (size_t)64,
-				    "hint naming span %u", i);
-	}
-	call_with_hint(stale, p, true);		/* names the tiny span */
-	KUNIT_EXPECT_EQ(test, report_total(false), reports);
-	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)0);	/* freed */
-	goalloc_free(other);
-	goalloc_free(tiny);
+	KUNIT_ASSERT_EQ(test, mheap_arenas_grow(n + 1, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mheap_arenas.n), n + 1);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(mheap_arenas.arena) != old);
+	for (i = 0; i < n; i++)
+		if (mheap_arenas.arena[i] != old[i])
+			break;
+	KUNIT_EXPECT_EQ(test, i, n);
+	KUNIT_EXPECT_NULL(test, mheap_arenas.arena[n]);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)64);
+	KUNIT_EXPECT_EQ(test, mheap_arenas_grow(n, GFP_KERNEL), 0);	/* never shorter */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mheap_arenas.n), n + 1);
+	goalloc_free(p);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)0);
 }
 
 #ifdef CONFIG_FAULT_INJECTION
@@ -435,7 +471,9 @@ static struct kunit_case mheap_cases[] = {
 	KUNIT_CASE(best_fit_split_and_coalesce),
 	KUNIT_CASE(free_chunks_go_back_to_buddy),
 	KUNIT_CASE(span_lookup_covers_every_page),
-	KUNIT_CASE(stale_chunk_hint_finds_the_object),
+	KUNIT_CASE(arena_lookup_finds_only_goalloc_pages),
+	KUNIT_CASE(chunks_in_one_arena_keep_apart),
+	KUNIT_CASE(arena_index_grows_keeping_every_arena),
 	KUNIT_CASE(free_runs_inside_chunks_go_back),
 	KUNIT_CASE(scavenger_pass_keeps_the_goal),
 	KUNIT_CASE(memory_limit_holds),

@@ -136,32 +136,31 @@ void gl_assert_fail(const char *what, const char *file, int line)
 	abort();
 }
 
-/* === Pages and tags === */
-
-unsigned long *gl_tag_regions[GL_TAG_REGIONS];
-static spinlock_t tag_lock;
+/* === Pages === */
 
 unsigned int gl_nr_nodes = 1;
 bool gl_node_full[GL_MAX_NODES];
-/* The node of each page, as its tag: 1 GiB regions of a byte per page. */
-static u8 *node_regions[GL_TAG_REGIONS];
+/* The node of each page (page_to_nid()): 1 GiB regions of a byte per page. */
+#define NODE_REGION_SHIFT	30
+static u8 *node_regions[1UL << (47 - NODE_REGION_SHIFT)];
+static spinlock_t node_lock;
 
 static void set_page_nodes(unsigned long addr, unsigned long nr, int node)
 {
 	unsigned long i, a, r;
 
-	spin_lock(&tag_lock);
+	spin_lock(&node_lock);
 	for (i = 0; i < nr; i++) {
 		a = addr + i * PAGE_SIZE;
-		r = a >> GL_TAG_REGION_SHIFT;
+		r = a >> NODE_REGION_SHIFT;
 		if (!node_regions[r]) {
-			node_regions[r] = calloc(1UL << (GL_TAG_REGION_SHIFT - PAGE_SHIFT), 1);
+			node_regions[r] = calloc(1UL << (NODE_REGION_SHIFT - PAGE_SHIFT), 1);
 			if (!node_regions[r])
 				abort();
 		}
-		node_regions[r][(a & ((1UL << GL_TAG_REGION_SHIFT) - 1)) >> PAGE_SHIFT] = node;
+		node_regions[r][(a & ((1UL << NODE_REGION_SHIFT) - 1)) >> PAGE_SHIFT] = node;
 	}
-	spin_unlock(&tag_lock);
+	spin_unlock(&node_lock);
 }
 
 int platform_page_node(unsigned long addr)
@@ -169,10 +168,10 @@ int platform_page_node(unsigned long addr)
 	u8 *region;
 	int node;
 
-	spin_lock(&tag_lock);
-	region = node_regions[addr >> GL_TAG_REGION_SHIFT];
-	node = region ? region[(addr & ((1UL << GL_TAG_REGION_SHIFT) - 1)) >> PAGE_SHIFT] : -1;
-	spin_unlock(&tag_lock);
+	spin_lock(&node_lock);
+	region = node_regions[addr >> NODE_REGION_SHIFT];
+	node = region ? region[(addr & ((1UL << NODE_REGION_SHIFT) - 1)) >> PAGE_SHIFT] : -1;
+	spin_unlock(&node_lock);
 	return node;
 }
 
@@ -222,31 +221,6 @@ void platform_split_pages(unsigned long addr, unsigned int order)
 void platform_free_page_range(unsigned long addr, unsigned long nr)
 {
 	munmap((void *)addr, nr * PAGE_SIZE);
-}
-
-void platform_set_page_tags(unsigned long addr, unsigned long nr, unsigned long tag)
-{
-	unsigned long i, a, r;
-	unsigned long *region;
-
-	for (i = 0; i < nr; i++) {
-		a = addr + i * PAGE_SIZE;
-		r = a >> GL_TAG_REGION_SHIFT;
-		region = __atomic_load_n(&gl_tag_regions[r], __ATOMIC_ACQUIRE);
-		if (!region) {
-			spin_lock(&tag_lock);
-			region = gl_tag_regions[r];
-			if (!region) {
-				region = calloc(1UL << (GL_TAG_REGION_SHIFT - PAGE_SHIFT),
-						sizeof(long));
-				if (!region)
-					abort();
-				__atomic_store_n(&gl_tag_regions[r], region, __ATOMIC_RELEASE);
-			}
-			spin_unlock(&tag_lock);
-		}
-		WRITE_ONCE(region[(a & ((1UL << GL_TAG_REGION_SHIFT) - 1)) >> PAGE_SHIFT], tag);
-	}
 }
 
 /* === Bit searches === */

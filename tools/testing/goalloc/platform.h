@@ -538,6 +538,7 @@ static inline void *kzalloc(size_t n, gfp_t gfp) { return calloc(1, n); }
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void *kvzalloc_node(size_t n, gfp_t gfp, int node) { return calloc(1, n); }
+static inline void *kvzalloc(size_t n, gfp_t gfp) { return calloc(1, n); }
 static inline void kvfree(const void *p) { free((void *)p); }
 static inline void *kcalloc_node(size_t n, size_t size, gfp_t gfp, int node) { return calloc(n, size); }
 static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
@@ -627,23 +628,22 @@ static inline void platform_reclaimable(unsigned long addr, long pages)
 	atomic_long_add(pages, &gl_reclaimable_pages);
 }
 
-void platform_set_page_tags(unsigned long addr, unsigned long nr, unsigned long tag);
-
-/* Page tags by address: 1 GiB regions, each a table of its 4 KiB pages. */
-#define GL_TAG_REGION_SHIFT	30
-#define GL_TAG_REGIONS		(1UL << (47 - GL_TAG_REGION_SHIFT))
-extern unsigned long *gl_tag_regions[GL_TAG_REGIONS];
-
-static __always_inline unsigned long platform_page_tag(unsigned long addr)
+/*
+ * As the kernel's, with user space's 47-bit addresses for a direct map: the
+ * index counts down from the top, where mmap() places chunks, so that the
+ * arenas a run uses are few and near index 0.  NULL and ZERO_SIZE_PTR have
+ * an index past every arena.
+ */
+#define GL_ADDR_TOP	(1UL << 47)
+static __always_inline unsigned long platform_arena_index(unsigned long addr, unsigned int shift)
 {
-	unsigned long *region;
+	return (GL_ADDR_TOP - 1 - addr) >> shift;
+}
 
-	if (unlikely(addr >> GL_TAG_REGION_SHIFT >= GL_TAG_REGIONS))
-		return 0;
-	region = __atomic_load_n(&gl_tag_regions[addr >> GL_TAG_REGION_SHIFT], __ATOMIC_ACQUIRE);
-	if (unlikely(!region))
-		return 0;
-	return READ_ONCE(region[(addr & ((1UL << GL_TAG_REGION_SHIFT) - 1)) >> PAGE_SHIFT]);
+/* The top 4 TiB, where mmap() places what it gives; more grow as needed. */
+static inline unsigned long platform_arena_count(unsigned int shift)
+{
+	return 1UL << (42 - shift);
 }
 
 void platform_each_cpu(void (*fn)(void), void (*offline)(unsigned int cpu));
