@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Usage: scripts/bench.sh [--smp N] [--reps N] [--iters N] [--goalloc-args A=V,...]
+#                         [--cmdline ARGS]
 #
 # make bench: builds goalloc and its benchmark module for Debian's stock
 # 6.12 kernel, boots it in QEMU and prints goalloc vs kmalloc, ns per
@@ -12,16 +13,19 @@
 # row and size to bench/results/kernel-bench.png (gnuplot).
 # --goalloc-args gives goalloc.ko module parameters, comma-separated: e.g.
 # profile_rate=0 to compare without the heap profile kmalloc does not keep.
+# --cmdline adds to the guest kernel's command line: e.g. init_on_alloc=0
+# to time the allocators without the zeroing both do by default.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-smp=2 reps=7 iters=20000 gargs=
+smp=2 reps=7 iters=20000 gargs= cmdline=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smp) smp=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
 	--goalloc-args) gargs=$2; shift 2 ;;
 	--iters) iters=$2; shift 2 ;;
+	--cmdline) cmdline=$2; shift 2 ;;
 	-h | --help) usage_of "$0"; exit 0 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -35,9 +39,9 @@ make -s -C tools
 accel=$(vm_accel "$(vmlinuz_of "$r")")
 mkdir -p bench/results
 {
-	echo "accelerator: $accel, $smp vCPUs, kernel $r${gargs:+, goalloc.ko $gargs}"
+	echo "accelerator: $accel, $smp vCPUs, kernel $r${gargs:+, goalloc.ko $gargs}${cmdline:+, $cmdline}"
 	GOALLOC_ACCEL=$accel scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/bench.sh \
-		--smp "$smp" --timeout 1800 --append "goalloc_bench_args=reps=$reps,iters=$iters${gargs:+ goalloc_args=$gargs}" \
+		--smp "$smp" --timeout 1800 --append "goalloc_bench_args=reps=$reps,iters=$iters${gargs:+ goalloc_args=$gargs}${cmdline:+ $cmdline}" \
 		--log "$dir/console.log" "$dir/goalloc.ko" "$dir/bench/goalloc_bench.ko" tools/goalloc |
 		sed -n 's/^.*goalloc-bench: //p' | tr -d '\r' || true
 } | tee bench/results/kernel-bench.txt
