@@ -592,6 +592,7 @@ unsigned long mheap_scavenge(unsigned long max_pages);
 unsigned long mheap_scavenge_within(unsigned long max_pages);
 unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *held);
 void mheap_chunk_pages(unsigned long *idle, unsigned long *holes);
+unsigned long mheap_meta_bytes(void);
 unsigned int mheap_chunk_map(unsigned int n, char *map);
 void mheap_free_runs(unsigned long *hist, unsigned int nbuckets, unsigned long *largest);
 void mheap_node_pages(int node, unsigned long *sys, unsigned long *free, unsigned long *chunks);

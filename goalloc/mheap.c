@@ -78,6 +78,8 @@ struct arena_array {
 static struct arena_array *arenas_newest;
 /* The lowest and highest index of a known arena, if any.  Heap lock. */
 static unsigned long arenas_lo = ULONG_MAX, arenas_hi;
+/* Bytes of every arena[] and arena.  Heap lock. */
+static unsigned long arenas_bytes;
 
 /*
  * Make arena[] @n entries long, if it is shorter: at load, for the direct
@@ -97,6 +99,7 @@ int mheap_arenas_grow(unsigned long n, gfp_t gfp)
 			memcpy(a->arena, mheap_arenas.arena, mheap_arenas.n * sizeof(a->arena[0]));
 		a->older = arenas_newest;
 		arenas_newest = a;
+		arenas_bytes += struct_size(a, arena, n);
 		WRITE_ONCE(mheap_arenas.arena, a->arena);
 		/* arena[] before n: a lookup that reads the new n reads it */
 		smp_store_release(&mheap_arenas.n, n);
@@ -125,6 +128,7 @@ static struct heap_arena *arena_get(unsigned long i, struct heap_arena **spare)
 		smp_store_release(&mheap_arenas.arena[i], ha);
 		arenas_lo = min(arenas_lo, i);
 		arenas_hi = max(arenas_hi, i);
+		arenas_bytes += sizeof(*ha);
 	}
 	return ha;
 }
@@ -775,6 +779,17 @@ unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *hel
 	return inuse + inuse * extra_percent / 100;
 }
 
+/* Bytes of the arenas, their index and the chunks' descriptors (for meta_sys). */
+unsigned long mheap_meta_bytes(void)
+{
+	unsigned long flags, bytes;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	bytes = arenas_bytes + mheap.nchunks * sizeof(struct mchunk);
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return bytes;
+}
+
 /*
  * The heap's chunks, summed: *@idle the Go pages of those that are idle
  * (every page they hold free), *@holes the Go pages given back inside
@@ -924,6 +939,7 @@ void mheap_exit(void)
 		kfree(mheap_arenas.arena[i]);
 	arenas_lo = ULONG_MAX;
 	arenas_hi = 0;
+	arenas_bytes = 0;
 	while (arenas_newest) {
 		struct arena_array *older = arenas_newest->older;
 

@@ -144,7 +144,7 @@ void goalloc_get_stats(struct goalloc_stats *st)
 	st->heap_inuse = st->heap_sys - st->heap_idle;
 	st->memory_limit = READ_ONCE(mheap_memory_limit);
 	st->spans_inuse = atomic_long_read(&mheap.inuse_spans);
-	st->meta_sys = fixalloc_bytes() + mspan_live_bytes() + mcache_meta_bytes() +
-		       mcentral_meta_bytes();
+	st->meta_sys = fixalloc_bytes() + mheap_meta_bytes() + mspan_live_bytes() +
+		       mcache_meta_bytes() + mcentral_meta_bytes();
 }
 EXPORT_SYMBOL_GPL(goalloc_get_stats);

@@ -289,7 +289,7 @@ static void chunks_in_one_arena_keep_apart(struct kunit *test)
 
 /*
  * arena[] grows (memory hotplug) into a longer copy: every arena stays
- * known, and a live object is found as before.
+ * known, a live object is found as before, and meta_sys counts it.
  */
 static void arena_index_grows_keeping_every_arena(struct kunit *test)
 {
@@ -297,9 +297,13 @@ static void arena_index_grows_keeping_every_arena(struct kunit *test)
 	unsigned long n = READ_ONCE(mheap_arenas.n), i;
 	struct heap_arena **old = READ_ONCE(mheap_arenas.arena);
 
+	u64 meta = stat_now(meta_sys);
+
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, mheap_arenas_grow(n + 1, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(mheap_arenas.n), n + 1);
+	/* the old array is kept: meta_sys counts both */
+	KUNIT_EXPECT_GE(test, stat_now(meta_sys), meta + (n + 1) * sizeof(old[0]));
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(mheap_arenas.arena) != old);
 	for (i = 0; i < n; i++)
 		if (mheap_arenas.arena[i] != old[i])

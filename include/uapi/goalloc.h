@@ -131,7 +131,7 @@ struct goalloc_batch_req {
 	X(invalid_frees, "bad calls caught and ignored: the report_* of bad calls")
 /* version 2 (after the file's own numbers, file_objects and file_bytes) */
 #define GOALLOC_STATS_VER2(X)							\
-	X(meta_sys, "bytes of metadata: span descriptors, live bytes, stacks, transfer caches") \
+	X(meta_sys, "bytes of metadata: span descriptors, arenas, live bytes, stacks, transfer caches") \
 	X(debug_reports, "corruptions reported (debug mode): the report_* of corruptions") \
 	X(quarantined, "objects quarantined now, never reused (debug mode)")
 /* version 3: the memory limit, and reports by kind (goalloc/report.c) */
