@@ -185,34 +185,40 @@ static u64 sample_weight(size_t size, unsigned long rate)
 bool profile_alloc(unsigned long addr, size_t size, unsigned long caller)
 {
 	struct profile_record *r = kmalloc(sizeof(*r), GFP_ATOMIC | __GFP_NOWARN);
-	struct profile_bucket *spare = kmalloc(sizeof(*spare), GFP_ATOMIC | __GFP_NOWARN);
 	unsigned long rate = READ_ONCE(profile_rate), flags;
 	u32 stack = platform_stack_save();
-	struct profile_bucket *b = NULL;
+	struct profile_bucket *b = NULL, *spare = NULL;
 	unsigned int h;
 
 	this_cpu_write(profile_next, rate ? next_sample(rate) : LONG_MAX);
-	if (r) {
+	if (!r)
+		goto dropped;
+	spin_lock_irqsave(&profile_lock, flags);
+	b = bucket_get(stack, caller, &spare);
+	if (!b) {	/* the first sample of its stack: a bucket for it */
+		spin_unlock_irqrestore(&profile_lock, flags);
+		spare = kmalloc(sizeof(*spare), GFP_ATOMIC | __GFP_NOWARN);
 		spin_lock_irqsave(&profile_lock, flags);
 		b = bucket_get(stack, caller, &spare);
-		if (b) {
-			r->addr = addr;
-			r->size = size;
-			r->weight = sample_weight(size, rate);
-			r->bucket = b;
-			h = record_hash(addr);
-			r->next = records[h];
-			records[h] = r;
-			profile_nrecords++;
-			b->e.alloc_objects += r->weight;
-			b->e.alloc_bytes += (size * r->weight) >> 16;
-		}
-		spin_unlock_irqrestore(&profile_lock, flags);
 	}
-	kfree(spare);
+	if (b) {
+		r->addr = addr;
+		r->size = size;
+		r->weight = sample_weight(size, rate);
+		r->bucket = b;
+		h = record_hash(addr);
+		r->next = records[h];
+		records[h] = r;
+		profile_nrecords++;
+		b->e.alloc_objects += r->weight;
+		b->e.alloc_bytes += (size * r->weight) >> 16;
+	}
+	spin_unlock_irqrestore(&profile_lock, flags);
+	kfree(spare);		/* another CPU made the bucket meanwhile */
 	if (b)
 		return true;
 	kfree(r);
+dropped:
 	atomic_long_inc(&profile_dropped);
 	return false;
 }
