@@ -543,12 +543,16 @@ extern struct arena_index mheap_arenas;
 static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 {
 	unsigned long i = platform_arena_index(addr, ARENA_SHIFT);
-	struct heap_arena *ha;
+	struct heap_arena **arena, *ha;
 
-	/* n before arena: pairs with arena_index_grow() */
+	/*
+	 * n, then arena[], then the arena: each acquire pairs with the
+	 * release that published it (mheap.c); plain loads on x86.
+	 */
 	if (unlikely(i >= smp_load_acquire(&mheap_arenas.n)))
 		return NULL;
-	ha = READ_ONCE(READ_ONCE(mheap_arenas.arena)[i]);
+	arena = smp_load_acquire(&mheap_arenas.arena);
+	ha = smp_load_acquire(&arena[i]);
 	if (unlikely(!ha))
 		return NULL;
 	return READ_ONCE(ha->spans[(addr >> GO_PAGE_SHIFT) % ARENA_PAGES]);

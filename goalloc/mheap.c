@@ -95,13 +95,15 @@ int mheap_arenas_grow(unsigned long n, gfp_t gfp)
 		return -ENOMEM;
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (n > mheap_arenas.n) {
-		if (mheap_arenas.n)
-			memcpy(a->arena, mheap_arenas.arena, mheap_arenas.n * sizeof(a->arena[0]));
+		/* the known ones: the rest of both is NULL */
+		if (arenas_lo <= arenas_hi)
+			memcpy(&a->arena[arenas_lo], &mheap_arenas.arena[arenas_lo],
+			       (arenas_hi - arenas_lo + 1) * sizeof(a->arena[0]));
 		a->older = arenas_newest;
 		arenas_newest = a;
 		arenas_bytes += struct_size(a, arena, n);
-		WRITE_ONCE(mheap_arenas.arena, a->arena);
-		/* arena[] before n: a lookup that reads the new n reads it */
+		/* its entries before it, and it before n (mheap_page_span()) */
+		smp_store_release(&mheap_arenas.arena, a->arena);
 		smp_store_release(&mheap_arenas.n, n);
 		a = NULL;
 	}
@@ -110,6 +112,14 @@ int mheap_arenas_grow(unsigned long n, gfp_t gfp)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_arenas_grow);
+
+/* Whether arena @i, below mheap_arenas.n, is known (lock-free, as a lookup). */
+static bool mheap_arena_known(unsigned long i)
+{
+	struct heap_arena **arena = smp_load_acquire(&mheap_arenas.arena);
+
+	return smp_load_acquire(&arena[i]);
+}
 
 /*
  * Arena @i, made known with @spare if it is not yet (then *@spare is
@@ -561,7 +571,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	if (ai >= n && mheap_arenas_grow(max(ai + 1, 2 * n), meta_gfp(pgfp)))
 		goto fail_meta;
 	ch = kzalloc(sizeof(*ch), meta_gfp(pgfp));
-	if (!READ_ONCE(mheap_arenas.arena[ai]))
+	if (!mheap_arena_known(ai))
 		spare = kzalloc(sizeof(*spare), meta_gfp(pgfp));
 	if (!ch || fixalloc_reserve(1, meta_gfp(pgfp)))
 		goto fail_meta;
@@ -917,7 +927,8 @@ int mheap_init(void)
 		static_branch_enable(&numa_key);
 	else
 		static_branch_disable(&numa_key);
-	if (mheap_arenas_grow(platform_arena_count(ARENA_SHIFT), GFP_KERNEL)) {
+	if (platform_arena_count(ARENA_SHIFT) &&
+	    mheap_arenas_grow(platform_arena_count(ARENA_SHIFT), GFP_KERNEL)) {
 		kfree(mheap.nodes);
 		mheap.nodes = NULL;
 		return -ENOMEM;

@@ -640,10 +640,14 @@ static __always_inline unsigned long platform_arena_index(unsigned long addr, un
 	return (GL_ADDR_TOP - 1 - addr) >> shift;
 }
 
-/* The top 4 TiB, where mmap() places what it gives; more grow as needed. */
+/*
+ * None at first: the heap's first chunk and any past the end grow the
+ * index, so that every run takes the path memory hotplug takes in the
+ * kernel.
+ */
 static inline unsigned long platform_arena_count(unsigned int shift)
 {
-	return 1UL << (42 - shift);
+	return 0;
 }
 
 void platform_each_cpu(void (*fn)(void), void (*offline)(unsigned int cpu));
