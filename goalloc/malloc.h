@@ -551,7 +551,9 @@ static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 	 */
 	if (unlikely(i >= smp_load_acquire(&mheap_arenas.n)))
 		return NULL;
+	/* acquire: the array's entries, as mheap_arenas_grow() copied them */
 	arena = smp_load_acquire(&mheap_arenas.arena);
+	/* acquire: the arena's zeroed spans[], as arena_get() published it */
 	ha = smp_load_acquire(&arena[i]);
 	if (unlikely(!ha))
 		return NULL;

@@ -102,8 +102,9 @@ int mheap_arenas_grow(unsigned long n, gfp_t gfp)
 		a->older = arenas_newest;
 		arenas_newest = a;
 		arenas_bytes += struct_size(a, arena, n);
-		/* its entries before it, and it before n (mheap_page_span()) */
+		/* release: its entries before it (mheap_page_span()) */
 		smp_store_release(&mheap_arenas.arena, a->arena);
+		/* release: the array before n, which a lookup reads first */
 		smp_store_release(&mheap_arenas.n, n);
 		a = NULL;
 	}
@@ -116,8 +117,10 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_arenas_grow);
 /* Whether arena @i, below mheap_arenas.n, is known (lock-free, as a lookup). */
 static bool mheap_arena_known(unsigned long i)
 {
+	/* acquire, as in mheap_page_span(): the array's entries */
 	struct heap_arena **arena = smp_load_acquire(&mheap_arenas.arena);
 
+	/* acquire, as there: the arena's zeroed spans[] */
 	return smp_load_acquire(&arena[i]);
 }
 
