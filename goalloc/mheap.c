@@ -57,8 +57,9 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
  * its arena's.  Every page of an in-use span names it; a free run names
  * itself at its first and last page only (its other pages may name any
  * span, so a lookup checks that the address lies in what it finds); a
- * page no chunk holds is NULL.  A lookup is two loads and a compare,
- * whatever the pointer (mheap_page_span(), inline in malloc.h).
+ * page no chunk holds is NULL.  A lookup is a bound check and four loads
+ * (the index's length and array, both in one cache line, the arena, its
+ * entry), whatever the pointer (mheap_page_span(), inline in malloc.h).
  *
  * arena[] grows when a chunk lies past its end (memory hotplug, or the
  * first chunks): a longer copy replaces it, and the old one is kept until
