@@ -296,7 +296,6 @@ static void arena_index_grows_keeping_every_arena(struct kunit *test)
 	void *p = goalloc_alloc(64, GFP_KERNEL);
 	unsigned long n = READ_ONCE(mheap_arenas.n), i;
 	struct heap_arena **old = READ_ONCE(mheap_arenas.arena);
-
 	u64 meta = stat_now(meta_sys);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
