@@ -45,24 +45,26 @@
 struct op {
 	u32 slot;			/* which pointer */
 	u32 size;			/* 0: free it */
+	bool noscan;			/* pointer-free: a recorded "noscan" */
 };
 
 enum backend { B_GOALLOC, B_MALLOC, B_NULL };
 
 static enum backend backend;
 static bool noscan;			/* tiny trace: pointer-free objects */
+static bool trace_noscan;		/* a recorded trace has "noscan" objects */
 static bool const64;			/* const-64: goalloc_alloc(64, ...) */
 static char *null_pool;
 static size_t null_stride;
 
-static __always_inline void *do_alloc(u32 slot, size_t size)
+static __always_inline void *do_alloc(u32 slot, size_t size, bool ns)
 {
 	switch (backend) {
 	case B_GOALLOC:
 		if (const64)
 			return goalloc_alloc(64, GFP_KERNEL);
-		return noscan ? goalloc_alloc_noscan(size, GFP_KERNEL) :
-				goalloc_alloc(size, GFP_KERNEL);
+		return noscan || ns ? goalloc_alloc_noscan(size, GFP_KERNEL) :
+				      goalloc_alloc(size, GFP_KERNEL);
 	case B_MALLOC:
 		return malloc(size);
 	default:
@@ -102,6 +104,7 @@ static void trace_close(const size_t *sizes, size_t slots)
 	for (i = 0; i < slots; i++) {	/* free what is left */
 		if (sizes[i]) {
 			ops[nops].slot = i;
+			ops[nops].noscan = false;
 			ops[nops++].size = 0;
 		}
 	}
@@ -188,6 +191,8 @@ static bool load_trace(const char *path)
 		if (nops + 1 >= cap)
 			ops = realloc(ops, (cap *= 2) * sizeof(*ops));
 		ops[nops].slot = id;
+		ops[nops].noscan = size && n == 4 && !strcmp(ns, "noscan");
+		trace_noscan |= ops[nops].noscan;
 		ops[nops++].size = size;
 	}
 	fclose(f);
@@ -235,13 +240,14 @@ static u32 pick_prodcons(void)
 	return 64 + rnd() % 449;
 }
 
-static void replay(void **ptr)
+/* The trace, with each object's own noscan if @per_op (else none is). */
+static __always_inline void __replay(void **ptr, bool per_op)
 {
 	const struct op *o;
 
 	for (o = ops; o < ops + nops; o++) {
 		if (o->size) {
-			char *p = do_alloc(o->slot, o->size);
+			char *p = do_alloc(o->slot, o->size, per_op && o->noscan);
 
 			p[0] = 1;
 			p[o->size - 1] = 1;
@@ -250,6 +256,15 @@ static void replay(void **ptr)
 			do_free(ptr[o->slot]);
 		}
 	}
+}
+
+/* Other traces cost the harness no test of a per-object noscan. */
+static void replay(void **ptr)
+{
+	if (trace_noscan)
+		__replay(ptr, true);
+	else
+		__replay(ptr, false);
 }
 
 /* === Producer/consumer: a ring of pointers between two threads === */
@@ -288,7 +303,7 @@ static void prodcons(size_t n)
 	pthread_create(&t, NULL, consumer, (void *)(unsigned long)n);
 	for (i = 0; i < n; i++) {
 		u32 size = ops[i].size;
-		char *p = do_alloc(i % nslots, size);
+		char *p = do_alloc(i % nslots, size, false);
 
 		p[0] = 1;
 		p[size - 1] = 1;
