@@ -16,6 +16,9 @@
  * The block goes back to its span when the last object is freed and the
  * CPU has moved on, whichever happens last: both clear bits with one atomic
  * operation on the same word and only the one that leaves it zero frees it.
+ * A block whose objects are all freed while its CPU still holds it is
+ * started over when it runs out of room, so that short-lived tiny objects
+ * keep reusing one block.
  */
 #include "malloc.h"
 
@@ -113,15 +116,25 @@ void *tiny_install(struct mcache *c, struct objref ref, size_t size)
 }
 
 /*
- * Allocate @size (1..TINY_MAX_OBJECT) bytes from a new block: this CPU's
- * current one (tiny_alloc_fast()) has no room.  Interrupts off.  NULL when
- * a new block needs the heap to grow.
+ * Allocate @size (1..TINY_MAX_OBJECT) bytes: this CPU's current block
+ * (tiny_alloc_fast()) has no room.  From the start of that block again if
+ * it holds no live object, else from a new one.  Interrupts off.  NULL
+ * when a new block needs the heap to grow.
  */
 void *tiny_alloc(struct mcache *c, size_t size)
 {
 	struct objstack *st = &c->stack[TINY_SPC];
 	struct objref block;
 
+	/*
+	 * Every object of the current block was freed while this CPU held
+	 * it: start it over rather than trade it for another.  No free can
+	 * change its mask meanwhile, as none has an object to free there.
+	 */
+	if (c->tiny && atomic_read(c->tinymask) == TINY_HELD) {
+		c->tinyoffset = 0;
+		return tiny_alloc_fast(c, size);
+	}
 	if (likely(st->n))
 		block = st->ref[--st->n];
 	else

@@ -426,6 +426,46 @@ static void tiny_block_freed_only_when_empty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, class_live(TINY_SIZE_CLASS), blocks);
 }
 
+#define TINY_PAIRS	100
+
+/* Tiny objects freed at once: how many left the first one's block. */
+static long tiny_pairs_on_cpu(void *arg)
+{
+	unsigned long *moved = arg, block = 0;
+	unsigned int i;
+	u8 *p;
+
+	for (i = 0; i < TINY_PAIRS; i++) {
+		p = goalloc_alloc_noscan(5, GFP_KERNEL);
+		if (!p)
+			return -ENOMEM;
+		if (!i)
+			block = (unsigned long)p & ~15UL;
+		*moved += ((unsigned long)p & ~15UL) != block;
+		*p = i;
+		goalloc_free(p);
+	}
+	return 0;
+}
+
+/*
+ * A CPU's block whose objects were all freed is started over, not traded
+ * for another: short-lived tiny objects stay in one block, which is taken
+ * once (three 5-byte objects fill a block, 100 of them would take 34).
+ */
+static void tiny_block_reused_when_emptied(struct kunit *test)
+{
+	unsigned long moved = 0;
+	unsigned long blocks;
+
+	goalloc_flush();	/* no CPU holds a block */
+	blocks = cpu_stat_sum(GS_TINY_BLOCK_ALLOC);
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, tiny_pairs_on_cpu, &moved), 0L);
+	KUNIT_EXPECT_EQ(test, moved, 0UL);
+	KUNIT_EXPECT_EQ(test, cpu_stat_sum(GS_TINY_BLOCK_ALLOC), blocks + 1);
+	goalloc_flush();
+}
+
 #define TINY_MIX	600
 
 struct tiny_mix {
@@ -485,6 +525,7 @@ static void tiny_takes_fewer_bytes_than_classes(struct kunit *test)
 
 static struct kunit_case tiny_cases[] = {
 	KUNIT_CASE(tiny_block_freed_only_when_empty),
+	KUNIT_CASE(tiny_block_reused_when_emptied),
 	KUNIT_CASE(tiny_takes_fewer_bytes_than_classes),
 	{}
 };
