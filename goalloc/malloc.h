@@ -534,6 +534,20 @@ struct arena_index {
 extern struct arena_index mheap_arenas;
 
 /*
+ * Arena @i, below mheap_arenas.n, or NULL if no chunk ever lay there.
+ * Lock-free: each acquire pairs with the release that published what it
+ * reads (mheap.c); plain loads on x86.
+ */
+static __always_inline struct heap_arena *mheap_arena(unsigned long i)
+{
+	/* acquire: the array's entries, as mheap_arenas_grow() copied them */
+	struct heap_arena **arena = smp_load_acquire(&mheap_arenas.arena);
+
+	/* acquire: the arena's zeroed spans[], as arena_get() published it */
+	return smp_load_acquire(&arena[i]);
+}
+
+/*
  * The span the arenas name for @addr's Go page (Go's spanOf()), or NULL
  * when @addr lies in no arena or in none of its chunks' pages.  Lock-free,
  * and not checked: the caller checks the span's state, and that @addr
@@ -543,18 +557,12 @@ extern struct arena_index mheap_arenas;
 static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 {
 	unsigned long i = platform_arena_index(addr, ARENA_SHIFT);
-	struct heap_arena **arena, *ha;
+	struct heap_arena *ha;
 
-	/*
-	 * n, then arena[], then the arena: each acquire pairs with the
-	 * release that published it (mheap.c); plain loads on x86.
-	 */
+	/* acquire: n before the array it counts, as mheap_arenas_grow() stores them */
 	if (unlikely(i >= smp_load_acquire(&mheap_arenas.n)))
 		return NULL;
-	/* acquire: the array's entries, as mheap_arenas_grow() copied them */
-	arena = smp_load_acquire(&mheap_arenas.arena);
-	/* acquire: the arena's zeroed spans[], as arena_get() published it */
-	ha = smp_load_acquire(&arena[i]);
+	ha = mheap_arena(i);
 	if (unlikely(!ha))
 		return NULL;
 	return READ_ONCE(ha->spans[(addr >> GO_PAGE_SHIFT) % ARENA_PAGES]);

@@ -115,16 +115,6 @@ int mheap_arenas_grow(unsigned long n, gfp_t gfp)
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_arenas_grow);
 
-/* Whether arena @i, below mheap_arenas.n, is known (lock-free, as a lookup). */
-static bool mheap_arena_known(unsigned long i)
-{
-	/* acquire, as in mheap_page_span(): the array's entries */
-	struct heap_arena **arena = smp_load_acquire(&mheap_arenas.arena);
-
-	/* acquire, as there: the arena's zeroed spans[] */
-	return smp_load_acquire(&arena[i]);
-}
-
 /*
  * Arena @i, made known with @spare if it is not yet (then *@spare is
  * taken), or NULL if it is not and there is no spare.  @i is below
@@ -575,7 +565,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	if (ai >= n && mheap_arenas_grow(max(ai + 1, 2 * n), meta_gfp(pgfp)))
 		goto fail_meta;
 	ch = kzalloc(sizeof(*ch), meta_gfp(pgfp));
-	if (!mheap_arena_known(ai))
+	if (!mheap_arena(ai))
 		spare = kzalloc(sizeof(*spare), meta_gfp(pgfp));
 	if (!ch || fixalloc_reserve(1, meta_gfp(pgfp)))
 		goto fail_meta;
@@ -912,6 +902,7 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_node_pages);
 
 int mheap_init(void)
 {
+	unsigned long n;
 	unsigned int i;
 	int node;
 
@@ -931,8 +922,8 @@ int mheap_init(void)
 		static_branch_enable(&numa_key);
 	else
 		static_branch_disable(&numa_key);
-	if (platform_arena_count(ARENA_SHIFT) &&
-	    mheap_arenas_grow(platform_arena_count(ARENA_SHIFT), GFP_KERNEL)) {
+	n = platform_arena_count(ARENA_SHIFT);
+	if (n && mheap_arenas_grow(n, GFP_KERNEL)) {
 		kfree(mheap.nodes);
 		mheap.nodes = NULL;
 		return -ENOMEM;
@@ -950,7 +941,7 @@ void mheap_exit(void)
 	list_for_each_entry(ch, &mheap.chunks, list)
 		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
 			  (void *)ch->base, chunk_held(ch) - ch->free_pages, ch->npages);
-	for (i = arenas_lo; i <= arenas_hi && i < mheap_arenas.n; i++)
+	for (i = arenas_lo; i <= arenas_hi; i++)	/* below mheap_arenas.n */
 		kfree(mheap_arenas.arena[i]);
 	arenas_lo = ULONG_MAX;
 	arenas_hi = 0;
