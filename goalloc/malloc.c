@@ -451,29 +451,33 @@ static __always_inline void *alloc_done(unsigned long call_site, void *p, size_t
 }
 
 /*
- * An allocation that profile_due() picked, out of line: the fast paths
- * count down before they allocate, so that nothing they hold lives across
- * the allocation.
+ * An allocation that profile_due() picked (@sample), or one that
+ * goalloc:goalloc_alloc traces, out of line: the fast paths count down and
+ * test the tracepoint before they allocate, so that they end with the
+ * object's initialisation (under init_on_alloc, a tail call to memset())
+ * and keep nothing live across it.
  */
-static noinline void *malloc_sampled(size_t size, gfp_t gfp, bool noscan, int node,
-				     unsigned long call_site)
+static noinline void *malloc_watched(size_t size, gfp_t gfp, bool noscan, int node,
+				     unsigned long call_site, bool sample)
 {
 	void *p = malloc_object(size, gfp, noscan, node, call_site);
 
-	return profile_sample(alloc_traced(call_site, p, size, gfp, node), size, call_site);
+	alloc_traced(call_site, p, size, gfp, node);
+	return sample ? profile_sample(p, size, call_site) : p;
 }
 
 /*
  * An exported allocation of @size bytes for @call_site: the heap profile's
- * countdown first, then the object and its tracepoint.
+ * countdown and the tracepoint first, out of line; then the object.
  */
 static __always_inline void *malloc_call(size_t size, gfp_t gfp, bool noscan, int node,
 					 unsigned long call_site)
 {
 	if (profile_due(size))
-		return malloc_sampled(size, gfp, noscan, node, call_site);
-	return alloc_traced(call_site, malloc_object(size, gfp, noscan, node, call_site), size,
-			    gfp, node);
+		return malloc_watched(size, gfp, noscan, node, call_site, true);
+	if (trace_goalloc_alloc_enabled())
+		return malloc_watched(size, gfp, noscan, node, call_site, false);
+	return malloc_object(size, gfp, noscan, node, call_site);
 }
 
 /**
@@ -492,12 +496,28 @@ void *__goalloc_alloc(size_t size, gfp_t flags)
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc);
 
-/* A class that does not hold the size: a caller built against another table. */
-static noinline void *malloc_bad_class(size_t size, gfp_t gfp, unsigned int cls)
+/*
+ * __goalloc_alloc_class() in debug mode, with the tracepoint on, or of a
+ * class that does not hold the size (a caller built against another
+ * table: WARN once, then the class from @size).
+ */
+static noinline void *malloc_class_slow(size_t size, gfp_t gfp, unsigned int sizeclass,
+					unsigned long call_site)
 {
-	WARN_ONCE(1, "goalloc: %zu bytes asked of size class %u: module built against another goalloc.h?\n",
-		  size, cls);
-	return malloc_object(size, gfp, false, NUMA_NO_NODE, _RET_IP_);	/* never debug */
+	unsigned int cls = sizeclass & SIZE_CLASS_MASK;
+	void *p;
+
+	might_alloc(gfp);
+	if (debug_on()) {
+		p = malloc_debug(size, gfp, false, NUMA_NO_NODE, call_site);
+	} else if (unlikely(size - 1 >= class_to_size[cls])) {
+		WARN_ONCE(1, "goalloc: %zu bytes asked of size class %u: module built against another goalloc.h?\n",
+			  size, sizeclass);
+		p = malloc_object(size, gfp, false, NUMA_NO_NODE, call_site);
+	} else {
+		p = malloc_small(size, cls, gfp, false, NUMA_NO_NODE);
+	}
+	return alloc_traced(call_site, p, size, gfp, NUMA_NO_NODE);
 }
 
 /**
@@ -517,19 +537,15 @@ void *__goalloc_alloc_class(size_t size, gfp_t flags, unsigned int sizeclass)
 {
 	/* one load and one compare check it: the table is 0 for class 0 and past the last */
 	unsigned int cls = sizeclass & SIZE_CLASS_MASK;
-	void *p;
 
 	/* sampled: the class from @size (a bad @sizeclass WARNs at a later call) */
 	if (profile_due(size))
-		return malloc_sampled(size, flags, false, NUMA_NO_NODE, _RET_IP_);
+		return malloc_watched(size, flags, false, NUMA_NO_NODE, _RET_IP_, true);
+	if (unlikely(debug_on() || size - 1 >= class_to_size[cls] ||
+		     trace_goalloc_alloc_enabled()))
+		return malloc_class_slow(size, flags, sizeclass, _RET_IP_);
 	might_alloc(flags);
-	if (debug_on())
-		p = malloc_debug(size, flags, false, NUMA_NO_NODE, _RET_IP_);
-	else if (unlikely(size - 1 >= class_to_size[cls]))
-		p = malloc_bad_class(size, flags, sizeclass);
-	else
-		p = malloc_small(size, cls, flags, false, NUMA_NO_NODE);
-	return alloc_traced(_RET_IP_, p, size, flags, NUMA_NO_NODE);
+	return malloc_small(size, cls, flags, false, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(__goalloc_alloc_class);
 
@@ -762,25 +778,13 @@ static noinline void free_slow(const void *p, bool check)
 		free_small(s, addr, idx, true);
 }
 
-/**
- * goalloc_free() - free an object.
- * @p: an object from goalloc, NULL or ZERO_SIZE_PTR (no-ops).
- *
- * May be called from any context and any CPU, whichever CPU allocated @p.
- * A pointer that is not a live goalloc object (double free, interior or
- * foreign pointer) changes nothing: it is reported with its kind (the
- * first of each kind with a warning) and counted (report_* and
- * invalid_frees in the statistics).
- *
- * Context: any, hard-irq included; never sleeps.
- */
-void goalloc_free(const void *p)
+/* goalloc_free() but for its tracepoint. */
+static __always_inline void free_object(const void *p)
 {
 	unsigned long addr = (unsigned long)p;
 	unsigned int idx;
 	struct mspan *s;
 
-	trace_goalloc_free(_RET_IP_, p);
 	/*
 	 * The fast path: the span the arenas name for @addr's page, the test
 	 * that @addr starts an object of an in-use small span, then
@@ -799,6 +803,33 @@ void goalloc_free(const void *p)
 		return;
 	}
 	free_small(s, addr, idx, false);
+}
+
+/* goalloc_free() with goalloc:goalloc_free on, out of line (as malloc_watched()). */
+static noinline void free_traced(const void *p, unsigned long call_site)
+{
+	trace_goalloc_free(call_site, p);
+	free_object(p);
+}
+
+/**
+ * goalloc_free() - free an object.
+ * @p: an object from goalloc, NULL or ZERO_SIZE_PTR (no-ops).
+ *
+ * May be called from any context and any CPU, whichever CPU allocated @p.
+ * A pointer that is not a live goalloc object (double free, interior or
+ * foreign pointer) changes nothing: it is reported with its kind (the
+ * first of each kind with a warning) and counted (report_* and
+ * invalid_frees in the statistics).
+ *
+ * Context: any, hard-irq included; never sleeps.
+ */
+void goalloc_free(const void *p)
+{
+	if (trace_goalloc_free_enabled())
+		free_traced(p, _RET_IP_);
+	else
+		free_object(p);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 
