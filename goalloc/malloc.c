@@ -300,8 +300,25 @@ static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 }
 
 /*
+ * This CPU's tiny block had no room: @c, its mcache, held by malloc_tiny()
+ * with preemption off.  The next block from the CPU's stack, still held;
+ * else, with interrupts off, from mcentral.
+ */
+static noinline void *malloc_tiny_next(struct mcache *c, size_t size, gfp_t gfp)
+{
+	void *p = tiny_next(c, size);
+
+	__mcache_unlock(c);
+	preempt_enable();
+	if (unlikely(!p))
+		return malloc_tiny_block(size, gfp);
+	return alloc_hook(p, size, size, 0, gfp, true);
+}
+
+/*
  * A tiny object: the fast path bumps this CPU's block, with one atomic OR;
- * a full block is followed, out of line, by another.
+ * a full block is followed, out of line, by another (a tail call, so that
+ * nothing here lives across it).
  */
 static __always_inline void *malloc_tiny(size_t size, gfp_t gfp)
 {
@@ -315,10 +332,10 @@ static __always_inline void *malloc_tiny(size_t size, gfp_t gfp)
 		return malloc_tiny_uncached(size, gfp);
 	}
 	p = tiny_alloc_fast(c, size);
+	if (unlikely(!p))
+		return malloc_tiny_next(c, size, gfp);
 	__mcache_unlock(c);
 	preempt_enable();
-	if (unlikely(!p))
-		return malloc_tiny_block(size, gfp);
 	return alloc_hook(p, size, size, 0, gfp, true);
 }
 
@@ -797,7 +814,7 @@ static __always_inline void free_object(const void *p)
 		if (ZERO_OR_NULL_PTR(p))
 			return;
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
-			free_tiny(s, addr, mspan_obj_index(s, addr));	/* checks @addr */
+			free_tiny(s, addr, tiny_block_index(s, addr));	/* checks @addr */
 		else
 			free_slow(p, true);
 		return;

@@ -845,6 +845,7 @@ struct tiny_mask {
 };
 
 
+void *tiny_next(struct mcache *c, size_t size);
 void *tiny_alloc(struct mcache *c, size_t size);
 void *tiny_install(struct mcache *c, struct objref block, size_t size);
 
@@ -856,7 +857,7 @@ static __always_inline unsigned int tiny_align(size_t size)
 
 /*
  * The fast path: @size (1..TINY_MAX_OBJECT) bytes from @c's current tiny
- * block, or NULL if it has no room (tiny_alloc() then takes a new one).
+ * block, or NULL if it has no room (tiny_next() then takes a new one).
  * @c held.  One atomic OR publishes the object's bits (a remote free of a
  * neighbour may update the same word).
  */
@@ -871,6 +872,12 @@ static __always_inline void *tiny_alloc_fast(struct mcache *c, size_t size)
 	c->tinyoffset = off + size;
 	c->stat[GS_TINY_ALLOC]++;
 	return (void *)(c->tiny + off);
+}
+
+/* The block @addr lies in, in tiny span @s: a shift, as blocks are TINY_SIZE. */
+static __always_inline unsigned int tiny_block_index(const struct mspan *s, unsigned long addr)
+{
+	return (addr - s->base) / TINY_SIZE;
 }
 
 /*
@@ -893,7 +900,7 @@ static __always_inline unsigned int tiny_end(int mask, unsigned int off)
 }
 
 /*
- * Free the tiny object at @addr, in block @idx (mspan_obj_index()) of tiny
+ * Free the tiny object at @addr, in block @idx (tiny_block_index()) of tiny
  * span @s: clear its bits in the block's mask with one cmpxchg.  Returns
  * the mask left, as a u32 (0: the block is empty and no CPU allocates from
  * it), or -1, and nothing changed, if no live object starts at @addr.  Any
@@ -902,7 +909,7 @@ static __always_inline unsigned int tiny_end(int mask, unsigned int off)
 static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr,
 					   unsigned int idx)
 {
-	unsigned int off = addr - mspan_obj_addr(s, idx);
+	unsigned int off = (addr - s->base) % TINY_SIZE;	/* spans are page-aligned */
 	atomic_t *m;
 	int old, new;
 

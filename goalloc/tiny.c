@@ -46,9 +46,11 @@ static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *of
 /*
  * Block @idx of tiny span @s holds no live object and no CPU allocates
  * from it: back onto @c's stack of blocks, held (or @c a dead CPU's), or
- * with @c NULL to mcentral.  Interrupts off.
+ * with @c NULL to mcentral.  Interrupts off, unless @c is held by a fast
+ * path that made sure the stack has room (tiny_next()).  Out of line: the
+ * block switch seldom frees the block it leaves.
  */
-static __always_inline void tiny_free_block(struct mcache *c, struct mspan *s, unsigned int idx)
+static noinline void tiny_free_block(struct mcache *c, struct mspan *s, unsigned int idx)
 {
 	struct objref r = mspan_objref(s, idx);
 
@@ -118,13 +120,15 @@ void *tiny_install(struct mcache *c, struct objref ref, size_t size)
 /*
  * Allocate @size (1..TINY_MAX_OBJECT) bytes: this CPU's current block
  * (tiny_alloc_fast()) has no room.  From the start of that block again if
- * it holds no live object, else from a new one.  Interrupts off.  NULL
- * when a new block needs the heap to grow.
+ * it holds no live object, else from the next block on the CPU's stack;
+ * NULL if that needs mcentral (the stack is empty, or the current block,
+ * if it empties, would go back to another node).  @c held, by a fast path
+ * or a slow one: the stack has room for the current block once the next
+ * one is popped.
  */
-void *tiny_alloc(struct mcache *c, size_t size)
+void *tiny_next(struct mcache *c, size_t size)
 {
 	struct objstack *st = &c->stack[TINY_SPC];
-	struct objref block;
 
 	/*
 	 * Every object of the current block was freed while this CPU held
@@ -135,13 +139,28 @@ void *tiny_alloc(struct mcache *c, size_t size)
 		c->tinyoffset = 0;
 		return tiny_alloc_fast(c, size);
 	}
-	if (likely(st->n))
-		block = st->ref[--st->n];
-	else
-		block = mcache_refill(c, TINY_SPC);
+	if (unlikely(!st->n || (c->tiny && mspan_remote(c->tinyspan))))
+		return NULL;
+	/* an interrupt's malloc_small_uncached() may count the class too */
+	this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
+	return __tiny_install(c, st->ref[--st->n], size);
+}
+
+/*
+ * As tiny_next(), with mcentral when it needs it: interrupts off.  NULL
+ * when a new block needs the heap to grow.
+ */
+void *tiny_alloc(struct mcache *c, size_t size)
+{
+	struct objref block;
+	void *p = tiny_next(c, size);
+
+	if (p)
+		return p;
+	block = mcache_refill(c, TINY_SPC);
 	if (!block.addr)
 		return NULL;
-	c->class_allocs[TINY_SIZE_CLASS]++;
+	this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
 	return __tiny_install(c, block, size);
 }
 
