@@ -56,6 +56,7 @@ DEFINE_STATIC_KEY_FALSE(profile_key);
 EXPORT_SYMBOL_IF_KUNIT(profile_key);
 DEFINE_PER_CPU(long, profile_next);	/* bytes until this CPU's next sample */
 EXPORT_SYMBOL_IF_KUNIT(profile_next);
+static DEFINE_PER_CPU(u64, profile_rand);	/* cheaprand()'s state */
 static unsigned long profile_rate;	/* bytes; 0: off */
 
 /* Fibonacci hashing, as hash_64(). */
@@ -83,10 +84,26 @@ static u32 log2_q16(u32 q)
 	return (k << 16) + x + ((x * ((1 << 16) - x) >> 16) * 22675 >> 16);
 }
 
+/*
+ * A random number for the sampling, as Go's cheaprand(): not for secrets,
+ * so a per-CPU splitmix64, seeded from the kernel's random numbers when
+ * the rate is set.  One irq-safe per-CPU add, where get_random_u32() takes
+ * a local lock and refills its per-CPU batch with ChaCha20 every 16
+ * numbers.
+ */
+static u32 cheaprand(void)
+{
+	u64 z = this_cpu_add_return(profile_rand, 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31)) >> 32;
+}
+
 /* Bytes to the next sample: exponential, of mean @rate (Go's fastexprand). */
 static long next_sample(unsigned long rate)
 {
-	u32 q = (platform_random_u32() >> 6) + 1;	/* 1 .. 2^26 */
+	u32 q = (cheaprand() >> 6) + 1;	/* 1 .. 2^26 */
 	u64 nlog = (26U << 16) - log2_q16(q);		/* -log2(q / 2^26), Q16 */
 
 	if (rate == 1)		/* every allocation, as Go's MemProfileRate = 1 */
@@ -106,8 +123,11 @@ void profile_set_rate(unsigned long rate)
 	unsigned int cpu;
 
 	WRITE_ONCE(profile_rate, rate);
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
+		*per_cpu_ptr(&profile_rand, cpu) = (u64)platform_random_u32() << 32 |
+						   platform_random_u32();
 		*per_cpu_ptr(&profile_next, cpu) = rate ? next_sample(rate) : LONG_MAX;
+	}
 	if (rate)
 		static_branch_enable(&profile_key);
 	else

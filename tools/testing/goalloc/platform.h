@@ -442,6 +442,8 @@ static __always_inline unsigned long gl_cpu_offset(void)
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
 #define this_cpu_sub_return(pcp, n) \
 	__atomic_sub_fetch(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED)
+#define this_cpu_add_return(pcp, n) \
+	__atomic_add_fetch(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED)
 #define this_cpu_read(pcp)	READ_ONCE(*this_cpu_ptr(&(pcp)))
 #define this_cpu_write(pcp, v)	WRITE_ONCE(*this_cpu_ptr(&(pcp)), (v))
 
