@@ -17,7 +17,8 @@
 #             libFuzzer run (60 s)
 #   stock     on each stock kernel: load, smoke test through /dev/goalloc (also
 #             with debug=1), unload; on 6.12 in 256 MiB: memory pressure makes
-#             the shrinker give back, and the OOM killer
+#             the shrinker give back, and the OOM killer; 512 MiB plugged in
+#             after load (past the arena index sized at load) is used
 #   dkms      scripts/check-dkms.sh: dkms add/build/install on both stock
 #             kernels in DKMS trees of its own, goalloc.ko alone, its
 #             version and vermagic; the DKMS-built module booted in QEMU
@@ -259,6 +260,14 @@ if want stock; then
 	else
 		tail -n 20 "$out/pressure.console"
 		fail "stock $r612: memory pressure ($(console_why "$out/pressure.console"))"
+	fi
+	if scripts/vm-run.sh --kernel "$(vmlinuz_of "$r612")" --script scripts/vm/memhotplug.sh \
+		--smp 2 --mem 256 --hotplug-mem 512 --timeout 400 --log "$out/memhotplug.console" \
+		"$out/stock-$r612/goalloc.ko" tools/goalloc tools/goalloc_test >/dev/null; then
+		pass "stock $r612, 256 MiB + 512 MiB plugged in after load: 320 MB through /dev/goalloc, freed cleanly, tests pass"
+	else
+		tail -n 20 "$out/memhotplug.console"
+		fail "stock $r612: memory hotplugged after load ($(console_why "$out/memhotplug.console"))"
 	fi
 fi
 

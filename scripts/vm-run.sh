@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Usage: scripts/vm-run.sh --kernel BZIMAGE --script SCRIPT [--smp N] [--mem MIB]
-#                          [--numa NODES] [--timeout SECONDS] [--append ARGS]
-#                          [--log FILE] [--allow-splat REGEX] [FILE...]
+#                          [--numa NODES] [--hotplug-mem MIB] [--timeout SECONDS]
+#                          [--append ARGS] [--log FILE] [--allow-splat REGEX]
+#                          [FILE...]
 #
 # Boots BZIMAGE under qemu-system-x86_64 (KVM if it works here, else TCG:
 # vm_accel in lib.sh; GOALLOC_ACCEL=kvm|tcg forces one) with a busybox initramfs that
@@ -10,6 +11,9 @@
 # /bin/sh, streams the serial console, and exits with SCRIPT's exit status.
 # --numa NODES gives the guest that many NUMA nodes, the memory and the
 # vCPUs shared out evenly (vCPUs in blocks: 4 on 2 nodes are 0-1 and 2-3).
+# --hotplug-mem MIB gives the guest a free DIMM slot: when SCRIPT prints a
+# line "goalloc-hotplug: add memory", a DIMM of MIB is plugged in through
+# the QEMU monitor (ACPI memory hotplug, as on a real machine).
 # The run fails (status 90) if the console shows a kernel splat: BUG:,
 # WARNING:, KASAN:, lockdep reports, kmemleak leaks, Oops, Call Trace.
 # Lines matching --allow-splat (an extended regex) are not counted.
@@ -22,7 +26,7 @@ set -euo pipefail
 
 usage() { usage_of "$0" >&2; exit 2; }
 
-kernel="" script="" smp=2 mem=1024 numa=1 timeout_s=600 append="" log="" allow='^$'
+kernel="" script="" smp=2 mem=1024 numa=1 hotplug=0 timeout_s=600 append="" log="" allow='^$'
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--numa) numa=$2; shift 2 ;;
+	--hotplug-mem) hotplug=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
@@ -91,6 +96,49 @@ if [ "$numa" -gt 1 ]; then
 	mem=$((mem / numa * numa))
 fi
 
+[[ "$hotplug" =~ ^[0-9]+$ ]] || { echo "--hotplug-mem wants MiB: '$hotplug'" >&2; usage; }
+memarg=$mem
+[ "$hotplug" -eq 0 ] || memarg="${mem}M,slots=1,maxmem=$((mem + hotplug))M"
+
+# monitor_send SOCKET CMD...: QEMU monitor (HMP) commands, one a second
+monitor_send() {
+	python3 - "$@" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+for _ in range(100):
+    try:
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.1)
+for cmd in sys.argv[2:]:
+    s.sendall((cmd + "\n").encode())
+    time.sleep(1)
+s.settimeout(2)
+try:
+    out = s.recv(65536).decode(errors="replace")
+except OSError:
+    out = ""
+said = [l.strip() for l in out.splitlines() if l.strip() and "QEMU" not in l and "(qemu)" not in l]
+print("[vm-run] monitor: " + " ".join(sys.argv[2:]) + (": " + " | ".join(said) if said else ""),
+      file=sys.stderr)
+PY
+}
+
+# hotplug_when_asked: plug the DIMM in once the console asks for it
+hotplug_when_asked() {
+	local t
+	for ((t = 0; t < timeout_s * 2; t++)); do
+		if grep -aq '^goalloc-hotplug: add memory' "$log" 2>/dev/null; then
+			monitor_send "$work/monitor" \
+				"object_add memory-backend-ram,id=hot0,size=${hotplug}M" \
+				"device_add pc-dimm,id=dimm0,memdev=hot0"
+			return
+		fi
+		sleep 0.5
+	done
+}
+
 [ -n "$log" ] || log=$work/console.log
 mode=$(vm_accel "$kernel")
 read -ra accel <<<"$(qemu_accel_args "$mode")"
@@ -104,14 +152,23 @@ read -ra accel <<<"$(qemu_accel_args "$mode")"
 #     patched back, as when a tracepoint is switched on or off.
 # Anything else after init is the test's.
 for attempt in 1 2 3; do
+	monitor=() watcher=
+	if [ "$hotplug" -gt 0 ]; then
+		: >"$log"
+		rm -f "$work/monitor"
+		monitor=(-monitor "unix:$work/monitor,server=on,wait=off")
+		hotplug_when_asked &
+		watcher=$!
+	fi
 	set +e
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
-		-smp "$smp" -m "$mem" "${topo[@]}" -nographic -no-reboot \
+		-smp "$smp" -m "$memarg" "${topo[@]}" "${monitor[@]}" -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $append" \
 		</dev/null 2>&1 | tee "$log"
 	qemu_rc=${PIPESTATUS[0]}
 	set -e
+	[ -z "$watcher" ] || { kill "$watcher" 2>/dev/null || true; wait "$watcher" 2>/dev/null || true; }
 	if ! grep -aq '^goalloc-vm: ' "$log"; then
 		why="the guest kernel died before init (goalloc was not loaded yet)"
 	elif [ "$mode" = tcg ] && console_stale_int3 "$log"; then
