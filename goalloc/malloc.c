@@ -64,8 +64,10 @@
  *     span from the heap, which may grow by a chunk with the caller's GFP
  *     flags (and sleep if they allow), and the CPU takes a batch of it.
  *  A new span costs what its first batch takes (Go's freeindex).  Tiny
- *  objects (noscan, <= 8 B) bump-allocate in the CPU's 16-byte block;
- *  large objects (> 32 KiB) are spans of their own straight from the heap.
+ *  objects (noscan, <= 8 B) bump-allocate in the CPU's 16-byte block, and
+ *  a full block is followed by the next one from the CPU's stack of
+ *  blocks, still holding the mcache (tiny.c); large objects (> 32 KiB) are
+ *  spans of their own straight from the heap.
  *
  * === Freeing ===
  *
