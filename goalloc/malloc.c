@@ -289,12 +289,10 @@ static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 	block = mcache_alloc_slow(TINY_SPC, gfp, NUMA_NO_NODE);
 	if (!block.addr)
 		return NULL;
-	if (likely(mcache_lock_irqsave(&flags))) {
-		this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
+	if (likely(mcache_lock_irqsave(&flags)))
 		p = tiny_install(this_cpu_ptr(&mcaches), block, size);
-	} else {
+	else
 		mcentral_drain(TINY_SPC, &block, 1);	/* the block was never handed out */
-	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (!p)
 		return malloc_tiny_uncached(size, gfp);

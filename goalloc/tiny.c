@@ -92,7 +92,7 @@ void tiny_retire(struct mcache *c)
 
 /*
  * Make @ref, a free block, this CPU's tiny block and put a @size-byte
- * object at its start.
+ * object at its start; the block counts as an object of its class.
  */
 static __always_inline void *__tiny_install(struct mcache *c, struct objref ref, size_t size)
 {
@@ -109,6 +109,8 @@ static __always_inline void *__tiny_install(struct mcache *c, struct objref ref,
 	c->tinyoffset = size;
 	c->stat[GS_TINY_ALLOC]++;
 	c->stat[GS_TINY_BLOCK_ALLOC]++;
+	/* an interrupt's malloc_small_uncached() may count the class too */
+	this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
 	return (void *)block;
 }
 
@@ -141,8 +143,6 @@ void *tiny_next(struct mcache *c, size_t size)
 	}
 	if (unlikely(!st->n || (c->tiny && mspan_remote(c->tinyspan))))
 		return NULL;
-	/* an interrupt's malloc_small_uncached() may count the class too */
-	this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
 	return __tiny_install(c, st->ref[--st->n], size);
 }
 
@@ -160,7 +160,6 @@ void *tiny_alloc(struct mcache *c, size_t size)
 	block = mcache_refill(c, TINY_SPC);
 	if (!block.addr)
 		return NULL;
-	this_cpu_inc(mcaches.class_allocs[TINY_SIZE_CLASS]);
 	return __tiny_install(c, block, size);
 }
 
