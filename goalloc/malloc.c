@@ -790,7 +790,7 @@ static noinline void free_slow(const void *p, bool check)
 	if (unlikely(!s->spc))
 		free_large(s, addr);
 	else if (s->tiny)
-		free_tiny(s, addr, mspan_obj_index(s, addr));
+		free_tiny(s, addr, tiny_block_index(s, addr));
 	else
 		free_small(s, addr, idx, true);
 }

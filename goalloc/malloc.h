@@ -880,6 +880,12 @@ static __always_inline unsigned int tiny_block_index(const struct mspan *s, unsi
 	return (addr - s->base) / TINY_SIZE;
 }
 
+/* @addr's offset in its block of tiny span @s: a mask, as spans are page-aligned. */
+static __always_inline unsigned int tiny_block_offset(const struct mspan *s, unsigned long addr)
+{
+	return (addr - s->base) % TINY_SIZE;
+}
+
 /*
  * The mask word of the block @idx of tiny span @s, or NULL if @s has no
  * such block now: a bad free racing the span's set-up or release (the
@@ -909,7 +915,7 @@ static __always_inline unsigned int tiny_end(int mask, unsigned int off)
 static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr,
 					   unsigned int idx)
 {
-	unsigned int off = (addr - s->base) % TINY_SIZE;	/* spans are page-aligned */
+	unsigned int off = tiny_block_offset(s, addr);
 	atomic_t *m;
 	int old, new;
 

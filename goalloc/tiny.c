@@ -31,11 +31,11 @@
  */
 static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *off)
 {
-	unsigned int idx = mspan_obj_index(s, addr);
+	unsigned int idx = tiny_block_index(s, addr);
 	atomic_t *m;
 	long mask;
 
-	*off = addr - mspan_obj_addr(s, idx);
+	*off = tiny_block_offset(s, addr);
 	rcu_read_lock_sched();
 	m = tiny_mask_of(s, idx);
 	mask = m ? (long)(u32)atomic_read(m) : -1L;
@@ -78,7 +78,7 @@ static __always_inline void __tiny_retire(struct mcache *c)
 		return;
 	old = atomic_fetch_andnot(TINY_HELD, c->tinymask);
 	if (!(old & TINY_STARTS))
-		tiny_free_block(c, s, mspan_obj_index(s, c->tiny));
+		tiny_free_block(c, s, tiny_block_index(s, c->tiny));
 	c->tiny = 0;
 	c->tinyoffset = TINY_SIZE;	/* no room: tiny_alloc_fast() fails */
 	c->tinyspan = NULL;
@@ -104,7 +104,7 @@ static __always_inline void *__tiny_install(struct mcache *c, struct objref ref,
 	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);
 	c->tiny = block;
 	c->tinyspan = s;
-	c->tinymask = &s->tinymask->block[mspan_obj_index(s, block)];
+	c->tinymask = &s->tinymask->block[tiny_block_index(s, block)];
 	atomic_set(c->tinymask, TINY_HELD | TINY_START(0) | TINY_END(size - 1));
 	c->tinyoffset = size;
 	c->stat[GS_TINY_ALLOC]++;
@@ -206,7 +206,7 @@ void tiny_free_done(struct mspan *s, unsigned long addr, long left)
 	if (!left) {
 		/* an interrupt in a fast path gives it to mcentral */
 		tiny_free_block(mcache_lock_irqsave(&flags) ? this_cpu_ptr(&mcaches) : NULL, s,
-				mspan_obj_index(s, addr));
+				tiny_block_index(s, addr));
 		local_unlock_irqrestore(&mcaches.lock, flags);
 	}
 }
@@ -225,7 +225,7 @@ void tiny_free(struct mspan *s, unsigned long addr)
 		return;
 	}
 	free_hook((void *)addr, size, 0);
-	tiny_free_done(s, addr, tiny_free_fast(s, addr, mspan_obj_index(s, addr)));
+	tiny_free_done(s, addr, tiny_free_fast(s, addr, tiny_block_index(s, addr)));
 }
 
 /* Bytes usable at @addr, a live tiny object of @s, or 0 if it is not one. */
