@@ -145,7 +145,7 @@ static int cpus_show(struct seq_file *m, void *v)
 
 		/* A racy but harmless look at another CPU's cache. */
 		for (spc = 0; spc < NUM_CENTRALS; spc++) {
-			n = READ_ONCE(c->stack[spc].n);
+			n = objstack_count(&c->stack[spc], spc);
 			objs += n;
 			bytes += n * class_to_size[spc_sizeclass(spc)];
 		}

@@ -233,7 +233,6 @@ static noinline void *malloc_small_uncached(size_t size, unsigned int cls, gfp_t
 static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t gfp, bool noscan,
 					 int node)
 {
-	struct objstack *st;
 	struct mcache *c;
 	struct objref r;
 
@@ -246,13 +245,12 @@ static __always_inline void *malloc_small(size_t size, unsigned int cls, gfp_t g
 		preempt_enable();
 		return malloc_small_uncached(size, cls, gfp, noscan, numa_mem_id());
 	}
-	st = &c->stack[make_spc(cls, noscan)];
-	if (unlikely(!st->n)) {
+	r = objstack_pop(&c->stack[make_spc(cls, noscan)]);
+	if (unlikely(!r.addr)) {
 		__mcache_unlock(c);
 		preempt_enable();
 		return malloc_small_slow(size, cls, gfp, noscan, node);
 	}
-	r = st->ref[--st->n];
 	this_cpu_inc(mcaches.class_allocs[cls]);
 	__mcache_unlock(c);
 	preempt_enable();
@@ -1006,8 +1004,12 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 		}
 		c = this_cpu_ptr(&mcaches);
 		st = &c->stack[spc];
-		while (i < nr && st->n)
-			p[i++] = objref_set_live(st->ref[--st->n]);
+		while (i < nr) {
+			r = objstack_pop(st);
+			if (!r.addr)
+				break;
+			p[i++] = objref_set_live(r);
+		}
 		if (i < nr) {
 			r = mcache_refill(c, spc);
 			if (r.addr)

@@ -686,16 +686,23 @@ extern const char *const cpu_stat_names[GS_NR_CPU_STATS];
 /*
  * Free objects of one span class that a CPU holds: a stack, popped by
  * allocations and pushed by frees; refilled from and drained to mcentral
- * a batch (cap / 2, objstack_batch()) at a time.  Counts are u32, as wide
- * as the registers the fast paths compare them in.
+ * a batch (objstack_batch()) at a time.  Its objstack_cap() entries lie
+ * in this CPU's memory below @end, and the entry below them is zero, so
+ * that a pop finds the stack empty in the entry it reads and a push finds
+ * it full at @end: two pointers, no count to keep.
  */
 struct objstack {
-	struct objref *ref;		/* cap entries, this CPU's memory */
-	u32 n;				/* objects held */
-	u32 cap;			/* at most, by the class's bytes */
+	struct objref *top;		/* the entry the next free fills */
+	struct objref *end;		/* past the last entry */
 };
 
 struct mcache {
+	/*
+	 * Allocations by size class, first: at offset 0 the fast path's
+	 * count is one add to the class's slot, with no offset to fold in.
+	 * The other counters are below.
+	 */
+	unsigned long class_allocs[NUM_SIZE_CLASSES];
 	/*
 	 * It belongs to whoever holds it: a fast path with preemption off
 	 * and @busy set (__mcache_trylock()), or a slow path with interrupts
@@ -710,9 +717,8 @@ struct mcache {
 	unsigned int tinyoffset;	/* next free byte in it (TINY_SIZE if none); hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* span of the tiny block */
-	/* Counters, summed on read (stats.c). */
+	/* Counters, summed on read (stats.c), as class_allocs. */
 	unsigned long stat[GS_NR_CPU_STATS];
-	unsigned long class_allocs[NUM_SIZE_CLASSES];
 	/*
 	 * By span class >> 1 (mcache_count_free()), so that TINY_SPC's frees,
 	 * of blocks of TINY_SIZE_CLASS, come last, at NUM_SIZE_CLASSES.
@@ -725,6 +731,31 @@ static_assert(sizeof(struct mcache) - sizeof(local_lock_t) <= 4096);
 static_assert(TINY_SPC >> 1 == NUM_SIZE_CLASSES);
 
 DECLARE_PER_CPU(struct mcache, mcaches);
+
+/* The bottom entry of @st, the stack for @spc. */
+static inline struct objref *objstack_base(const struct objstack *st, unsigned int spc)
+{
+	return st->end - objstack_cap(spc);
+}
+
+/* Objects @st, the stack for @spc, holds (racy from another CPU). */
+static inline unsigned int objstack_count(const struct objstack *st, unsigned int spc)
+{
+	return READ_ONCE(st->top) - objstack_base(st, spc);
+}
+
+/*
+ * The object on top of @st, taken off; a null objref (zero in the entry
+ * below the bottom) if @st is empty.  Its owner only.
+ */
+static __always_inline struct objref objstack_pop(struct objstack *st)
+{
+	struct objref r = st->top[-1];
+
+	if (likely(r.addr))
+		st->top--;
+	return r;
+}
 
 struct mcache *mcache_of(unsigned int cpu);
 void mcache_drain(struct mcache *c, unsigned int spc);
@@ -784,9 +815,9 @@ static __always_inline bool mcache_push(struct mcache *c, const struct mspan *s,
 {
 	struct objstack *st = &c->stack[spc];
 
-	if (unlikely(st->n == st->cap || mspan_remote(s)))
+	if (unlikely(st->top == st->end || mspan_remote(s)))
 		return false;
-	st->ref[st->n++] = r;
+	*st->top++ = r;
 	mcache_count_free(spc);
 	return true;
 }

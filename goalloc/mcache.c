@@ -38,17 +38,17 @@ EXPORT_SYMBOL_IF_KUNIT(mcache_of);
 struct objref mcache_refill(struct mcache *c, unsigned int spc)
 {
 	struct objstack *st = &c->stack[spc];
-	struct objref none = { 0 };
+	struct objref r = objstack_pop(st);
+	struct objref *base;
 
 	lockdep_assert_irqs_disabled();
 	/* an interrupt refilled it, or the caller moved to a CPU with objects */
-	if (st->n)
-		return st->ref[--st->n];
+	if (r.addr)
+		return r;
 	c->class_refills[spc_sizeclass(spc)]++;
-	st->n = mcentral_refill(numa_mem_id(), spc, st->ref, st->cap / 2);
-	if (!st->n)
-		return none;
-	return st->ref[--st->n];
+	base = objstack_base(st, spc);
+	st->top = base + mcentral_refill(numa_mem_id(), spc, base, objstack_batch(spc));
+	return objstack_pop(st);	/* a null objref if mcentral had none */
 }
 
 /*
@@ -58,12 +58,13 @@ struct objref mcache_refill(struct mcache *c, unsigned int spc)
 void mcache_drain(struct mcache *c, unsigned int spc)
 {
 	struct objstack *st = &c->stack[spc];
-	unsigned int n = st->cap / 2;
+	struct objref *base = objstack_base(st, spc);
+	unsigned int n = objstack_batch(spc);
 
 	lockdep_assert_irqs_disabled();
-	mcentral_drain(spc, st->ref, n);
-	st->n -= n;
-	memmove(st->ref, st->ref + n, st->n * sizeof(*st->ref));
+	mcentral_drain(spc, base, n);
+	st->top -= n;
+	memmove(base, base + n, (st->top - base) * sizeof(*base));
 	c->stat[GS_FREE_SLOW]++;
 }
 
@@ -145,11 +146,12 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 	} else {
 		st = this_cpu_ptr(&mcaches.stack[spc]);
 		/* an interrupt, or the CPU we moved to, has objects: list @s whole */
-		if (st->n)
+		if (st->top[-1].addr)
 			mcentral_take_fresh(s, NULL, 0);
 		else
-			st->n = mcentral_take_fresh(s, st->ref, st->cap / 2);
-		r = st->ref[--st->n];
+			st->top = objstack_base(st, spc) +
+				  mcentral_take_fresh(s, objstack_base(st, spc), objstack_batch(spc));
+		r = objstack_pop(st);
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	return r;
@@ -161,15 +163,16 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
  */
 static void __mcache_flush(struct mcache *c)
 {
+	unsigned int spc, n;
 	struct objstack *st;
-	unsigned int spc;
 
 	tiny_retire(c);
 	for (spc = 0; spc < NUM_CENTRALS; spc++) {
 		st = &c->stack[spc];
-		if (st->n)
-			mcentral_drain(spc, st->ref, st->n);
-		st->n = 0;
+		n = objstack_count(st, spc);
+		st->top = objstack_base(st, spc);
+		if (n)
+			mcentral_drain(spc, st->top, n);
 	}
 }
 
@@ -223,7 +226,7 @@ static bool mcache_holds(const struct mcache *c)
 	if (data_race(c->tiny))		/* racy, on purpose */
 		return true;
 	for (spc = 0; spc < NUM_CENTRALS; spc++)
-		if (data_race(c->stack[spc].n))	/* racy, on purpose */
+		if (data_race(objstack_count(&c->stack[spc], spc)))	/* racy, on purpose */
 			return true;
 	return false;
 }
@@ -293,13 +296,18 @@ static void mcache_free_stacks(void)
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
-		kvfree(c->stack[0].ref);
-		c->stack[0].ref = NULL;
+		if (c->stack[0].end)	/* the zero entry below the first stack too */
+			kvfree(objstack_base(&c->stack[0], 0) - 1);
+		c->stack[0].top = NULL;
+		c->stack[0].end = NULL;
 	}
 	stacks_bytes = 0;
 }
 
-/* Give each possible CPU its stacks, in one array on its node. */
+/*
+ * Give each possible CPU its stacks, in one array on its node: each stack
+ * above a zero entry (struct objstack).
+ */
 int mcache_init(void)
 {
 	unsigned int cpu, spc, total = 0;
@@ -307,7 +315,7 @@ int mcache_init(void)
 	int err;
 
 	for (spc = 0; spc < NUM_CENTRALS; spc++)
-		total += objstack_cap(spc);
+		total += 1 + objstack_cap(spc);
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
@@ -319,10 +327,9 @@ int mcache_init(void)
 			return -ENOMEM;
 		}
 		for (spc = 0; spc < NUM_CENTRALS; spc++) {
-			c->stack[spc].ref = ref;
-			c->stack[spc].n = 0;
-			c->stack[spc].cap = objstack_cap(spc);
+			c->stack[spc].top = ++ref;	/* above its zero entry */
 			ref += objstack_cap(spc);
+			c->stack[spc].end = ref;
 		}
 		stacks_bytes += array_size(total, sizeof(*ref));
 	}

@@ -73,7 +73,7 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 			frees += READ_ONCE(c->class_frees[NUM_SIZE_CLASSES]);
 		refills += READ_ONCE(c->class_refills[sizeclass]);
 		for (i = 0; i < nslots; i++)
-			cs->cached += READ_ONCE(c->stack[slots[i]].n);
+			cs->cached += objstack_count(&c->stack[slots[i]], slots[i]);
 	}
 	cs->allocs = allocs;
 	cs->frees = frees;

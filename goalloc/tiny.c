@@ -141,9 +141,9 @@ void *tiny_next(struct mcache *c, size_t size)
 		c->tinyoffset = 0;
 		return tiny_alloc_fast(c, size);
 	}
-	if (unlikely(!st->n || (c->tiny && mspan_remote(c->tinyspan))))
+	if (unlikely(!st->top[-1].addr || (c->tiny && mspan_remote(c->tinyspan))))
 		return NULL;
-	return __tiny_install(c, st->ref[--st->n], size);
+	return __tiny_install(c, objstack_pop(st), size);
 }
 
 /*

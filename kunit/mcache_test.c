@@ -26,7 +26,7 @@ static long refill_on_cpu(void *arg)
 			return -ENOMEM;
 	}
 	ctx->refills = READ_ONCE(c->class_refills[cls]) - before;
-	ctx->held = READ_ONCE(c->stack[make_spc(cls, false)].n);
+	ctx->held = objstack_count(&c->stack[make_spc(cls, false)], make_spc(cls, false));
 	ctx->batch = objstack_batch(make_spc(cls, false));
 	return 0;
 }
@@ -62,7 +62,7 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 		struct mcache *c = mcache_of(cpu);
 
 		for (spc = 0; spc < NUM_CENTRALS; spc++)
-			KUNIT_EXPECT_EQ(test, c->stack[spc].n, 0U);
+			KUNIT_EXPECT_EQ(test, objstack_count(&c->stack[spc], spc), 0U);
 		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
 	}
 	for_each_node(node)
@@ -99,14 +99,14 @@ static long busy_on_cpu(void *arg)
 	goalloc_free(p);
 	preempt_disable();
 	c = mcache_of(smp_processor_id());
-	ctx->held[0] = c->stack[spc].n;
-	ctx->tiny_blocks[0] = c->stack[TINY_SPC].n;
+	ctx->held[0] = objstack_count(&c->stack[spc], spc);
+	ctx->tiny_blocks[0] = objstack_count(&c->stack[TINY_SPC], TINY_SPC);
 	ctx->tiny[0] = c->tiny;
 	goalloc_get_stats(&st);
 	ctx->live[0] = st.heap_objects;
 	WRITE_ONCE(c->busy, true);	/* as an interrupt in a fast path finds it */
 	p = goalloc_alloc(OBJ_SIZE, GFP_ATOMIC);
-	ctx->popped = ctx->held[0] && (unsigned long)p == c->stack[spc].ref[ctx->held[0] - 1].addr;
+	ctx->popped = ctx->held[0] && (unsigned long)p == c->stack[spc].top[-1].addr;
 	t = goalloc_alloc_noscan(3, GFP_ATOMIC);
 	ctx->bulk = goalloc_alloc_bulk(OBJ_SIZE, GFP_ATOMIC, ARRAY_SIZE(b), b);
 	ctx->usable[0] = goalloc_usable_size(p);
@@ -118,8 +118,8 @@ static long busy_on_cpu(void *arg)
 		goalloc_free_bulk(ARRAY_SIZE(b), b);
 	goalloc_get_stats(&st);
 	ctx->live[1] = st.heap_objects;
-	ctx->held[1] = c->stack[spc].n;
-	ctx->tiny_blocks[1] = c->stack[TINY_SPC].n;
+	ctx->held[1] = objstack_count(&c->stack[spc], spc);
+	ctx->tiny_blocks[1] = objstack_count(&c->stack[TINY_SPC], TINY_SPC);
 	ctx->tiny[1] = c->tiny;
 	WRITE_ONCE(c->busy, false);
 	preempt_enable();

@@ -30,8 +30,10 @@ static unsigned int foreign_cached(void)
 		struct mcache *c = mcache_of(cpu);
 
 		for (spc = 0; spc < NUM_CENTRALS; spc++) {
-			for (i = 0; i < READ_ONCE(c->stack[spc].n); i++) {
-				s = objref_span(c->stack[spc].ref[i]);
+			struct objref *base = objstack_base(&c->stack[spc], spc);
+
+			for (i = 0; i < objstack_count(&c->stack[spc], spc); i++) {
+				s = objref_span(base[i]);
 				bad += s && s->node != cpu_to_mem(cpu);
 			}
 		}

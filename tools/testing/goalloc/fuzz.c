@@ -279,10 +279,13 @@ static void check_spans(void)
 		placed = 0;
 		for_each_possible_cpu(cpu) {
 			struct objstack *st = &mcache_of(cpu)->stack[spc];
+			struct objref *base = objstack_base(st, spc);
 
-			placed += st->n;
-			for (i = 0; i < st->n; i++)
-				check_objref(st->ref[i], spc, cpu_to_mem(cpu));
+			/* the zero entry below: what tells a pop the stack is empty */
+			CHECK(!base[-1].addr && st->top >= base && st->top <= st->end);
+			placed += objstack_count(st, spc);
+			for (i = 0; i < objstack_count(st, spc); i++)
+				check_objref(base[i], spc, cpu_to_mem(cpu));
 		}
 		for_each_node(node) {
 			struct mcentral *mc = mcentral_of(node, spc);
