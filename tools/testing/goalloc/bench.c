@@ -57,14 +57,24 @@ static bool const64;			/* const-64: goalloc_alloc(64, ...) */
 static char *null_pool;
 static size_t null_stride;
 
-static __always_inline void *do_alloc(u32 slot, size_t size, bool ns)
+/* How goalloc is called: as most traces, noscan (tiny), per op, or as goalloc_alloc(64) */
+enum call { C_PLAIN, C_NOSCAN, C_PER_OP, C_CONST64 };
+
+/*
+ * One allocation through backend @b, called as @how says (@ns: the op's
+ * noscan).  The replay is compiled once per backend and call, so that no
+ * backend's count includes a test of which one runs, nor another's tests.
+ */
+static __always_inline void *do_alloc(enum backend b, enum call how, u32 slot, size_t size,
+				      bool ns)
 {
-	switch (backend) {
+	switch (b) {
 	case B_GOALLOC:
-		if (const64)
+		if (how == C_CONST64)
 			return goalloc_alloc(64, GFP_KERNEL);
-		return noscan || ns ? goalloc_alloc_noscan(size, GFP_KERNEL) :
-				      goalloc_alloc(size, GFP_KERNEL);
+		if (how == C_NOSCAN || (how == C_PER_OP && ns))
+			return goalloc_alloc_noscan(size, GFP_KERNEL);
+		return goalloc_alloc(size, GFP_KERNEL);
 	case B_MALLOC:
 		return malloc(size);
 	default:
@@ -72,11 +82,11 @@ static __always_inline void *do_alloc(u32 slot, size_t size, bool ns)
 	}
 }
 
-static __always_inline void do_free(void *p)
+static __always_inline void do_free(enum backend b, void *p)
 {
-	if (backend == B_GOALLOC)
+	if (b == B_GOALLOC)
 		goalloc_free(p);
-	else if (backend == B_MALLOC)
+	else if (b == B_MALLOC)
 		free(p);
 }
 
@@ -240,31 +250,41 @@ static u32 pick_prodcons(void)
 	return 64 + rnd() % 449;
 }
 
-/* The trace, with each object's own noscan if @per_op (else none is). */
-static __always_inline void __replay(void **ptr, bool per_op)
+/*
+ * The trace through backend @b, called as @how says.  Its end is a local:
+ * the compiler knows malloc() leaves globals alone, not goalloc.
+ */
+static __always_inline void __replay(void **ptr, enum backend b, enum call how)
 {
-	const struct op *o;
+	const struct op *o, *end = ops + nops;
 
-	for (o = ops; o < ops + nops; o++) {
+	for (o = ops; o < end; o++) {
 		if (o->size) {
-			char *p = do_alloc(o->slot, o->size, per_op && o->noscan);
+			char *p = do_alloc(b, how, o->slot, o->size, o->noscan);
 
 			p[0] = 1;
 			p[o->size - 1] = 1;
 			ptr[o->slot] = p;
 		} else {
-			do_free(ptr[o->slot]);
+			do_free(b, ptr[o->slot]);
 		}
 	}
 }
 
-/* Other traces cost the harness no test of a per-object noscan. */
 static void replay(void **ptr)
 {
-	if (trace_noscan)
-		__replay(ptr, true);
+	if (backend == B_MALLOC)
+		__replay(ptr, B_MALLOC, C_PLAIN);
+	else if (backend == B_NULL)
+		__replay(ptr, B_NULL, C_PLAIN);
+	else if (const64)
+		__replay(ptr, B_GOALLOC, C_CONST64);
+	else if (noscan)
+		__replay(ptr, B_GOALLOC, C_NOSCAN);
+	else if (trace_noscan)
+		__replay(ptr, B_GOALLOC, C_PER_OP);
 	else
-		__replay(ptr, false);
+		__replay(ptr, B_GOALLOC, C_PLAIN);
 }
 
 /* === Producer/consumer: a ring of pointers between two threads === */
@@ -286,7 +306,7 @@ static void *consumer(void *arg)
 			;
 		p = ring[t % RING];
 		__atomic_store_n(&ring_tail, t + 1, __ATOMIC_RELEASE);
-		do_free(p);
+		do_free(backend, p);
 	}
 	if (backend == B_GOALLOC)
 		gl_set_cpu(-1);
@@ -303,7 +323,7 @@ static void prodcons(size_t n)
 	pthread_create(&t, NULL, consumer, (void *)(unsigned long)n);
 	for (i = 0; i < n; i++) {
 		u32 size = ops[i].size;
-		char *p = do_alloc(i % nslots, size, false);
+		char *p = do_alloc(backend, C_PLAIN, i % nslots, size, false);
 
 		p[0] = 1;
 		p[size - 1] = 1;

@@ -359,8 +359,10 @@ void gl_assert_fail(const char *what, const char *file, int line) __attribute__(
 
 static __always_inline int smp_processor_id(void)
 {
+#ifndef GL_BENCH	/* as the kernel's without CONFIG_DEBUG_PREEMPT */
 	if (unlikely(gl_cpu < 0))
 		gl_assert_fail("this thread took a CPU (gl_set_cpu())", __FILE__, __LINE__);
+#endif
 	return gl_cpu;
 }
 #define raw_smp_processor_id()	smp_processor_id()
@@ -422,7 +424,8 @@ static __always_inline unsigned long gl_cpu_offset(void)
 	__asm__ ("movq %%fs:gl_this_cpu_offset@tpoff, %0" : "=r" (off));
 	return off;
 }
-#define this_cpu_ptr(ptr)	RELOC_HIDE(ptr, gl_cpu_offset())
+/* As x86's arch_raw_cpu_ptr(): the offset added, no RELOC_HIDE() */
+#define this_cpu_ptr(ptr)	((__typeof__(ptr))((unsigned long)(ptr) + gl_cpu_offset()))
 #else
 #define this_cpu_ptr(ptr)	per_cpu_ptr(ptr, smp_processor_id())
 #endif
@@ -440,10 +443,18 @@ static __always_inline unsigned long gl_cpu_offset(void)
 	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED))
 #endif
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
+#ifdef GL_BENCH
+/* as this_cpu_add(): the kernel's xadd to %gs:pcp takes no lock */
+#define this_cpu_add_return(pcp, n) \
+	({ __typeof__(&(pcp)) __p = this_cpu_ptr(&(pcp)); *__p += (n); })
+#define this_cpu_sub_return(pcp, n) \
+	({ __typeof__(&(pcp)) __p = this_cpu_ptr(&(pcp)); *__p -= (n); })
+#else
 #define this_cpu_sub_return(pcp, n) \
 	__atomic_sub_fetch(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED)
 #define this_cpu_add_return(pcp, n) \
 	__atomic_add_fetch(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED)
+#endif
 #define this_cpu_read(pcp)	READ_ONCE(*this_cpu_ptr(&(pcp)))
 #define this_cpu_write(pcp, v)	WRITE_ONCE(*this_cpu_ptr(&(pcp)), (v))
 
