@@ -878,26 +878,29 @@ void *tiny_next(struct mcache *c, size_t size);
 void *tiny_alloc(struct mcache *c, size_t size);
 void *tiny_install(struct mcache *c, struct objref block, size_t size);
 
-/* The alignment of a tiny object: the largest power of two <= 8 dividing @size. */
-static __always_inline unsigned int tiny_align(size_t size)
-{
-	return min(size & -size, (size_t)8);
-}
-
 /*
- * The fast path: @size (1..TINY_MAX_OBJECT) bytes from @c's current tiny
- * block, or NULL if it has no room (tiny_next() then takes a new one).
- * @c held.  One atomic OR publishes the object's bits (a remote free of a
- * neighbour may update the same word).
+ * What a tiny object of each size (1..TINY_MAX_OBJECT) needs, looked up
+ * rather than worked out on the fast path: its alignment less one (the
+ * largest power of two dividing the size, at most 8), the bytes it needs
+ * from its offset on (at least 2: no object starts at offset 15), and its
+ * mask bits at offset 0.
  */
+struct tiny_fit {
+	u32 bits;		/* TINY_START(0) | TINY_END(size - 1) */
+	u8 align_mask;
+	u8 room;
+};
+extern const struct tiny_fit tiny_fits[TINY_MAX_OBJECT + 1];
+
 static __always_inline void *tiny_alloc_fast(struct mcache *c, size_t size)
 {
-	unsigned int off = ALIGN(c->tinyoffset, tiny_align(size));
+	const struct tiny_fit *fit = &tiny_fits[size];
+	unsigned int off = (c->tinyoffset + fit->align_mask) & ~fit->align_mask;
 
-	/* no block: tinyoffset is TINY_SIZE; no object starts at offset 15 */
-	if (unlikely(off + size > TINY_SIZE || off >= TINY_SIZE - 1))
+	/* no block: tinyoffset is TINY_SIZE */
+	if (unlikely(off + fit->room > TINY_SIZE))
 		return NULL;
-	atomic_or(TINY_START(off) | TINY_END(off + size - 1), c->tinymask);
+	atomic_or(fit->bits << off, c->tinymask);
 	c->tinyoffset = off + size;
 	c->stat[GS_TINY_ALLOC]++;
 	return (void *)(c->tiny + off);

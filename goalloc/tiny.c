@@ -24,6 +24,15 @@
 
 #define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
 
+/* A tiny size's struct tiny_fit (malloc.h) */
+#define TINY_FIT(size)	{ TINY_START(0) | TINY_END((size) - 1), ((size) & -(size)) - 1, \
+			  (size) < 2 ? 2 : (size) }
+const struct tiny_fit tiny_fits[TINY_MAX_OBJECT + 1] = {
+	{ 0 }, TINY_FIT(1), TINY_FIT(2), TINY_FIT(3), TINY_FIT(4),
+	TINY_FIT(5), TINY_FIT(6), TINY_FIT(7), TINY_FIT(8),
+};
+static_assert(TINY_MAX_OBJECT == 8);
+
 /*
  * The mask of the block @addr lies in, in tiny span @s, and @addr's offset
  * in the block in *@off; -1 if @s has no such block now (a bad free racing
