@@ -839,8 +839,13 @@ static noinline void free_traced(const void *p, unsigned long call_site)
  *
  * Context: any, hard-irq included; never sleeps.
  */
-void goalloc_free(const void *p)
+noinline void goalloc_free(const void *p)
 {
+	/*
+	 * noinline, as GCC does not split such a function: else it moves all
+	 * but this test into goalloc_free.part.0, for the callers in this
+	 * file, and every free pays a jump and a second __fentry__.
+	 */
 	if (trace_goalloc_free_enabled())
 		free_traced(p, _RET_IP_);
 	else
