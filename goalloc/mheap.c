@@ -70,8 +70,6 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
  */
 struct arena_index mheap_arenas;
 EXPORT_SYMBOL_IF_KUNIT(mheap_arenas);
-struct heap_arena mheap_no_arena;
-EXPORT_SYMBOL_IF_KUNIT(mheap_no_arena);
 
 /* An arena[] and the one it replaced (freed at unload).  Heap lock. */
 struct arena_array {
@@ -92,15 +90,13 @@ static unsigned long arenas_bytes;
 int mheap_arenas_grow(unsigned long n, gfp_t gfp)
 {
 	struct arena_array *a = kvzalloc(struct_size(a, arena, n), gfp);
-	unsigned long flags, i;
+	unsigned long flags;
 
 	if (!a)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		a->arena[i] = &mheap_no_arena;
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (n > mheap_arenas.n) {
-		/* the known ones: the rest of both is no arena */
+		/* the known ones: the rest of both is NULL */
 		if (arenas_lo <= arenas_hi)
 			memcpy(&a->arena[arenas_lo], &mheap_arenas.arena[arenas_lo],
 			       (arenas_hi - arenas_lo + 1) * sizeof(a->arena[0]));
@@ -129,9 +125,7 @@ static struct heap_arena *arena_get(unsigned long i, struct heap_arena **spare)
 	struct heap_arena *ha = mheap_arenas.arena[i];
 
 	lockdep_assert_held(&mheap.lock);
-	if (ha == &mheap_no_arena) {
-		if (!*spare)
-			return NULL;
+	if (!ha && *spare) {
 		ha = *spare;
 		*spare = NULL;
 		/* its zeroed entries before it: pairs with the lookup's dependency */
@@ -571,7 +565,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	if (ai >= n && mheap_arenas_grow(max(ai + 1, 2 * n), meta_gfp(pgfp)))
 		goto fail_meta;
 	ch = kzalloc(sizeof(*ch), meta_gfp(pgfp));
-	if (mheap_arena(ai) == &mheap_no_arena)
+	if (!mheap_arena(ai))
 		spare = kzalloc(sizeof(*spare), meta_gfp(pgfp));
 	if (!ch || fixalloc_reserve(1, meta_gfp(pgfp)))
 		goto fail_meta;
@@ -948,8 +942,7 @@ void mheap_exit(void)
 		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
 			  (void *)ch->base, chunk_held(ch) - ch->free_pages, ch->npages);
 	for (i = arenas_lo; i <= arenas_hi; i++)	/* below mheap_arenas.n */
-		if (mheap_arenas.arena[i] != &mheap_no_arena)
-			kfree(mheap_arenas.arena[i]);
+		kfree(mheap_arenas.arena[i]);
 	arenas_lo = ULONG_MAX;
 	arenas_hi = 0;
 	arenas_bytes = 0;
