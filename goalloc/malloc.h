@@ -894,6 +894,12 @@ struct tiny_fit {
 };
 extern const struct tiny_fit tiny_fits[TINY_MAX_OBJECT + 1];
 
+/*
+ * The fast path: @size (1..TINY_MAX_OBJECT) bytes from @c's current tiny
+ * block, or NULL if it has no room (tiny_next() then takes a new one).
+ * @c held.  One atomic OR publishes the object's bits (a remote free of a
+ * neighbour may update the same word).
+ */
 static __always_inline void *tiny_alloc_fast(struct mcache *c, size_t size)
 {
 	const struct tiny_fit *fit = &tiny_fits[size];

@@ -118,8 +118,8 @@ struct mspan *mcache_grow(unsigned int spc, int node, gfp_t gfp, struct objref *
  */
 struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 {
+	struct objref r, *base;
 	struct objstack *st;
-	struct objref r;
 	unsigned long flags;
 	struct mcache *c;
 	struct mspan *s;
@@ -145,12 +145,12 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 		mcentral_take_fresh(s, &r, 1);
 	} else {
 		st = this_cpu_ptr(&mcaches.stack[spc]);
+		base = objstack_base(st, spc);
 		/* an interrupt, or the CPU we moved to, has objects: list @s whole */
-		if (st->top[-1].addr)
+		if (st->top != base)
 			mcentral_take_fresh(s, NULL, 0);
 		else
-			st->top = objstack_base(st, spc) +
-				  mcentral_take_fresh(s, objstack_base(st, spc), objstack_batch(spc));
+			st->top = base + mcentral_take_fresh(s, base, objstack_batch(spc));
 		r = objstack_pop(st);
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
