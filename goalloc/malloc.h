@@ -66,8 +66,13 @@
 #define OBJSTACK_MIN		2
 #define OBJSTACK_MAX		256
 #define TRANSFER_BATCHES	8
-/* Chunks: as large as the buddy allocator readily gives, at most 4 MiB. */
+/*
+ * Chunks: half as large as the heap already is, from 512 KiB (so that a
+ * small heap stays small) to 4 MiB, and never larger than the buddy
+ * allocator readily gives (mheap_chunk_order()).
+ */
 #define CHUNK_MAX_ORDER		(GOALLOC_MAX_BUDDY_ORDER < 10 ? GOALLOC_MAX_BUDDY_ORDER : 10)
+#define CHUNK_MIN_ORDER		(CHUNK_MAX_ORDER - 3)
 #define CHUNK_MAX_PAGES		(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))	/* Go pages */
 /* Free runs shorter than this sit in exact lists, longer ones in a tree. */
 #define HEAP_FREE_LISTS		128

@@ -521,10 +521,26 @@ static unsigned int mheap_reserve(unsigned int need, unsigned int order)
 }
 
 /*
+ * The order of the next chunk, at least @need: half of what the heap holds
+ * and is growing by, from CHUNK_MIN_ORDER to CHUNK_MAX_ORDER, so that the
+ * heap grows by a quarter to a half at a time, and a heap of a few objects
+ * holds 512 KiB, not 4 MiB.
+ */
+static unsigned int mheap_chunk_order(unsigned int need)
+{
+	/* racy, on purpose: a stale sum only sizes this chunk a step off */
+	unsigned long held = data_race(mheap.sys_pages + mheap.growing_pages);
+	unsigned int order = held >= 2 ? ilog2(held / 2) + GO_PAGE_ORDER : 0;
+
+	order = min_t(unsigned int, max_t(unsigned int, order, CHUNK_MIN_ORDER), CHUNK_MAX_ORDER);
+	return max(need, order);
+}
+
+/*
  * Take a chunk of at least @npages Go pages from the buddy allocator, for
- * @node: the largest order it gives readily (and the memory limit allows),
- * down to the smallest that serves the request, which alone is tried with
- * the caller's full effort.  Returns the node the chunk lies on (@node,
+ * @node: of mheap_chunk_order(), or as large as it gives readily (and the
+ * memory limit allows) below that, down to the smallest that serves the
+ * request, which alone is tried with the caller's full effort.  Returns the node the chunk lies on (@node,
  * unless that has no memory left), or an errno: -ENOMEM when the buddy
  * allocator had no memory (on @node, with __GFP_THISNODE), -EDQUOT at the
  * memory limit, -ECANCELED when fault injection failed it, -E2BIG.
@@ -542,7 +558,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 
 	if (need > CHUNK_MAX_ORDER)
 		return -E2BIG;
-	max = mheap_reserve(need, CHUNK_MAX_ORDER);
+	max = mheap_reserve(need, mheap_chunk_order(need));
 	if (!max)
 		return -EDQUOT;
 	if (compat_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT)) {

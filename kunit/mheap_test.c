@@ -190,7 +190,8 @@ static void scavenger_pass_keeps_the_goal(struct kunit *test)
 	sys = stat_now(heap_sys);
 	inuse = sys - stat_now(heap_idle);
 	mheap_free_runs(runs, ARRAY_SIZE(runs), &largest);
-	KUNIT_EXPECT_LT(test, sys, peak / 2);
+	/* every other page keeps an object: at most about half goes back */
+	KUNIT_EXPECT_LT(test, sys, peak * 3 / 5);
 	/* above the goal by less than a free run that would have fitted */
 	KUNIT_EXPECT_LE(test, sys, inuse + inuse * malloc_retain_extra_percent / 100 +
 			(u64)largest * GO_PAGE_SIZE);
@@ -405,18 +406,20 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 #endif
 
 #define MIB	(1UL << 20)
+#define MIN_CHUNK	(1UL << (CHUNK_MIN_ORDER + PAGE_SHIFT))	/* an empty heap's first */
 
 /*
  * The memory limit (Go's GOMEMLIMIT, module parameter memory_limit) holds:
  * a growth that does not fit is refused and counted, a smaller chunk is
  * taken when only that fits, free runs and chunks go back first to make
- * room, and a change takes effect at once.
+ * room, and a change takes effect at once.  An empty heap grows by its
+ * smallest chunk, MIN_CHUNK.
  */
 static void memory_limit_holds(struct kunit *test)
 {
 	unsigned long old_limit = mheap_memory_limit;
+	struct mspan *s, *t, *u;
 	u64 failures, released;
-	struct mspan *s, *t;
 	void *p, *big;
 
 	goalloc_flush();
@@ -431,10 +434,10 @@ static void memory_limit_holds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
 	goalloc_free(p);
 
-	WRITE_ONCE(mheap_memory_limit, MIB);	/* room for a 1 MiB chunk only */
+	WRITE_ONCE(mheap_memory_limit, MIB);	/* room for 1 MiB only */
 	p = goalloc_alloc(64, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIB);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIN_CHUNK);
 	big = goalloc_alloc(2 * MIB, GFP_KERNEL);
 	KUNIT_EXPECT_NULL(test, big);
 	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures + 2);
@@ -453,18 +456,69 @@ static void memory_limit_holds(struct kunit *test)
 	WRITE_ONCE(mheap_memory_limit, MIB);
 	s = mheap_alloc(1, 1, NUMA_NO_NODE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIB);
-	mheap_free_span(s);			/* a free 1 MiB chunk */
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIN_CHUNK);
+	mheap_free_span(s);			/* a free chunk */
 	released = stat_now(heap_released);
 	failures = stat_now(limit_failures);
 	WRITE_ONCE(mheap_memory_limit, 2 * MIB);
 	t = mheap_alloc(200, 1, NUMA_NO_NODE, GFP_KERNEL);	/* a 2 MiB chunk */
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)2 * MIB);
-	KUNIT_EXPECT_EQ(test, stat_now(heap_released), released + MIB);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_released), released + MIN_CHUNK);
 	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures);
+
+	/*
+	 * 60 pages do not fit in t's chunk: a 2 MiB heap would grow by 1 MiB,
+	 * but only a MIN_CHUNK fits under the limit, and serves them.
+	 */
+	WRITE_ONCE(mheap_memory_limit, 2 * MIB + MIN_CHUNK);
+	u = mheap_alloc(60, 1, NUMA_NO_NODE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)2 * MIB + MIN_CHUNK);
+	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures);
+	mheap_free_span(u);
 	mheap_free_span(t);
 	WRITE_ONCE(mheap_memory_limit, old_limit);
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
+}
+
+/*
+ * A small heap stays small: one object takes the smallest chunk, and each
+ * growth adds half of what the heap holds, from MIN_CHUNK up to 4 MiB.
+ */
+static void heap_grows_by_half(struct kunit *test)
+{
+	const unsigned int n = (16 * MIB) / GO_PAGE_SIZE;
+	u64 sys = 0, now, want;
+	struct mspan **s;
+	unsigned int i;
+	void *p;
+
+	s = kunit_kcalloc(test, n, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	goalloc_flush();
+	KUNIT_ASSERT_EQ(test, stat_now(heap_sys), 0ULL);
+	p = goalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIN_CHUNK);
+	goalloc_free(p);
+	goalloc_flush();
+
+	for (i = 0; i < n; i++) {
+		s[i] = mheap_alloc(1, 1, NUMA_NO_NODE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s[i]);
+		now = stat_now(heap_sys);
+		if (now == sys)
+			continue;
+		want = sys >= 2 * MIN_CHUNK ? 1ULL << ilog2(sys / 2) : MIN_CHUNK;
+		KUNIT_EXPECT_EQ_MSG(test, now - sys, min_t(u64, want, CHUNK_MAX_PAGES * GO_PAGE_SIZE),
+				    "growth at %llu bytes", sys);
+		sys = now;
+	}
+	KUNIT_EXPECT_GE(test, sys, 16ULL * MIB);
+	for (i = 0; i < n; i++)
+		mheap_free_span(s[i]);
 	goalloc_flush();
 	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
 }
@@ -480,6 +534,7 @@ static struct kunit_case mheap_cases[] = {
 	KUNIT_CASE(free_runs_inside_chunks_go_back),
 	KUNIT_CASE(scavenger_pass_keeps_the_goal),
 	KUNIT_CASE(memory_limit_holds),
+	KUNIT_CASE(heap_grows_by_half),
 #ifdef CONFIG_FAULT_INJECTION
 	KUNIT_CASE(injected_grow_failures_fail_cleanly),
 	KUNIT_CASE(sometimes_failing_growth_loses_nothing),
