@@ -196,6 +196,7 @@ void profile_exit(void);
 #define SIZE_CLASS_MASK		127
 static_assert(NUM_SIZE_CLASSES <= (SIZE_CLASS_MASK + 1));
 extern const u16 class_to_size[SIZE_CLASS_MASK + 1];
+extern const u16 class_to_objstack_cap[NUM_SIZE_CLASSES];
 extern const u8 class_to_allocnpages[NUM_SIZE_CLASSES];
 extern const u16 class_to_nelems[NUM_SIZE_CLASSES];
 extern u32 class_to_divmagic[NUM_SIZE_CLASSES];
@@ -217,14 +218,10 @@ static __always_inline unsigned int size_to_class(size_t size)
 	return size_to_class128[DIV_ROUND_UP(size - SMALL_SIZE_MAX, LARGE_SIZE_DIV)];
 }
 
-/* Objects a CPU's stack for @spc holds at most (sizeclasses_init() first). */
+/* Objects a CPU's stack for @spc holds at most: a table by class. */
 static inline unsigned int objstack_cap(unsigned int spc)
 {
-	unsigned int size = class_to_size[spc_sizeclass(spc)];
-	/* class 0 (no size, never used) gets the least */
-	unsigned int n = size ? OBJSTACK_BYTES / size : OBJSTACK_MIN;
-
-	return min(max(n, OBJSTACK_MIN), OBJSTACK_MAX);
+	return class_to_objstack_cap[spc_sizeclass(spc)];
 }
 
 /* Objects moved at once between a CPU's stack for @spc and mcentral. */

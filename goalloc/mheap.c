@@ -540,10 +540,11 @@ static unsigned int mheap_chunk_order(unsigned int need)
  * Take a chunk of at least @npages Go pages from the buddy allocator, for
  * @node: of mheap_chunk_order(), or as large as it gives readily (and the
  * memory limit allows) below that, down to the smallest that serves the
- * request, which alone is tried with the caller's full effort.  Returns the node the chunk lies on (@node,
- * unless that has no memory left), or an errno: -ENOMEM when the buddy
- * allocator had no memory (on @node, with __GFP_THISNODE), -EDQUOT at the
- * memory limit, -ECANCELED when fault injection failed it, -E2BIG.
+ * request, which alone is tried with the caller's full effort.  Returns
+ * the node the chunk lies on (@node, unless that has no memory left), or
+ * an errno: -ENOMEM when the buddy allocator had no memory (on @node, with
+ * __GFP_THISNODE), -EDQUOT at the memory limit, -ECANCELED when fault
+ * injection failed it, -E2BIG.
  */
 static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 {

@@ -24,6 +24,17 @@ static_assert(ARRAY_SIZE(((u16[]){ GOALLOC_SIZE_CLASSES(CLASS_SIZE) })) == NUM_S
 const u8 class_to_allocnpages[NUM_SIZE_CLASSES] = { 0, GOALLOC_SIZE_CLASSES(CLASS_NPAGES) };
 EXPORT_SYMBOL_IF_KUNIT(class_to_allocnpages);
 
+/* Objects a CPU's stack holds: OBJSTACK_BYTES of them, within bounds. */
+#define OBJSTACK_CAP(size)	(OBJSTACK_BYTES / (size) < OBJSTACK_MIN ? OBJSTACK_MIN :	\
+				 OBJSTACK_BYTES / (size) > OBJSTACK_MAX ? OBJSTACK_MAX :	\
+				 OBJSTACK_BYTES / (size))
+#define CLASS_OBJSTACK_CAP(size, npages)	OBJSTACK_CAP(size),
+/* class 0 (no size, never used) gets the least */
+const u16 class_to_objstack_cap[NUM_SIZE_CLASSES] = {
+	OBJSTACK_MIN, GOALLOC_SIZE_CLASSES(CLASS_OBJSTACK_CAP)
+};
+EXPORT_SYMBOL_IF_KUNIT(class_to_objstack_cap);
+
 /* Objects per span of each class. */
 const u16 class_to_nelems[NUM_SIZE_CLASSES] = { 0, GOALLOC_SIZE_CLASSES(CLASS_NELEMS) };
 EXPORT_SYMBOL_IF_KUNIT(class_to_nelems);

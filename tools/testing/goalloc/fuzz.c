@@ -280,11 +280,12 @@ static void check_spans(void)
 		for_each_possible_cpu(cpu) {
 			struct objstack *st = &mcache_of(cpu)->stack[spc];
 			struct objref *base = objstack_base(st, spc);
+			unsigned int n = objstack_count(st, spc);
 
 			/* the zero entry below: what tells a pop the stack is empty */
 			CHECK(!base[-1].addr && st->top >= base && st->top <= st->end);
-			placed += objstack_count(st, spc);
-			for (i = 0; i < objstack_count(st, spc); i++)
+			placed += n;
+			for (i = 0; i < n; i++)
 				check_objref(base[i], spc, cpu_to_mem(cpu));
 		}
 		for_each_node(node) {
