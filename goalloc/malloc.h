@@ -746,6 +746,12 @@ static inline unsigned int objstack_count(const struct objstack *st, unsigned in
 	return READ_ONCE(st->top) - objstack_base(st, spc);
 }
 
+/* Whether @st holds no object: its top entry is the zero one below the bottom. */
+static __always_inline bool objstack_empty(const struct objstack *st)
+{
+	return !st->top[-1].addr;
+}
+
 /*
  * The object on top of @st, taken off; a null objref (zero in the entry
  * below the bottom) if @st is empty.  Its owner only.

@@ -145,12 +145,13 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 		mcentral_take_fresh(s, &r, 1);
 	} else {
 		st = this_cpu_ptr(&mcaches.stack[spc]);
-		base = objstack_base(st, spc);
 		/* an interrupt, or the CPU we moved to, has objects: list @s whole */
-		if (st->top != base)
+		if (!objstack_empty(st)) {
 			mcentral_take_fresh(s, NULL, 0);
-		else
+		} else {
+			base = objstack_base(st, spc);
 			st->top = base + mcentral_take_fresh(s, base, objstack_batch(spc));
+		}
 		r = objstack_pop(st);
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);

@@ -114,7 +114,7 @@ static __always_inline void *__tiny_install(struct mcache *c, struct objref ref,
 	c->tiny = block;
 	c->tinyspan = s;
 	c->tinymask = &s->tinymask->block[tiny_block_index(s, block)];
-	atomic_set(c->tinymask, TINY_HELD | TINY_START(0) | TINY_END(size - 1));
+	atomic_set(c->tinymask, TINY_HELD | tiny_fits[size].bits);
 	c->tinyoffset = size;
 	c->stat[GS_TINY_ALLOC]++;
 	c->stat[GS_TINY_BLOCK_ALLOC]++;
@@ -150,7 +150,7 @@ void *tiny_next(struct mcache *c, size_t size)
 		c->tinyoffset = 0;
 		return tiny_alloc_fast(c, size);
 	}
-	if (unlikely(!st->top[-1].addr || (c->tiny && mspan_remote(c->tinyspan))))
+	if (unlikely(objstack_empty(st) || (c->tiny && mspan_remote(c->tinyspan))))
 		return NULL;
 	return __tiny_install(c, objstack_pop(st), size);
 }

@@ -31,8 +31,9 @@ static unsigned int foreign_cached(void)
 
 		for (spc = 0; spc < NUM_CENTRALS; spc++) {
 			struct objref *base = objstack_base(&c->stack[spc], spc);
+			unsigned int n = objstack_count(&c->stack[spc], spc);
 
-			for (i = 0; i < objstack_count(&c->stack[spc], spc); i++) {
+			for (i = 0; i < n; i++) {
 				s = objref_span(base[i]);
 				bad += s && s->node != cpu_to_mem(cpu);
 			}
