@@ -144,7 +144,7 @@ static int cpus_show(struct seq_file *m, void *v)
 		unsigned long objs = 0, bytes = 0, n;
 
 		/* A racy but harmless look at another CPU's cache. */
-		for (spc = 0; spc < NUM_CENTRALS; spc++) {
+		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
 			n = objstack_count(&c->stack[spc], spc);
 			objs += n;
 			bytes += n * class_to_size[spc_sizeclass(spc)];

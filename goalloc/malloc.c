@@ -14,9 +14,10 @@
  *              heapArena) that name the span of each page (mheap.c)
  *   mspan      a run of pages for one span class, with its bitmaps (mspan.c)
  *   mcentral   per NUMA node and span class: the node's spans, and a
- *              transfer cache of their free objects (mcentral.c)
- *   mcache     per CPU: a stack of free objects per span class and the
- *              tiny block (mcache.c, tiny.c)
+ *              transfer cache of their free objects; and per node, the
+ *              tiny spans no CPU holds (mcentral.c)
+ *   mcache     per CPU: a stack of free objects per span class, and the
+ *              tiny span and block it allocates from (mcache.c, tiny.c)
  *   debug      debug mode (debug=1): red zones, poison, call sites and a
  *              quarantine around every object, like slub_debug (debug.c);
  *              off, it is one static key the fast paths never take
@@ -46,7 +47,10 @@
  * tcmalloc's per-CPU caches and SLUB's sheaves do: a free pushes the object
  * onto this CPU's stack of its class, whichever span or CPU it came from,
  * and an allocation pops.  Spans, mcentral and mheap keep Go's roles, below
- * the stacks: they supply and take back objects a batch at a time.
+ * the stacks: they supply and take back objects a batch at a time.  Tiny
+ * blocks keep Go's design, a span that the CPU holds: a free that empties
+ * a block clears its mask and moves nothing, and the CPU finds the block
+ * free when it looks for its next one.
  *
  * === Allocating ===
  *
@@ -65,9 +69,10 @@
  *     flags (and sleep if they allow), and the CPU takes a batch of it.
  *  A new span costs what its first batch takes (Go's freeindex).  Tiny
  *  objects (noscan, <= 8 B) bump-allocate in the CPU's 16-byte block, and
- *  a full block is followed by the next one from the CPU's stack of
- *  blocks, still holding the mcache (tiny.c); large objects (> 32 KiB) are
- *  spans of their own straight from the heap.
+ *  a full block is followed by the next free block of the tiny span the
+ *  CPU holds, still holding the mcache; once the CPU has looked at every
+ *  block of its span, it trades the span for another at mcentral (tiny.c).
+ *  Large objects (> 32 KiB) are spans of their own straight from the heap.
  *
  * === Freeing ===
  *
@@ -123,7 +128,7 @@
  *
  * === Lock order ===
  *
- *  1. The CPU's mcache (its stacks and tiny block), held by a fast path
+ *  1. The CPU's mcache (its stacks, tiny span and block), held by a fast path
  *     with preemption off and mcache.busy set, or by a slow path with
  *     mcache.lock (local_lock, interrupts off) that found busy clear.
  *     Go's mcache belongs to one P, which nothing interrupts; here a
@@ -135,7 +140,9 @@
  *  2. mcentral.lock (spinlock, per node and span class): the three span
  *     lists, the transfer cache, and each span's freeindex, freebits and
  *     nfree.  One at a time.
- *     Live bytes are under no lock (mspan.c).
+ *     Live bytes and tiny masks are under no lock (mspan.c, tiny.c), nor
+ *     is a tiny span's count of blocks in use, but where it moves the span
+ *     to another list.
  *  3. mheap.lock (spinlock): free runs, chunks list, chunk->spans[] of free
  *     runs, heap counters.
  *  4. fixalloc lock: a leaf.
@@ -270,13 +277,13 @@ static noinline void *malloc_tiny_uncached(size_t size, gfp_t gfp)
 }
 
 /*
- * This CPU's tiny block had no room: a free block from the CPU's stack or
- * mcentral, else from a new span, maybe a new chunk.
+ * This CPU's tiny span had no free block left: a tiny span from mcentral,
+ * else a new one, maybe in a new chunk.
  */
 static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 {
-	struct objref block;
 	unsigned long flags;
+	struct mspan *s;
 	void *p = NULL;
 
 	if (likely(mcache_lock_irqsave(&flags)))
@@ -285,13 +292,14 @@ static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 	if (p)
 		return alloc_hook(p, size, size, 0, gfp, true);
 
-	block = mcache_alloc_slow(TINY_SPC, gfp, NUMA_NO_NODE);
-	if (!block.addr)
+	/* shared spans are charged to no memory cgroup (include/goalloc.h) */
+	s = mcentral_grow(TINY_SPC, NUMA_NO_NODE, gfp & ~__GFP_ACCOUNT);
+	if (!s)
 		return NULL;
 	if (likely(mcache_lock_irqsave(&flags)))
-		p = tiny_install(this_cpu_ptr(&mcaches), block, size);
+		p = tiny_install(this_cpu_ptr(&mcaches), s, size);
 	else
-		mcentral_drain(TINY_SPC, &block, 1);	/* the block was never handed out */
+		mcentral_tiny_put(s);	/* no CPU holds it: to mcentral, empty */
 	local_unlock_irqrestore(&mcaches.lock, flags);
 	if (!p)
 		return malloc_tiny_uncached(size, gfp);
@@ -300,8 +308,8 @@ static noinline void *malloc_tiny_block(size_t size, gfp_t gfp)
 
 /*
  * This CPU's tiny block had no room: @c, its mcache, held by malloc_tiny()
- * with preemption off.  The next block from the CPU's stack, still held;
- * else, with interrupts off, from mcentral.
+ * with preemption off.  The next free block of the CPU's tiny span, still
+ * held; else, with interrupts off, another span from mcentral.
  */
 static noinline void *malloc_tiny_next(struct mcache *c, size_t size, gfp_t gfp)
 {

@@ -52,7 +52,10 @@
  */
 #define TINY_MAX_OBJECT		8
 #define TINY_SIZE_CLASS		2			/* 16-byte blocks */
-/* mcentrals and CPU stacks: one per span class, then one for tiny spans. */
+/*
+ * mcentrals: one per span class, then one for tiny spans, which CPUs hold
+ * whole (tiny.c); CPU stacks: one per span class.
+ */
 #define TINY_SPC		NUM_SPAN_CLASSES
 #define NUM_CENTRALS		(NUM_SPAN_CLASSES + 1)
 
@@ -99,10 +102,7 @@ static inline unsigned int make_spc(unsigned int sizeclass, bool noscan)
 	return (sizeclass << 1) | noscan;
 }
 
-/*
- * Size class of a span class, or of TINY_SPC: the index of the CPUs'
- * stacks and the mcentral of the spans that hold tiny blocks.
- */
+/* Size class of a span class, or of TINY_SPC (the mcentral of tiny spans). */
 static inline unsigned int spc_sizeclass(unsigned int spc)
 {
 	return spc == TINY_SPC ? TINY_SIZE_CLASS : spc >> 1;
@@ -281,8 +281,13 @@ struct mspan {
 	 * The objects back in the span, under the mcentral lock.  Slots from
 	 * freeindex on were never handed out (Go's freeindex): a new span
 	 * costs what its first batch needs, not a bitmap of nelems bits.
+	 * A tiny span has blocks, not objects, and counts those in use
+	 * instead, with no lock (tiny.c).
 	 */
-	u32 freeindex;			/* slots >= freeindex: free, never used */
+	union {
+		u32 freeindex;		/* slots >= freeindex: free, never used */
+		atomic_t tiny_used;	/* tiny: blocks not free, + TINY_SPAN_HELD */
+	};
 	u32 nfree;			/* free slots in the span, both kinds */
 	unsigned long freebits[SPAN_BITMAP_LONGS];	/* below freeindex: 1 = free */
 	struct mspan_live *live_ext;	/* live bytes kept apart (see live) */
@@ -654,6 +659,9 @@ void mcentral_span_shape(unsigned int spc, unsigned int *npages, unsigned int *a
 struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp);
 struct mspan *mcentral_grow(unsigned int spc, int node, gfp_t gfp);
 void mcentral_release_empty(unsigned int keep);
+struct mspan *mcentral_tiny_take(int node);
+void mcentral_tiny_put(struct mspan *s);
+void mcentral_tiny_block_freed(struct mspan *s);
 
 /* What mcentral_count() adds up. */
 struct mcentral_counts {
@@ -714,16 +722,18 @@ struct mcache {
 	 */
 	local_lock_t lock;
 	bool busy;
-	struct objstack stack[NUM_CENTRALS];	/* per span class, then tiny; hot */
+	struct objstack stack[NUM_SPAN_CLASSES];	/* per span class; hot */
 	unsigned long tiny;		/* current tiny block, 0 if none; hot */
 	unsigned int tinyoffset;	/* next free byte in it (TINY_SIZE if none); hot */
 	atomic_t *tinymask;		/* its mask word in the tiny span */
-	struct mspan *tinyspan;		/* span of the tiny block */
+	struct mspan *tinyspan;		/* the tiny span this CPU holds, or NULL */
+	unsigned int tinynext;		/* the next block of it to look at */
 	/* Counters, summed on read (stats.c), as class_allocs. */
 	unsigned long stat[GS_NR_CPU_STATS];
 	/*
-	 * By span class >> 1 (mcache_count_free()), so that TINY_SPC's frees,
-	 * of blocks of TINY_SIZE_CLASS, come last, at NUM_SIZE_CLASSES.
+	 * By span class >> 1 (mcache_count_free()), so that tiny blocks that
+	 * became free (TINY_SPC), of TINY_SIZE_CLASS, come last, at
+	 * NUM_SIZE_CLASSES.
 	 */
 	unsigned long class_frees[NUM_SIZE_CLASSES + 1];
 	unsigned long class_refills[NUM_SIZE_CLASSES];
@@ -872,6 +882,19 @@ unsigned long mcache_meta_bytes(void);
 #define TINY_START(off)		BIT(off)
 #define TINY_END(off)		BIT(16 + (off))
 
+/* Added to a tiny span's tiny_used while a CPU holds it (tiny.c). */
+#define TINY_SPAN_HELD		(1 << 16)
+static_assert(TINY_SPAN_HELD > MAX_OBJS_PER_SPAN);
+
+/*
+ * The most blocks in use a tiny span no CPU holds may have to be on its
+ * mcentral's partial list: a quarter of them free at least.
+ */
+static inline int tiny_span_partial(const struct mspan *s)
+{
+	return s->nelems - s->nelems / 4;
+}
+
 /*
  * The masks of a tiny span, published once set up and freed through RCU,
  * so a racing bad free that still sees the span as tiny reads either NULL
@@ -886,7 +909,7 @@ struct tiny_mask {
 
 void *tiny_next(struct mcache *c, size_t size);
 void *tiny_alloc(struct mcache *c, size_t size);
-void *tiny_install(struct mcache *c, struct objref block, size_t size);
+void *tiny_install(struct mcache *c, struct mspan *s, size_t size);
 
 /*
  * What a tiny object of each size (1..TINY_MAX_OBJECT) needs, looked up
@@ -956,9 +979,10 @@ static __always_inline unsigned int tiny_end(int mask, unsigned int off)
 /*
  * Free the tiny object at @addr, in block @idx (tiny_block_index()) of tiny
  * span @s: clear its bits in the block's mask with one cmpxchg.  Returns
- * the mask left, as a u32 (0: the block is empty and no CPU allocates from
- * it), or -1, and nothing changed, if no live object starts at @addr.  Any
- * context, any CPU; tiny_free_done() does the rest.
+ * the mask left, as a u32 (0: the block is free: empty, and no CPU
+ * allocates from it; KASAN poisoned it first), or -1, and nothing changed,
+ * if no live object starts at @addr.  Any context, any CPU;
+ * tiny_free_done() does the rest.
  */
 static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr,
 					   unsigned int idx)
@@ -976,6 +1000,9 @@ static __always_inline long tiny_free_fast(struct mspan *s, unsigned long addr,
 		if (unlikely(!(old & TINY_START(off))))
 			goto bad;
 		new = old & ~(TINY_START(off) | TINY_END(tiny_end(old, off)));
+		/* before the block is free, and a CPU may take it again */
+		if (!new)
+			platform_kasan_free((void *)(addr - off), TINY_SIZE);
 	} while (!atomic_try_cmpxchg(m, &old, new));
 	rcu_read_unlock_sched();
 	return (u32)new;

@@ -159,8 +159,8 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 }
 
 /*
- * Give everything @c caches back: the tiny block and every object.  Called
- * on this CPU with the mcache lock held, or for a dead CPU.
+ * Give everything @c caches back: the tiny block and span, and every
+ * object.  Called on this CPU with the mcache lock held, or for a dead CPU.
  */
 static void __mcache_flush(struct mcache *c)
 {
@@ -168,7 +168,7 @@ static void __mcache_flush(struct mcache *c)
 	struct objstack *st;
 
 	tiny_retire(c);
-	for (spc = 0; spc < NUM_CENTRALS; spc++) {
+	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
 		st = &c->stack[spc];
 		n = objstack_count(st, spc);
 		st->top = objstack_base(st, spc);
@@ -215,7 +215,7 @@ static unsigned long mcache_activity(const struct mcache *c)
 
 	for (i = 0; i < NUM_SIZE_CLASSES; i++)	/* racy, on purpose: see above */
 		n += data_race(c->class_allocs[i] + c->class_frees[i]);
-	/* racy, as above: TINY_SPC's frees */
+	/* racy, as above: tiny blocks that became free (TINY_SPC) */
 	return n + data_race(c->class_frees[NUM_SIZE_CLASSES]);
 }
 
@@ -224,9 +224,9 @@ static bool mcache_holds(const struct mcache *c)
 {
 	unsigned int spc;
 
-	if (data_race(c->tiny))		/* racy, on purpose */
+	if (data_race(c->tinyspan))	/* racy, on purpose */
 		return true;
-	for (spc = 0; spc < NUM_CENTRALS; spc++)
+	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
 		if (data_race(objstack_count(&c->stack[spc], spc)))	/* racy, on purpose */
 			return true;
 	return false;
@@ -315,7 +315,7 @@ int mcache_init(void)
 	struct objref *ref;
 	int err;
 
-	for (spc = 0; spc < NUM_CENTRALS; spc++)
+	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
 		total += 1 + objstack_cap(spc);
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
@@ -327,7 +327,7 @@ int mcache_init(void)
 			mcache_free_stacks();
 			return -ENOMEM;
 		}
-		for (spc = 0; spc < NUM_CENTRALS; spc++) {
+		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
 			c->stack[spc].top = ++ref;	/* above its zero entry */
 			ref += objstack_cap(spc);
 			c->stack[spc].end = ref;

@@ -16,6 +16,11 @@
  * emptiest ones drift to the tail until they are empty.  Every critical
  * section is a batch long; the one list walk is mcentral_release_empty()'s
  * (flush and shrink).
+ *
+ * The tiny mcentral lists spans, not objects: CPUs take a tiny span whole
+ * and give it back whole (tiny.c), and it is filed by its count of blocks
+ * in use rather than its free slots, partial only with a quarter of its
+ * blocks free.  It has no transfer cache.
  */
 #include "malloc.h"
 
@@ -80,23 +85,31 @@ static void mcentral_set_list(struct mcentral *mc, struct mspan *s, enum mcentra
 }
 
 /*
- * File a span by its free count.  An empty span beyond the reserve goes on
- * @release for the heap.  mcentral lock held.
+ * File a span with @nfree free slots (or tiny blocks): partial with
+ * @partial_min of them at least, else full.  An empty span beyond the
+ * reserve goes on @release for the heap.  mcentral lock held.
  */
-static void mcentral_file(struct mcentral *mc, struct mspan *s, struct list_head *release)
+static void mcentral_file_by(struct mcentral *mc, struct mspan *s, unsigned int nfree,
+			     unsigned int partial_min, struct list_head *release)
 {
-	if (s->nfree == s->nelems) {
+	if (nfree == s->nelems) {
 		if (mc->nempty < MCENTRAL_EMPTY_RESERVE) {
 			mcentral_set_list(mc, s, MC_EMPTY);
 		} else {
 			mcentral_set_list(mc, s, MC_NONE);
 			list_add(&s->list, release);
 		}
-	} else if (s->nfree) {
+	} else if (nfree && nfree >= partial_min) {
 		mcentral_set_list(mc, s, MC_PARTIAL);
 	} else {
 		mcentral_set_list(mc, s, MC_FULL);
 	}
+}
+
+/* File a span by its free count.  mcentral lock held. */
+static void mcentral_file(struct mcentral *mc, struct mspan *s, struct list_head *release)
+{
+	mcentral_file_by(mc, s, s->nfree, 1, release);
 }
 
 /* Give spans on @release back to the heap, under one heap lock. */
@@ -243,6 +256,72 @@ unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned i
 	return got;
 }
 
+/*
+ * === Tiny spans ===
+ *
+ * A node's tiny mcentral lists the tiny spans no CPU holds, by the count
+ * of their blocks in use (tiny.c).  Interrupts off in all three.
+ */
+
+/* File tiny span @s by its count, which no CPU holds.  mcentral lock held. */
+static void mcentral_tiny_file(struct mcentral *mc, struct mspan *s, struct list_head *release)
+{
+	int used = atomic_read(&s->tiny_used);
+
+	mcentral_file_by(mc, s, s->nelems - used, s->nelems - tiny_span_partial(s), release);
+}
+
+/* A tiny span of @node with free blocks, now held by the caller, or NULL. */
+struct mspan *mcentral_tiny_take(int node)
+{
+	struct mcentral *mc = mcentral_of(node, TINY_SPC);
+	struct mspan *s;
+
+	lockdep_assert_irqs_disabled();
+	spin_lock(&mc->lock);
+	s = list_first_entry_or_null(&mc->partial, struct mspan, list);
+	if (!s)
+		s = list_first_entry_or_null(&mc->empty, struct mspan, list);
+	if (s) {
+		atomic_add(TINY_SPAN_HELD, &s->tiny_used);
+		mcentral_set_list(mc, s, MC_NONE);
+	}
+	spin_unlock(&mc->lock);
+	return s;
+}
+
+/* Tiny span @s, which the caller held, back to its node's mcentral. */
+void mcentral_tiny_put(struct mspan *s)
+{
+	struct mcentral *mc = central_of(s);
+	LIST_HEAD(release);
+
+	lockdep_assert_irqs_disabled();
+	spin_lock(&mc->lock);
+	atomic_sub(TINY_SPAN_HELD, &s->tiny_used);
+	mcentral_tiny_file(mc, s, &release);
+	spin_unlock(&mc->lock);
+	mcentral_release(&release);
+}
+
+/*
+ * A block of tiny span @s became free, and the span's count may move it
+ * to another list: take it down under the lock, and file the span unless
+ * a CPU holds it (that CPU files it when it gives it back).  Any context.
+ */
+void mcentral_tiny_block_freed(struct mspan *s)
+{
+	struct mcentral *mc = central_of(s);
+	unsigned long flags;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&mc->lock, flags);
+	if (atomic_dec_return(&s->tiny_used) < TINY_SPAN_HELD)
+		mcentral_tiny_file(mc, s, &release);
+	spin_unlock_irqrestore(&mc->lock, flags);
+	mcentral_release(&release);
+}
+
 /* Set up a span for @spc that mheap just gave out.  Returns @s or NULL. */
 struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp)
 {
@@ -252,7 +331,8 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp)
 	platform_kasan_free((void *)s->base, mspan_bytes(s));	/* every slot free */
 	if (debug_on() && !tiny)
 		debug_init_span(s);
-	if (s->nelems > MSPAN_LIVE_INLINE) {
+	/* a tiny span's blocks have masks, not live bytes */
+	if (s->nelems > MSPAN_LIVE_INLINE && !tiny) {
 		if (!mspan_live_alloc(s, gfp)) {
 			mheap_free_span(s);
 			return NULL;
@@ -270,6 +350,8 @@ struct mspan *mcentral_init_span(struct mspan *s, unsigned int spc, gfp_t gfp)
 		}
 		/* its zeroed bits before the pointer: see struct tiny_mask */
 		smp_store_release(&s->tinymask, tm);
+		/* held by the CPU that grows it */
+		atomic_set(&s->tiny_used, TINY_SPAN_HELD);
 	}
 	return s;
 }
@@ -374,6 +456,8 @@ int mcentral_init(void)
 			INIT_LIST_HEAD(&mc->partial);
 			INIT_LIST_HEAD(&mc->full);
 			INIT_LIST_HEAD(&mc->empty);
+			if (i == TINY_SPC)	/* CPUs hold tiny spans, not blocks */
+				continue;
 			mc->transfer_cap = TRANSFER_BATCHES * objstack_batch(i);
 			mc->transfer = kcalloc_node(mc->transfer_cap, sizeof(*mc->transfer),
 						    GFP_KERNEL, node);

@@ -126,18 +126,45 @@ unsigned int mspan_take(struct mspan *s, struct objref *out, unsigned int n)
 EXPORT_SYMBOL_IF_KUNIT(mspan_take);
 
 /*
+ * What is wrong with tiny span @s, or NULL if it is on the list its count
+ * of blocks in use says (tiny.c), or on none while a CPU holds it.  A
+ * count no CPU holds only goes down with no lock, never across the marks
+ * between lists, so this holds with frees running.
+ */
+static const char *tiny_span_invalid(const struct mspan *s)
+{
+	int used = atomic_read(&s->tiny_used);
+
+	if (used >= TINY_SPAN_HELD)
+		return s->on_list == MC_NONE ? NULL : "held by a CPU and on a list";
+	if (used < 0 || used > s->nelems)
+		return "more blocks in use than it has";
+	if (s->on_list == MC_EMPTY && used)
+		return "on the empty list with blocks in use";
+	if (s->on_list == MC_FULL && used <= tiny_span_partial(s))
+		return "on the full list with a quarter of its blocks free";
+	if (s->on_list == MC_PARTIAL && (!used || used > tiny_span_partial(s)))
+		return "on the partial list, empty or with under a quarter free";
+	return NULL;
+}
+
+/*
  * What is wrong with small span @s, or NULL if it keeps its invariant
  * (the three places above; mimalloc's _mi_page_is_valid()): freeindex
  * within the span, no free bit at or above it in its word, nfree the free
- * slots counted, no free slot live, and the mcentral list that fits nfree.
- * mcentral lock held (or @s not yet published).
+ * slots counted, no free slot live, and the mcentral list that fits nfree;
+ * for a tiny span, tiny_span_invalid().  mcentral lock held (or @s not yet
+ * published).
  */
 const char *mspan_invalid(const struct mspan *s)
 {
-	unsigned int idx, nfree, shift = s->freeindex % BITS_PER_LONG;
+	unsigned int idx, nfree, shift;
 
 	if (s->fast_nelems != (s->state == MSPAN_INUSE && s->spc && !s->tiny ? s->nelems : 0))
 		return "fast_nelems is not nelems for an in-use small span, 0 else";
+	if (s->tiny)
+		return tiny_span_invalid(s);
+	shift = s->freeindex % BITS_PER_LONG;
 	if (s->freeindex > s->nelems)
 		return "freeindex beyond the last slot";
 	if (shift && s->freebits[s->freeindex / BITS_PER_LONG] >> shift)

@@ -51,7 +51,7 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 {
 	unsigned long allocs = 0, frees = 0, refills = 0;
 	struct mcentral_counts mcc = { 0 };
-	/* the mcache slots and mcentrals of the class: scan, noscan, tiny */
+	/* the CPU stacks (scan, noscan) and mcentrals (and tiny) of the class */
 	unsigned int slots[3] = { make_spc(sizeclass, false), make_spc(sizeclass, true),
 				  TINY_SPC };
 	unsigned int nslots = sizeclass == TINY_SIZE_CLASS ? 3 : 2;
@@ -69,10 +69,10 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 
 		allocs += READ_ONCE(c->class_allocs[sizeclass]);
 		frees += READ_ONCE(c->class_frees[sizeclass]);
-		if (sizeclass == TINY_SIZE_CLASS)	/* blocks back on TINY_SPC's stack */
+		if (sizeclass == TINY_SIZE_CLASS)	/* tiny blocks that became free */
 			frees += READ_ONCE(c->class_frees[NUM_SIZE_CLASSES]);
 		refills += READ_ONCE(c->class_refills[sizeclass]);
-		for (i = 0; i < nslots; i++)
+		for (i = 0; i < 2; i++)
 			cs->cached += objstack_count(&c->stack[slots[i]], slots[i]);
 	}
 	cs->allocs = allocs;

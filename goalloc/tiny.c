@@ -5,24 +5,41 @@
  * Noscan objects of up to 8 bytes (TINY_MAX_OBJECT) share a 16-byte block,
  * as in Go, where all under 16 bytes do: each CPU bump-allocates from its
  * current block (tiny_alloc_fast() in malloc.h), aligning each object to
- * the largest power of two <= 8 that divides its size.  Go frees a block when
- * the GC finds no object in it reachable.  goalloc has no GC and frees each
- * object explicitly, so each block keeps a mask word (TINY_* in malloc.h):
- * which offsets start a live object, where each one ends, and whether a
- * CPU still allocates from the block.  A mask rather than a count because
- * the mask also tells a double or interior free from a real one and gives
- * goalloc_usable_size() its answer; a held flag because a block that
- * becomes empty while its CPU still allocates from it must not be freed.
- * The block goes back to its span when the last object is freed and the
- * CPU has moved on, whichever happens last: both clear bits with one atomic
- * operation on the same word and only the one that leaves it zero frees it.
- * A block whose objects are all freed while its CPU still holds it is
- * started over when it runs out of room, so that short-lived tiny objects
- * keep reusing one block.
+ * the largest power of two <= 8 that divides its size.
+ *
+ * Go frees a block when the GC finds no object in it reachable.  goalloc
+ * has no GC and frees each object explicitly, so each block keeps a mask
+ * word (TINY_* in malloc.h): which offsets start a live object, where each
+ * one ends, and whether a CPU still allocates from the block.  A mask
+ * rather than a count because the mask also tells a double or interior
+ * free from a real one and gives goalloc_usable_size() its answer; a held
+ * flag because a block that becomes empty while its CPU still allocates
+ * from it must not be taken again.  A block whose mask is zero is free.
+ * Its last object's free and its CPU moving on both clear bits with one
+ * atomic operation on the word, and the one that leaves it zero has freed
+ * the block.  A block whose objects are all freed while its CPU still
+ * holds it is started over when it runs out of room, so that short-lived
+ * tiny objects keep reusing one block.
+ *
+ * Blocks stay in their span, free or not.  As Go's mcache holds a span of
+ * the tiny span class and takes its next block from it, each CPU holds a
+ * tiny span and takes the next free block from a cursor that goes through
+ * the masks once (tiny_take_block(), as Go's nextFreeIndex goes through
+ * allocBits): freeing a block moves nothing, and taking one is a look at
+ * a few masks.  The span's tiny_used counts its blocks that are not free,
+ * plus TINY_SPAN_HELD while a CPU holds it.  When the cursor reaches the
+ * end, the CPU gives the span to its node's tiny mcentral, which files it
+ * by that count (mcentral_tiny_put()): partial if a quarter of its blocks
+ * or more are free, so that a CPU that takes it finds a free block in four
+ * masks or fewer on average; full if fewer; empty if all are, and then
+ * back to the heap beyond a small reserve.  While no CPU holds a span, the
+ * free that takes its count to tiny_span_partial() or to zero files it
+ * again, under the mcentral lock (mcentral_tiny_block_freed()); every
+ * other one takes the count down with a cmpxchg and no lock, never across
+ * those two values (tiny_block_freed()), so that a span is always on the
+ * list its count says.
  */
 #include "malloc.h"
-
-#define TINY_STARTS	(TINY_HELD - 1)	/* bits 0..14 */
 
 /* A tiny size's struct tiny_fit (malloc.h) */
 #define TINY_FIT(size)	{ TINY_START(0) | TINY_END((size) - 1), ((size) & -(size)) - 1, \
@@ -53,69 +70,78 @@ static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *of
 }
 
 /*
- * Block @idx of tiny span @s holds no live object and no CPU allocates
- * from it: back onto @c's stack of blocks, held (or @c a dead CPU's), or
- * with @c NULL to mcentral.  Interrupts off, unless @c is held by a fast
- * path that made sure the stack has room (tiny_next()).  Out of line: the
- * block switch seldom frees the block it leaves.
+ * Block @idx of tiny span @s became free: a free left its mask zero
+ * (tiny_free_fast() poisoned it).  Count it, and take the span's count
+ * down.  Any context, any CPU.
  */
-static noinline void tiny_free_block(struct mcache *c, struct mspan *s, unsigned int idx)
+static void tiny_block_freed(struct mspan *s)
 {
-	struct objref r = mspan_objref(s, idx);
+	int used = atomic_read(&s->tiny_used);
 
-	/* the block's bits are only cleared by whoever left them zero */
-	if (WARN_ON_ONCE(!mspan_clear_live(s, idx)))
-		return;
 	cpu_stat_inc(GS_TINY_BLOCK_FREE);
-	platform_kasan_free((void *)r.addr, TINY_SIZE);
-	if (c)
-		mcache_free(c, s, r, TINY_SPC);
-	else
-		mcache_free_central(r, TINY_SPC);
+	mcache_count_free(TINY_SPC);
+	do {
+		/* a count that may move the span to another list: under the lock */
+		if (unlikely(used == 1 || used == tiny_span_partial(s) + 1)) {
+			mcentral_tiny_block_freed(s);
+			return;
+		}
+	} while (!atomic_try_cmpxchg(&s->tiny_used, &used, used - 1));
 }
 
 /*
- * Give the current block up; free it if no object in it is live.  Called
- * with @c's mcache lock held, or for a dead CPU.
+ * Give @c's current block up; it is free now if no object in it is live.
+ * Called with @c's mcache lock held, or for a dead CPU: @c holds the span,
+ * so the span's count stays above what would move it to another list.
  */
-static __always_inline void __tiny_retire(struct mcache *c)
+static __always_inline void tiny_retire_block(struct mcache *c)
 {
-	struct mspan *s = c->tinyspan;
-	int old;
-
 	if (!c->tiny)
 		return;
-	old = atomic_fetch_andnot(TINY_HELD, c->tinymask);
-	if (!(old & TINY_STARTS))
-		tiny_free_block(c, s, tiny_block_index(s, c->tiny));
+	/* TINY_HELD is set, and only this CPU clears it: a subtraction clears it */
+	if (!atomic_add_return(-(int)TINY_HELD, c->tinymask)) {
+		/* no other CPU takes a block of @c's span: poisoned in time */
+		platform_kasan_free((void *)c->tiny, TINY_SIZE);
+		atomic_dec(&c->tinyspan->tiny_used);
+		cpu_stat_inc(GS_TINY_BLOCK_FREE);
+		mcache_count_free(TINY_SPC);
+	}
 	c->tiny = 0;
 	c->tinyoffset = TINY_SIZE;	/* no room: tiny_alloc_fast() fails */
-	c->tinyspan = NULL;
 	c->tinymask = NULL;
 }
 
+/*
+ * Give everything tiny @c holds back: its block, and its span to mcentral.
+ * Interrupts off, @c held (or a dead CPU's).
+ */
 void tiny_retire(struct mcache *c)
 {
-	__tiny_retire(c);
+	tiny_retire_block(c);
+	if (c->tinyspan) {
+		mcentral_tiny_put(c->tinyspan);
+		c->tinyspan = NULL;
+	}
 }
 
 /*
- * Make @ref, a free block, this CPU's tiny block and put a @size-byte
- * object at its start; the block counts as an object of its class.
+ * Make block @idx of @c's span, free, @c's current block and put a
+ * @size-byte object at its start; the block counts as an object of its
+ * class.  @c held.
  */
-static __always_inline void *__tiny_install(struct mcache *c, struct objref ref, size_t size)
+static __always_inline void *tiny_claim(struct mcache *c, unsigned int idx, size_t size)
 {
-	unsigned long block = (unsigned long)objref_set_live(ref);
-	/* mostly the span of the block it follows, which that block holds in use */
-	struct mspan *s = objref_span_hint(ref, c->tinyspan);
+	struct mspan *s = c->tinyspan;
+	unsigned long block = s->base + idx * TINY_SIZE;
 
-	__tiny_retire(c);
+	c->tinymask = &s->tinymask->block[idx];
+	/* free: only the CPU that holds @s changes it (a bad free only reads) */
+	atomic_set(c->tinymask, TINY_HELD | tiny_fits[size].bits);
+	atomic_inc(&s->tiny_used);
 	platform_kasan_alloc((void *)block, TINY_SIZE, TINY_SIZE);
 	c->tiny = block;
-	c->tinyspan = s;
-	c->tinymask = &s->tinymask->block[tiny_block_index(s, block)];
-	atomic_set(c->tinymask, TINY_HELD | tiny_fits[size].bits);
 	c->tinyoffset = size;
+	c->tinynext = idx + 1;
 	c->stat[GS_TINY_ALLOC]++;
 	c->stat[GS_TINY_BLOCK_ALLOC]++;
 	/* an interrupt's malloc_small_uncached() may count the class too */
@@ -123,53 +149,77 @@ static __always_inline void *__tiny_install(struct mcache *c, struct objref ref,
 	return (void *)block;
 }
 
-void *tiny_install(struct mcache *c, struct objref ref, size_t size)
+/*
+ * The first free block of @c's span from its cursor on, made @c's current
+ * block with a @size-byte object; NULL if none is left.  @c held.
+ */
+static void *tiny_take_block(struct mcache *c, size_t size)
 {
-	return __tiny_install(c, ref, size);
+	struct tiny_mask *tm = c->tinyspan->tinymask;
+	unsigned int idx;
+
+	/* acquire: the last free's accesses to the block before ours */
+	for (idx = c->tinynext; idx < tm->nblocks; idx++)
+		if (!atomic_read_acquire(&tm->block[idx]))
+			return tiny_claim(c, idx, size);
+	c->tinynext = idx;
+	return NULL;
+}
+
+/*
+ * Make @s, a tiny span this CPU holds (taken from mcentral, or new), @c's
+ * span, after giving the one it held back, and put a @size-byte object in
+ * its first free block.  Interrupts off, @c held.  NULL only if @s has no
+ * free block.
+ */
+void *tiny_install(struct mcache *c, struct mspan *s, size_t size)
+{
+	tiny_retire(c);
+	c->tinyspan = s;
+	c->tinynext = 0;
+	return tiny_take_block(c, size);
 }
 
 /*
  * Allocate @size (1..TINY_MAX_OBJECT) bytes: this CPU's current block
  * (tiny_alloc_fast()) has no room.  From the start of that block again if
- * it holds no live object, else from the next block on the CPU's stack;
- * NULL if that needs mcentral (the stack is empty, or the current block,
- * if it empties, would go back to another node).  @c held, by a fast path
- * or a slow one: the stack has room for the current block once the next
- * one is popped.
+ * it holds no live object, else from the next free block of the CPU's
+ * span; NULL if that needs mcentral (the CPU holds no span, or the cursor
+ * reached its end).  @c held, by a fast path or a slow one.
  */
 void *tiny_next(struct mcache *c, size_t size)
 {
-	struct objstack *st = &c->stack[TINY_SPC];
-
 	/*
 	 * Every object of the current block was freed while this CPU held
 	 * it: start it over rather than trade it for another.  No free can
 	 * change its mask meanwhile, as none has an object to free there.
 	 */
-	if (c->tiny && atomic_read(c->tinymask) == TINY_HELD) {
+	/* acquire: the frees' accesses to the block before the new objects' */
+	if (c->tiny && atomic_read_acquire(c->tinymask) == TINY_HELD) {
 		c->tinyoffset = 0;
 		return tiny_alloc_fast(c, size);
 	}
-	if (unlikely(objstack_empty(st) || (c->tiny && mspan_remote(c->tinyspan))))
+	if (unlikely(!c->tinyspan))
 		return NULL;
-	return __tiny_install(c, objstack_pop(st), size);
+	tiny_retire_block(c);
+	return tiny_take_block(c, size);
 }
 
 /*
  * As tiny_next(), with mcentral when it needs it: interrupts off.  NULL
- * when a new block needs the heap to grow.
+ * when a new span needs the heap to grow.
  */
 void *tiny_alloc(struct mcache *c, size_t size)
 {
-	struct objref block;
 	void *p = tiny_next(c, size);
+	struct mspan *s;
 
 	if (p)
 		return p;
-	block = mcache_refill(c, TINY_SPC);
-	if (!block.addr)
+	s = mcentral_tiny_take(numa_mem_id());
+	if (!s)
 		return NULL;
-	return __tiny_install(c, block, size);
+	return tiny_install(c, s, size);
 }
 
 /*
@@ -201,23 +251,17 @@ static void tiny_free_bad(struct mspan *s, unsigned long addr)
 
 /*
  * After tiny_free_fast() of @addr in tiny span @s left @left: count the
- * free, and give the block back if it is empty now; or report a bad free.
+ * free, and the block's if it is free now; or report a bad free.
  */
 void tiny_free_done(struct mspan *s, unsigned long addr, long left)
 {
-	unsigned long flags;
-
 	if (unlikely(left < 0)) {
 		tiny_free_bad(s, addr);
 		return;
 	}
 	cpu_stat_inc(GS_TINY_FREE);
-	if (!left) {
-		/* an interrupt in a fast path gives it to mcentral */
-		tiny_free_block(mcache_lock_irqsave(&flags) ? this_cpu_ptr(&mcaches) : NULL, s,
-				tiny_block_index(s, addr));
-		local_unlock_irqrestore(&mcaches.lock, flags);
-	}
+	if (!left)
+		tiny_block_freed(s);
 }
 
 /*

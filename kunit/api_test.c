@@ -523,10 +523,75 @@ static void tiny_takes_fewer_bytes_than_classes(struct kunit *test)
 		goalloc_free(m->p[i]);
 }
 
+/* 8-byte tiny objects, two a block: a span's worth, twice, and one more */
+#define TINY_SPAN_OBJS	(2 * 2 * (GO_PAGE_SIZE / TINY_SIZE) + 1)
+
+/* Tiny objects on one CPU until the span of the first is given back. */
+static long tiny_span_fill_on_cpu(void *arg)
+{
+	u8 **p = arg;
+	unsigned int i;
+
+	for (i = 0; i < TINY_SPAN_OBJS; i++) {
+		p[i] = goalloc_alloc_noscan(8, GFP_KERNEL);
+		if (!p[i])
+			return -ENOMEM;
+		if (span_of(p[i]) != span_of(p[0]))
+			break;
+	}
+	return 0;
+}
+
+/*
+ * A CPU gives its tiny span back once it has looked at every block, and
+ * mcentral files it by its blocks in use: full, then partial from the
+ * free that leaves a quarter of them free, as each free keeps it on the
+ * list its count says; once empty, it is no CPU's and on no list.
+ */
+static void tiny_span_filed_by_blocks_in_use(struct kunit *test)
+{
+	u8 **p = kunit_kcalloc(test, TINY_SPAN_OBJS, sizeof(*p), GFP_KERNEL);
+	unsigned int i, n = 0, partial_at = 0;
+	struct mcentral_counts before = { 0 }, after = { 0 };
+	struct mspan *s;
+	int node;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_flush();	/* no CPU holds a tiny span, none is empty */
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, tiny_span_fill_on_cpu, p), 0L);
+	s = span_of(p[0]);
+	KUNIT_ASSERT_TRUE(test, s && s->tiny);
+	while (n < TINY_SPAN_OBJS && p[n] && span_of(p[n]) == s)
+		n++;
+	/* a new span, two objects a block in every one of them */
+	KUNIT_ASSERT_EQ(test, n, 2U * s->nelems);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_used), (int)s->nelems);
+	KUNIT_EXPECT_EQ(test, s->on_list, (u8)MC_FULL);
+	for (i = 0; i + 2 < n; i++) {
+		goalloc_free(p[i]);
+		KUNIT_EXPECT_PTR_EQ(test, mspan_invalid(s), NULL);
+		if (!partial_at && s->on_list == MC_PARTIAL)
+			partial_at = atomic_read(&s->tiny_used);
+	}
+	KUNIT_EXPECT_EQ(test, partial_at, (unsigned int)tiny_span_partial(s));
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->tiny_used), 1);
+	for_each_node(node)
+		mcentral_count(node, TINY_SPC, &before);
+	goalloc_free(p[n - 2]);
+	goalloc_free(p[n - 1]);	/* @s is empty: back to the heap, or kept in reserve */
+	for_each_node(node)
+		mcentral_count(node, TINY_SPC, &after);
+	KUNIT_EXPECT_EQ(test, after.partial + after.full, before.partial + before.full);
+	for (i = n; i < TINY_SPAN_OBJS && p[i]; i++)
+		goalloc_free(p[i]);
+	goalloc_flush();
+}
+
 static struct kunit_case tiny_cases[] = {
 	KUNIT_CASE(tiny_block_freed_only_when_empty),
 	KUNIT_CASE(tiny_block_reused_when_emptied),
 	KUNIT_CASE(tiny_takes_fewer_bytes_than_classes),
+	KUNIT_CASE(tiny_span_filed_by_blocks_in_use),
 	{}
 };
 

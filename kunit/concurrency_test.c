@@ -314,15 +314,16 @@ static void offline_cpu_cache_is_flushed(struct kunit *test)
 	cpu = cpumask_last(cpu_online_mask);
 	c = mcache_of(cpu);
 	KUNIT_ASSERT_EQ(test, run_on_cpu(cpu, hp_alloc, h), 0L);
-	for (spc = 0; spc < NUM_CENTRALS; spc++)
+	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
 		cached += objstack_count(&c->stack[spc], spc);
 	KUNIT_EXPECT_GT(test, cached, 0U);
 	KUNIT_EXPECT_NE(test, c->tiny, 0UL);
 
 	KUNIT_ASSERT_EQ(test, remove_cpu(cpu), 0);
-	for (spc = 0; spc < NUM_CENTRALS; spc++)
+	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
 		KUNIT_EXPECT_EQ(test, objstack_count(&c->stack[spc], spc), 0);
 	KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, c->tinyspan, NULL);
 	for (i = 0; i < ARRAY_SIZE(h->objs); i++) {
 		KUNIT_EXPECT_EQ(test, check_pattern(h->objs[i], goalloc_usable_size(h->objs[i]), i),
 				0UL);

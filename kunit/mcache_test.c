@@ -61,9 +61,10 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 	for_each_online_cpu(cpu) {
 		struct mcache *c = mcache_of(cpu);
 
-		for (spc = 0; spc < NUM_CENTRALS; spc++)
+		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
 			KUNIT_EXPECT_EQ(test, objstack_count(&c->stack[spc], spc), 0U);
 		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
+		KUNIT_EXPECT_PTR_EQ(test, c->tinyspan, NULL);
 	}
 	for_each_node(node)
 		for (spc = 0; spc < NUM_CENTRALS; spc++)
@@ -76,7 +77,7 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 }
 
 struct busy_ctx {
-	unsigned int held[2], tiny_blocks[2];
+	unsigned int held[2], tiny_next[2];
 	unsigned long tiny[2];
 	size_t usable[3];
 	u64 live[2];
@@ -100,7 +101,7 @@ static long busy_on_cpu(void *arg)
 	preempt_disable();
 	c = mcache_of(smp_processor_id());
 	ctx->held[0] = objstack_count(&c->stack[spc], spc);
-	ctx->tiny_blocks[0] = objstack_count(&c->stack[TINY_SPC], TINY_SPC);
+	ctx->tiny_next[0] = c->tinynext;
 	ctx->tiny[0] = c->tiny;
 	goalloc_get_stats(&st);
 	ctx->live[0] = st.heap_objects;
@@ -119,7 +120,7 @@ static long busy_on_cpu(void *arg)
 	goalloc_get_stats(&st);
 	ctx->live[1] = st.heap_objects;
 	ctx->held[1] = objstack_count(&c->stack[spc], spc);
-	ctx->tiny_blocks[1] = objstack_count(&c->stack[TINY_SPC], TINY_SPC);
+	ctx->tiny_next[1] = c->tinynext;
 	ctx->tiny[1] = c->tiny;
 	WRITE_ONCE(c->busy, false);
 	preempt_enable();
@@ -146,7 +147,7 @@ static void busy_cpu_cache_is_left_alone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->bulk, 8);
 	KUNIT_EXPECT_EQ(test, ctx->usable[2], (size_t)OBJ_SIZE);
 	KUNIT_EXPECT_EQ(test, ctx->held[1], ctx->held[0]);
-	KUNIT_EXPECT_EQ(test, ctx->tiny_blocks[1], ctx->tiny_blocks[0]);
+	KUNIT_EXPECT_EQ(test, ctx->tiny_next[1], ctx->tiny_next[0]);
 	KUNIT_EXPECT_EQ(test, ctx->tiny[1], ctx->tiny[0]);
 	KUNIT_EXPECT_EQ(test, ctx->live[1], ctx->live[0]);	/* every count kept */
 }

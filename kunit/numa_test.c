@@ -29,7 +29,7 @@ static unsigned int foreign_cached(void)
 	for_each_online_cpu(cpu) {
 		struct mcache *c = mcache_of(cpu);
 
-		for (spc = 0; spc < NUM_CENTRALS; spc++) {
+		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
 			struct objref *base = objstack_base(&c->stack[spc], spc);
 			unsigned int n = objstack_count(&c->stack[spc], spc);
 

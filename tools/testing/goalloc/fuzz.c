@@ -257,7 +257,7 @@ static void check_objref(struct objref r, unsigned int spc, int node)
 	unsigned int idx;
 
 	CHECK(s && s->state == MSPAN_INUSE && mspan_obj_start(s, r.addr, &idx));
-	CHECK(spc == TINY_SPC ? s->tiny : s->spc == spc && !s->tiny);
+	CHECK(s->spc == spc && !s->tiny);
 	CHECK(r.live == &s->live[idx] && !*r.live);
 	CHECK(s->node == node);
 }
@@ -267,6 +267,22 @@ static void check_objref(struct objref r, unsigned int spc, int node)
  * one place: the objects of its spans are the free ones in them, the live
  * ones, and those cached by CPUs and the transfer cache.
  */
+/*
+ * Tiny span @s, held by @holders CPUs: a CPU holds it, or none, and its
+ * count of blocks in use is its masks that are not zero, and the held mark
+ * if a CPU holds it (the fuzzer runs one thread: nothing is in flight).
+ */
+static void check_tiny_span(struct mspan *s, unsigned int holders)
+{
+	unsigned int idx, used = 0;
+
+	CHECK(s->tiny && s->tinymask && s->tinymask->nblocks == s->nelems);
+	CHECK(holders <= 1);
+	for (idx = 0; idx < s->nelems; idx++)
+		used += atomic_read(&s->tinymask->block[idx]) != 0;
+	CHECK(atomic_read(&s->tiny_used) == used + (holders ? TINY_SPAN_HELD : 0));
+}
+
 static void check_spans(void)
 {
 	unsigned int spc, cpu, idx, l, i;
@@ -274,7 +290,32 @@ static void check_spans(void)
 	struct mspan *s;
 	int node;
 
-	for (spc = 0; spc < NUM_CENTRALS; spc++) {
+	for_each_possible_cpu(cpu) {	/* the tiny spans CPUs hold */
+		struct mcache *c = mcache_of(cpu);
+		unsigned int holders = 0, other;
+
+		if (!c->tinyspan) {
+			CHECK(!c->tiny);
+			continue;
+		}
+		CHECK(!c->tiny || (c->tiny - c->tinyspan->base) / TINY_SIZE == c->tinynext - 1);
+		for_each_possible_cpu(other)
+			holders += mcache_of(other)->tinyspan == c->tinyspan;
+		check_tiny_span(c->tinyspan, holders);
+	}
+	for_each_node(node) {		/* and those no CPU holds */
+		struct mcentral *mc = mcentral_of(node, TINY_SPC);
+		struct list_head *lists[] = { &mc->partial, &mc->full, &mc->empty };
+
+		for (l = 0; l < ARRAY_SIZE(lists); l++) {
+			list_for_each_entry(s, lists[l], list) {
+				CHECK(!mspan_invalid(s));
+				CHECK(s->node == node);
+				check_tiny_span(s, 0);
+			}
+		}
+	}
+	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
 		objects = 0;
 		placed = 0;
 		for_each_possible_cpu(cpu) {
