@@ -429,6 +429,7 @@ void mcentral_count(int node, unsigned int spc, struct mcentral_counts *c)
 	c->transfer += mc->ntransfer;
 	spin_unlock_irqrestore(&mc->lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(mcentral_count);
 
 /* Each node's mcentrals, in its own memory. */
 int mcentral_init(void)
