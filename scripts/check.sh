@@ -300,8 +300,9 @@ if want kunit; then
 				"$out/debug/goalloc_debug_test.ko" "$out/debug/goalloc_kasan_test.ko" \
 				tools/goalloc_test tools/goalloc >/dev/null || vm_rc=$?
 			# KTAP of the module: what the console shows after the VM's init
-			# starts, up to debug mode (its suite and KASAN's counted below)
-			summary=$(sed -n '/^goalloc-vm:/,/^goalloc-vm: debug mode/p' "$log" |
+			# starts, up to the /dev/goalloc tests (debug mode's suite and
+			# KASAN's are counted below)
+			summary=$(sed -n '/^goalloc-vm:/,/^goalloc-vm: \/dev\/goalloc tests/p' "$log" |
 				  python3 "$kunit_py" parse 2>&1 |
 				  tee "$out/debug-smp$smp.kunit" |
 				  grep -E 'Ran [0-9]+ tests' | tail -n 1 || true)
@@ -311,6 +312,11 @@ if want kunit; then
 			    paste -sd+ | bc 2>/dev/null || echo 0)
 			s=$(echo "$summary" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+' || echo 0)
 			[ -n "$f" ] || f=0
+			# a suite whose output was cut short (a lost console line, a
+			# hang) shows as [CRASHED] with no case counted as crashed
+			if [ "$f" -eq 0 ] && grep -q '\[CRASHED\]' "$out/debug-smp$smp.kunit"; then
+				f=1
+			fi
 			[ "$p" -gt 0 ] && pass "KUnit, $smp vCPUs, $init, $fake NUMA nodes: $p cases passed" "$p"
 			[ "$f" -gt 0 ] && fail "KUnit, $smp vCPUs: $f cases failed or crashed" "$f"
 			[ "$s" -gt 0 ] && fail "KUnit, $smp vCPUs: $s cases skipped (counted as failed)" "$s"

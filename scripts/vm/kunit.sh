@@ -8,6 +8,8 @@ echo clear >/sys/kernel/debug/kmemleak
 insmod ./goalloc.ko scavenge_interval_ms=0
 insmod ./goalloc_test.ko stress_ops="${goalloc_stress_ops:-20000}"
 rmmod goalloc_test
+# the end of the module's KTAP: the tool's "ok" lines are not KUnit's
+echo "goalloc-vm: /dev/goalloc tests"
 if [ -x ./goalloc_test ]; then
 	./goalloc_test -f "${goalloc_fuzz_seconds:-10}"
 fi
