@@ -718,9 +718,10 @@ static noinline void free_tiny_hooked(struct mspan *s, unsigned long addr)
 /*
  * A tiny object in block @idx of in-use tiny span @s: one cmpxchg on the
  * block's mask, which checks @addr.  A heap profile sample or a free hook
- * goes out of line, so that this path keeps nothing across a call.
+ * goes out of line, so that this path keeps nothing across a call.  Inline
+ * in goalloc_free(), whose small-object path it leaves as it was (objdump).
  */
-static noinline void free_tiny(struct mspan *s, unsigned long addr, unsigned int idx)
+static __always_inline void free_tiny(struct mspan *s, unsigned long addr, unsigned int idx)
 {
 	long left;
 
@@ -733,7 +734,7 @@ static noinline void free_tiny(struct mspan *s, unsigned long addr, unsigned int
 		cpu_stat_inc(GS_TINY_FREE);
 	else if (unlikely(left < 0 && !mspan_inuse_at(s, addr)))
 		free_slow((void *)addr, true);	/* a stale entry: @addr is not in @s */
-	else	/* an empty block to give back, or a bad free */
+	else	/* a block now free, or a bad free */
 		tiny_free_done(s, addr, left);
 }
 

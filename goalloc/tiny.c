@@ -213,10 +213,19 @@ void *tiny_alloc(struct mcache *c, size_t size)
 {
 	void *p = tiny_next(c, size);
 	struct mspan *s;
+	int node;
 
 	if (p)
 		return p;
 	s = mcentral_tiny_take(numa_mem_id());
+	/* a node out of memory takes other nodes' spans first, as mcache_grow() */
+	if (!s && numa_on() && mheap_node_full(NUMA_NO_NODE)) {
+		for_each_node(node) {
+			s = mcentral_tiny_take(node);
+			if (s)
+				break;
+		}
+	}
 	if (!s)
 		return NULL;
 	return tiny_install(c, s, size);

@@ -210,6 +210,63 @@ static void full_node_borrows_spans(struct kunit *test)
 	for (i = 0; i < FULL_NODE_OBJS; i++)
 		goalloc_free(p[i]);
 }
+
+/* 8-byte tiny objects, two a block: a tiny span's worth and one more */
+#define TINY_SPAN_OBJS	(2 * (GO_PAGE_SIZE / TINY_SIZE) + 1)
+
+static long tiny_allocs_on_cpu(void *arg)
+{
+	void **p = arg;
+	unsigned int i;
+
+	for (i = 0; i < TINY_SPAN_OBJS; i++) {
+		p[i] = goalloc_alloc_noscan(8, GFP_KERNEL);
+		if (!p[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * A CPU whose node is full, once through the tiny span it had to grow,
+ * takes another node's partial tiny span before it grows another.
+ */
+static void full_node_borrows_tiny_spans(struct kunit *test)
+{
+	void **mine = kunit_kcalloc(test, TINY_SPAN_OBJS, sizeof(void *), GFP_KERNEL);
+	void **theirs = kunit_kcalloc(test, TINY_SPAN_OBJS, sizeof(void *), GFP_KERNEL);
+	unsigned int cpu, i, other = 0;
+	int node = cpu_to_mem(0);
+	long spans;
+
+	KUNIT_ASSERT_NOT_NULL(test, mine);
+	KUNIT_ASSERT_NOT_NULL(test, theirs);
+	for_each_online_cpu(cpu)
+		if (!other && cpu_to_mem(cpu) != node)
+			other = cpu;
+	goalloc_flush();
+	if (other) {
+		/* a span of the other node, given back full, then half freed: partial */
+		KUNIT_ASSERT_EQ(test, run_on_cpu(other, tiny_allocs_on_cpu, theirs), 0L);
+		for (i = 0; i < TINY_SPAN_OBJS / 2; i++)
+			goalloc_free(theirs[i]);
+	}
+	spans = atomic_long_read(&mheap.inuse_spans);
+	gl_node_full[node] = true;
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, tiny_allocs_on_cpu, mine), 0L);
+	gl_node_full[node] = false;
+	spans = atomic_long_read(&mheap.inuse_spans) - spans;
+	if (other)	/* the one grown when the node was found full */
+		KUNIT_EXPECT_EQ(test, spans, 1L);
+	kunit_info(test, "%ld tiny spans grown for %u objects\n", spans,
+		   (unsigned int)TINY_SPAN_OBJS);
+	for (i = 0; i < TINY_SPAN_OBJS; i++) {
+		goalloc_free(mine[i]);
+		if (other && i >= TINY_SPAN_OBJS / 2)
+			goalloc_free(theirs[i]);
+	}
+	goalloc_flush();
+}
 #endif
 
 static struct kunit_case numa_cases[] = {
@@ -218,6 +275,7 @@ static struct kunit_case numa_cases[] = {
 	KUNIT_CASE(node_figures_add_up),
 #ifdef GL_MAX_NODES
 	KUNIT_CASE(full_node_borrows_spans),
+	KUNIT_CASE(full_node_borrows_tiny_spans),
 #endif
 	{}
 };
