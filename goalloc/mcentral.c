@@ -260,7 +260,8 @@ unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned i
  * === Tiny spans ===
  *
  * A node's tiny mcentral lists the tiny spans no CPU holds, by the count
- * of their blocks in use (tiny.c).  Interrupts off in all three.
+ * of their blocks in use (tiny.c).  A CPU takes and gives back spans with
+ * interrupts off; a free moves one from any context.
  */
 
 /* File tiny span @s by its count, which no CPU holds.  mcentral lock held. */

@@ -70,7 +70,7 @@ static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *of
 }
 
 /*
- * Block @idx of tiny span @s became free: a free left its mask zero
+ * A block of tiny span @s became free: a free left its mask zero
  * (tiny_free_fast() poisoned it).  Count it, and take the span's count
  * down.  Any context, any CPU.
  */
@@ -193,8 +193,8 @@ void *tiny_next(struct mcache *c, size_t size)
 	 * Every object of the current block was freed while this CPU held
 	 * it: start it over rather than trade it for another.  No free can
 	 * change its mask meanwhile, as none has an object to free there.
+	 * Acquire: the frees' accesses to the block before the new objects'.
 	 */
-	/* acquire: the frees' accesses to the block before the new objects' */
 	if (c->tiny && atomic_read_acquire(c->tinymask) == TINY_HELD) {
 		c->tinyoffset = 0;
 		return tiny_alloc_fast(c, size);
