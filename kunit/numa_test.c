@@ -167,14 +167,23 @@ static void node_figures_add_up(struct kunit *test)
 #ifdef GL_MAX_NODES	/* user space, where a node can be made full */
 #define FULL_NODE_OBJS	200	/* of 64 bytes: 128 a span */
 
-static long alloc_on_full_node(void *arg)
+/* @n objects of @size bytes into @p, pointer-free if @noscan, on a CPU */
+struct cpu_allocs {
+	void **p;
+	unsigned int n;
+	size_t size;
+	bool noscan;
+};
+
+static long allocs_on_cpu(void *arg)
 {
-	void **p = arg;
+	struct cpu_allocs *a = arg;
 	unsigned int i;
 
-	for (i = 0; i < FULL_NODE_OBJS; i++) {
-		p[i] = goalloc_alloc(64, GFP_KERNEL);
-		if (!p[i])
+	for (i = 0; i < a->n; i++) {
+		a->p[i] = a->noscan ? goalloc_alloc_noscan(a->size, GFP_KERNEL) :
+				      goalloc_alloc(a->size, GFP_KERNEL);
+		if (!a->p[i])
 			return -ENOMEM;
 	}
 	return 0;
@@ -187,6 +196,7 @@ static long alloc_on_full_node(void *arg)
 static void full_node_borrows_spans(struct kunit *test)
 {
 	void **p = kunit_kcalloc(test, FULL_NODE_OBJS, sizeof(*p), GFP_KERNEL);
+	struct cpu_allocs a = { p, FULL_NODE_OBJS, 64, false };
 	int node = cpu_to_mem(0);
 	unsigned int i, elsewhere = 0;
 	long spans;
@@ -195,7 +205,7 @@ static void full_node_borrows_spans(struct kunit *test)
 	goalloc_flush();
 	spans = atomic_long_read(&mheap.inuse_spans);
 	gl_node_full[node] = true;
-	KUNIT_ASSERT_EQ(test, run_on_cpu(0, alloc_on_full_node, p), 0L);
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, allocs_on_cpu, &a), 0L);
 	gl_node_full[node] = false;
 	spans = atomic_long_read(&mheap.inuse_spans) - spans;
 	for (i = 0; i < FULL_NODE_OBJS; i++)
@@ -214,19 +224,6 @@ static void full_node_borrows_spans(struct kunit *test)
 /* 8-byte tiny objects, two a block: a tiny span's worth and one more */
 #define TINY_SPAN_OBJS	(2 * (GO_PAGE_SIZE / TINY_SIZE) + 1)
 
-static long tiny_allocs_on_cpu(void *arg)
-{
-	void **p = arg;
-	unsigned int i;
-
-	for (i = 0; i < TINY_SPAN_OBJS; i++) {
-		p[i] = goalloc_alloc_noscan(8, GFP_KERNEL);
-		if (!p[i])
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 /*
  * A CPU whose node is full, once through the tiny span it had to grow,
  * takes another node's partial tiny span before it grows another.
@@ -235,6 +232,8 @@ static void full_node_borrows_tiny_spans(struct kunit *test)
 {
 	void **mine = kunit_kcalloc(test, TINY_SPAN_OBJS, sizeof(void *), GFP_KERNEL);
 	void **theirs = kunit_kcalloc(test, TINY_SPAN_OBJS, sizeof(void *), GFP_KERNEL);
+	struct cpu_allocs a = { mine, TINY_SPAN_OBJS, 8, true };
+	struct cpu_allocs b = { theirs, TINY_SPAN_OBJS, 8, true };
 	unsigned int cpu, i, other = 0;
 	int node = cpu_to_mem(0);
 	long spans;
@@ -247,13 +246,13 @@ static void full_node_borrows_tiny_spans(struct kunit *test)
 	goalloc_flush();
 	if (other) {
 		/* a span of the other node, given back full, then half freed: partial */
-		KUNIT_ASSERT_EQ(test, run_on_cpu(other, tiny_allocs_on_cpu, theirs), 0L);
+		KUNIT_ASSERT_EQ(test, run_on_cpu(other, allocs_on_cpu, &b), 0L);
 		for (i = 0; i < TINY_SPAN_OBJS / 2; i++)
 			goalloc_free(theirs[i]);
 	}
 	spans = atomic_long_read(&mheap.inuse_spans);
 	gl_node_full[node] = true;
-	KUNIT_ASSERT_EQ(test, run_on_cpu(0, tiny_allocs_on_cpu, mine), 0L);
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, allocs_on_cpu, &a), 0L);
 	gl_node_full[node] = false;
 	spans = atomic_long_read(&mheap.inuse_spans) - spans;
 	if (other)	/* the one grown when the node was found full */
