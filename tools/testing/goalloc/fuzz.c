@@ -263,11 +263,6 @@ static void check_objref(struct objref r, unsigned int spc, int node)
 }
 
 /*
- * Every span keeps its invariant, and per span class, every object is in
- * one place: the objects of its spans are the free ones in them, the live
- * ones, and those cached by CPUs and the transfer cache.
- */
-/*
  * Tiny span @s, held by @holders CPUs: a CPU holds it, or none, and its
  * count of blocks in use is its masks that are not zero, and the held mark
  * if a CPU holds it (the fuzzer runs one thread: nothing is in flight).
@@ -283,6 +278,12 @@ static void check_tiny_span(struct mspan *s, unsigned int holders)
 	CHECK(atomic_read(&s->tiny_used) == used + (holders ? TINY_SPAN_HELD : 0));
 }
 
+/*
+ * Every span keeps its invariant, every tiny span its count, and per span
+ * class, every object is in one place: the objects of its spans are the
+ * free ones in them, the live ones, and those cached by CPUs and the
+ * transfer cache.
+ */
 static void check_spans(void)
 {
 	unsigned int spc, cpu, idx, l, i;
