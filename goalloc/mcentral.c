@@ -132,6 +132,17 @@ static void mcentral_release(struct list_head *release)
 	spin_unlock_irqrestore(&mheap.lock, flags);
 }
 
+/*
+ * The span of @mc to take from next: the head of the partial list (the
+ * fullest), else an empty one; NULL if none.  mcentral lock held.
+ */
+static struct mspan *mcentral_next_span(struct mcentral *mc)
+{
+	struct mspan *s = list_first_entry_or_null(&mc->partial, struct mspan, list);
+
+	return s ? s : list_first_entry_or_null(&mc->empty, struct mspan, list);
+}
+
 /* Take up to @n objects from the spans of @mc.  mcentral lock held. */
 static unsigned int mcentral_take_spans(struct mcentral *mc, struct objref *out, unsigned int n)
 {
@@ -139,9 +150,7 @@ static unsigned int mcentral_take_spans(struct mcentral *mc, struct objref *out,
 	struct mspan *s;
 
 	while (got < n) {
-		s = list_first_entry_or_null(&mc->partial, struct mspan, list);
-		if (!s)
-			s = list_first_entry_or_null(&mc->empty, struct mspan, list);
+		s = mcentral_next_span(mc);
 		if (!s)
 			break;
 		got += mspan_take(s, out + got, n - got);
@@ -280,9 +289,7 @@ struct mspan *mcentral_tiny_take(int node)
 
 	lockdep_assert_irqs_disabled();
 	spin_lock(&mc->lock);
-	s = list_first_entry_or_null(&mc->partial, struct mspan, list);
-	if (!s)
-		s = list_first_entry_or_null(&mc->empty, struct mspan, list);
+	s = mcentral_next_span(mc);
 	if (s) {
 		atomic_add(TINY_SPAN_HELD, &s->tiny_used);
 		mcentral_set_list(mc, s, MC_NONE);
