@@ -546,7 +546,8 @@ static long tiny_span_fill_on_cpu(void *arg)
  * A CPU gives its tiny span back once it has looked at every block, and
  * mcentral files it by its blocks in use: full, then partial from the
  * free that leaves a quarter of them free, as each free keeps it on the
- * list its count says; once empty, it is no CPU's and on no list.
+ * list its count says; once empty, it stays counted among the mcentral's
+ * spans, in the empty reserve that the flush before emptied.
  */
 static void tiny_span_filed_by_blocks_in_use(struct kunit *test)
 {
@@ -578,7 +579,7 @@ static void tiny_span_filed_by_blocks_in_use(struct kunit *test)
 	for_each_node(node)
 		mcentral_count(node, TINY_SPC, &before);
 	goalloc_free(p[n - 2]);
-	goalloc_free(p[n - 1]);	/* @s is empty: back to the heap, or kept in reserve */
+	goalloc_free(p[n - 1]);	/* @s is empty: from partial to the empty reserve */
 	for_each_node(node)
 		mcentral_count(node, TINY_SPC, &after);
 	KUNIT_EXPECT_EQ(test, after.partial + after.full, before.partial + before.full);
