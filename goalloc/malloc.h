@@ -536,14 +536,16 @@ struct heap_arena {
 
 struct arena_index {
 	unsigned long n;			/* entries of arena[]: read it first */
-	struct heap_arena **arena;		/* NULL where no chunk ever lay */
+	struct heap_arena **arena;		/* mheap_no_arena where no chunk ever lay */
 };
 extern struct arena_index mheap_arenas;
+extern struct heap_arena mheap_no_arena;
 
 /*
- * Arena @i, below mheap_arenas.n, or NULL if no chunk ever lay there.
- * Lock-free: each acquire pairs with the release that published what it
- * reads (mheap.c); plain loads on x86.
+ * Arena @i, below mheap_arenas.n, or mheap_no_arena (every entry NULL) if
+ * no chunk ever lay there: a lookup reads an entry either way, with no
+ * test of the arena.  Lock-free: each acquire pairs with the release that
+ * published what it reads (mheap.c); plain loads on x86.
  */
 static __always_inline struct heap_arena *mheap_arena(unsigned long i)
 {
@@ -570,8 +572,6 @@ static __always_inline struct mspan *mheap_page_span(unsigned long addr)
 	if (unlikely(i >= smp_load_acquire(&mheap_arenas.n)))
 		return NULL;
 	ha = mheap_arena(i);
-	if (unlikely(!ha))
-		return NULL;
 	return READ_ONCE(ha->spans[(addr >> GO_PAGE_SHIFT) % ARENA_PAGES]);
 }
 

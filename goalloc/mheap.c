@@ -57,9 +57,11 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
  * its arena's.  Every page of an in-use span names it; a free run names
  * itself at its first and last page only (its other pages may name any
  * span, so a lookup checks that the address lies in what it finds); a
- * page no chunk holds is NULL.  A lookup is a bound check and four loads
- * (the index's length and array, both in one cache line, the arena, its
- * entry), whatever the pointer (mheap_page_span(), inline in malloc.h).
+ * page no chunk holds is NULL.  Where no chunk ever lay, arena[] names
+ * mheap_no_arena, whose entries all stay NULL, so that a lookup is a bound
+ * check and four loads (the index's length and array, both in one cache
+ * line, the arena, its entry) with no test between them, whatever the
+ * pointer (mheap_page_span(), inline in malloc.h).
  *
  * arena[] grows when a chunk lies past its end (memory hotplug, or the
  * first chunks): a longer copy replaces it, and the old one is kept until
@@ -70,6 +72,9 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_fail_grow);
  */
 struct arena_index mheap_arenas;
 EXPORT_SYMBOL_IF_KUNIT(mheap_arenas);
+/* The arena of every index no chunk ever lay in: its entries stay NULL. */
+struct heap_arena mheap_no_arena;
+EXPORT_SYMBOL_IF_KUNIT(mheap_no_arena);
 
 /* An arena[] and the one it replaced (freed at unload).  Heap lock. */
 struct arena_array {
@@ -89,14 +94,16 @@ static unsigned long arenas_bytes;
  */
 int mheap_arenas_grow(unsigned long n, gfp_t gfp)
 {
-	struct arena_array *a = kvzalloc(struct_size(a, arena, n), gfp);
-	unsigned long flags;
+	struct arena_array *a = kvmalloc(struct_size(a, arena, n), gfp);
+	unsigned long flags, i;
 
 	if (!a)
 		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		a->arena[i] = &mheap_no_arena;
 	spin_lock_irqsave(&mheap.lock, flags);
 	if (n > mheap_arenas.n) {
-		/* the known ones: the rest of both is NULL */
+		/* the known ones: the rest of both is mheap_no_arena */
 		if (arenas_lo <= arenas_hi)
 			memcpy(&a->arena[arenas_lo], &mheap_arenas.arena[arenas_lo],
 			       (arenas_hi - arenas_lo + 1) * sizeof(a->arena[0]));
@@ -125,7 +132,9 @@ static struct heap_arena *arena_get(unsigned long i, struct heap_arena **spare)
 	struct heap_arena *ha = mheap_arenas.arena[i];
 
 	lockdep_assert_held(&mheap.lock);
-	if (!ha && *spare) {
+	if (ha == &mheap_no_arena) {
+		if (!*spare)
+			return NULL;
 		ha = *spare;
 		*spare = NULL;
 		/* its zeroed entries before it: pairs with the lookup's dependency */
@@ -582,7 +591,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	if (ai >= n && mheap_arenas_grow(max(ai + 1, 2 * n), meta_gfp(pgfp)))
 		goto fail_meta;
 	ch = kzalloc(sizeof(*ch), meta_gfp(pgfp));
-	if (!mheap_arena(ai))
+	if (mheap_arena(ai) == &mheap_no_arena)
 		spare = kzalloc(sizeof(*spare), meta_gfp(pgfp));
 	if (!ch || fixalloc_reserve(1, meta_gfp(pgfp)))
 		goto fail_meta;
@@ -959,7 +968,8 @@ void mheap_exit(void)
 		WARN_ONCE(1, "goalloc: chunk %p has %u of %u pages in use at unload\n",
 			  (void *)ch->base, chunk_held(ch) - ch->free_pages, ch->npages);
 	for (i = arenas_lo; i <= arenas_hi; i++)	/* below mheap_arenas.n */
-		kfree(mheap_arenas.arena[i]);
+		if (mheap_arenas.arena[i] != &mheap_no_arena)
+			kfree(mheap_arenas.arena[i]);
 	arenas_lo = ULONG_MAX;
 	arenas_hi = 0;
 	arenas_bytes = 0;

@@ -309,7 +309,7 @@ static void arena_index_grows_keeping_every_arena(struct kunit *test)
 		if (mheap_arenas.arena[i] != old[i])
 			break;
 	KUNIT_EXPECT_EQ(test, i, n);
-	KUNIT_EXPECT_NULL(test, mheap_arenas.arena[n]);
+	KUNIT_EXPECT_PTR_EQ(test, mheap_arenas.arena[n], &mheap_no_arena);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), (size_t)64);
 	KUNIT_EXPECT_EQ(test, mheap_arenas_grow(n, GFP_KERNEL), 0);	/* never shorter */
 	KUNIT_EXPECT_EQ(test, READ_ONCE(mheap_arenas.n), n + 1);

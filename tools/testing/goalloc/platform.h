@@ -552,6 +552,7 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n,
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void *kvzalloc_node(size_t n, gfp_t gfp, int node) { return calloc(1, n); }
 static inline void *kvzalloc(size_t n, gfp_t gfp) { return calloc(1, n); }
+static inline void *kvmalloc(size_t n, gfp_t gfp) { return kmalloc(n, gfp); }
 static inline void kvfree(const void *p) { free((void *)p); }
 static inline void *kcalloc_node(size_t n, size_t size, gfp_t gfp, int node) { return calloc(n, size); }
 static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
