@@ -73,6 +73,21 @@ __attribute__((constructor)) static void percpu_setup(void)
 	}
 }
 
+/* Room above the first mapping for mappings mmap() may place higher later. */
+#define GL_ARENA_MARGIN	(4UL << 30)
+unsigned long gl_arena_last;
+
+/* Before main(): where the arena index starts (platform_arena_index()). */
+__attribute__((constructor)) static void arena_index_setup(void)
+{
+	void *p = mmap(NULL, PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		abort();
+	munmap(p, PAGE_SIZE);
+	gl_arena_last = ALIGN((unsigned long)p + GL_ARENA_MARGIN, GL_ARENA_MARGIN) - 1;
+}
+
 void platform_each_cpu(void (*fn)(void), void (*offline)(unsigned int cpu))
 {
 	int self = smp_processor_id();
@@ -205,6 +220,7 @@ unsigned long platform_alloc_pages(int node, gfp_t gfp, unsigned int order)
 		munmap(p, head);
 	if (tail)
 		munmap((void *)(base + size), tail);
+	gl_assert(base + size - 1 <= gl_arena_last, "a chunk within the arena index");
 	set_page_nodes(base, 1UL << order, node);
 	return base;
 }

@@ -108,6 +108,7 @@ void AnnotateIgnoreReadsEnd(const char *file, int line);
 #define max_t(t, a, b)		max((t)(a), (t)(b))
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define ALIGN(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define IS_ALIGNED(x, a)	(((x) & ((typeof(x))(a) - 1)) == 0)
 #define struct_size(p, member, n) \
 	(sizeof(*(p)) + sizeof((p)->member[0]) * (size_t)(n))
 #define U16_MAX			UINT16_MAX
@@ -643,15 +644,17 @@ static inline void platform_reclaimable(unsigned long addr, long pages)
 }
 
 /*
- * As the kernel's, with user space's 47-bit addresses for a direct map: the
- * index counts down from the top, where mmap() places chunks, so that the
- * arenas a run uses are few and near index 0.  NULL and ZERO_SIZE_PTR have
- * an index past every arena.
+ * As the kernel's, with user space's mmap() area for a direct map: the
+ * index counts down from gl_arena_last, the last byte of the index, a
+ * little above the first mapping mmap() gave this process (platform.c), as
+ * mmap() places chunks lower and lower, so that the arenas a run uses are
+ * few and near index 0 and arena[] is as short as the kernel's.  NULL,
+ * ZERO_SIZE_PTR and addresses above it have an index past every arena.
  */
-#define GL_ADDR_TOP	(1UL << 47)
+extern unsigned long gl_arena_last;
 static __always_inline unsigned long platform_arena_index(unsigned long addr, unsigned int shift)
 {
-	return (GL_ADDR_TOP - 1 - addr) >> shift;
+	return (gl_arena_last - addr) >> shift;
 }
 
 /*
