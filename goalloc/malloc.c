@@ -813,17 +813,15 @@ static __always_inline void free_object(const void *p)
 	/*
 	 * The fast path: the span the arenas name for @addr's page, the test
 	 * that @addr starts an object of an in-use small span, then
-	 * free_small().  Tiny objects go to free_tiny(), and large objects,
-	 * free hooks and bad pointers to free_slow(); NULL and ZERO_SIZE_PTR
-	 * lie in no arena.
+	 * free_small().  Tiny objects go to free_tiny(), tested first, and
+	 * large objects, free hooks and bad pointers to free_slow(); NULL and
+	 * ZERO_SIZE_PTR lie in no arena (@s is NULL) and need no other test.
 	 */
 	s = mheap_page_span(addr);
 	if (unlikely(!s || free_hook_active() || !mspan_fast_obj_start(s, addr, &idx))) {
-		if (ZERO_OR_NULL_PTR(p))
-			return;
 		if (s && s->tiny && READ_ONCE(s->state) == MSPAN_INUSE)
 			free_tiny(s, addr, tiny_block_index(s, addr));	/* checks @addr */
-		else
+		else if (!ZERO_OR_NULL_PTR(p))
 			free_slow(p, true);
 		return;
 	}
