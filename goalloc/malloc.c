@@ -89,7 +89,8 @@
  *     keeps it whole in the transfer cache if there is room, else puts the
  *     objects back in their spans; a span that becomes empty beyond a
  *     small reserve goes back to the heap.
- *  4. A large object goes back to the heap; the heap merges free neighbours.
+ *  4. A large object's span, once its live byte's xchg found it live, goes
+ *     back to the heap; the heap merges free neighbours.
  *
  * === NUMA nodes ===
  *
@@ -357,8 +358,7 @@ static noinline void *malloc_large(size_t size, size_t room, gfp_t gfp, int node
 	s = mheap_alloc(npages, align, node, gfp & ~__GFP_ACCOUNT);	/* as mcache_alloc_slow() */
 	if (!s)
 		return NULL;
-	s->elemsize = size;
-	s->nelems = 1;
+	mspan_init_large(s, size);
 	cpu_stat_inc(GS_LARGE_ALLOC);
 	cpu_stat_add(GS_LARGE_ALLOC_PAGES, npages);
 	return alloc_hook((void *)s->base, size, mspan_bytes(s), mspan_bytes(s), gfp, false);
@@ -738,24 +738,36 @@ static __always_inline void free_tiny(struct mspan *s, unsigned long addr, unsig
 		tiny_free_done(s, addr, left);
 }
 
+/*
+ * Large object @addr of span @s: the xchg of its live byte decides between
+ * racing frees, as for a small object.  A span the heap has just carved
+ * for another object, which a late double free of the large object that
+ * lay there may find still in use with no span class, has no live byte
+ * set (none, or another span's zeroes), so such a free is refused too.
+ */
 static noinline void free_large(struct mspan *s, unsigned long addr)
 {
-	unsigned long flags;
 	unsigned int npages = s->npages;
+	unsigned long flags;
+	bool freed;
+	u8 *live;
 
 	if (unlikely(addr != s->base)) {
 		report_error(REPORT_INTERIOR, addr, s, NULL, REPORT_NO_OFFSET);
+		return;
+	}
+	rcu_read_lock_sched();	/* the live bytes: see mspan_clear_live() */
+	live = READ_ONCE(s->live);
+	freed = live && xchg(live, 0) == MSPAN_LIVE;
+	rcu_read_unlock_sched();
+	if (unlikely(!freed)) {
+		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
 	}
 	if (unlikely(profile_records()))
 		profile_free(addr);
 	free_hook((void *)addr, mspan_bytes(s), mspan_bytes(s));
 	spin_lock_irqsave(&mheap.lock, flags);
-	if (unlikely(s->state != MSPAN_INUSE || s->spc || s->base != addr)) {
-		spin_unlock_irqrestore(&mheap.lock, flags);
-		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
-		return;
-	}
 	mheap_free_span_locked(s);
 	spin_unlock_irqrestore(&mheap.lock, flags);
 	cpu_stat_inc(GS_LARGE_FREE);
@@ -888,7 +900,7 @@ size_t goalloc_usable_size(const void *p)
 	if (s->tiny)
 		return tiny_usable_size(s, addr);
 	if (!s->spc) {
-		n = addr == s->base ? mspan_bytes(s) : 0;
+		n = addr == s->base && mspan_large_live(s) ? mspan_bytes(s) : 0;
 	} else if (mspan_obj_start(s, addr, &idx)) {
 		rcu_read_lock_sched();	/* the live bytes: see mspan_clear_live() */
 		n = mspan_obj_live(s, idx) ? s->elemsize : 0;

@@ -270,8 +270,9 @@ struct mspan {
 	/*
 	 * One byte per slot, 1 = a live object: a plain store sets it on
 	 * allocation, one xchg clears it on free (no lock, any CPU).  In the
-	 * descriptor for spans of up to MSPAN_LIVE_INLINE objects, else in
-	 * live_ext; mspan_no_live (all zero) once the span is released.
+	 * descriptor for spans of up to MSPAN_LIVE_INLINE objects and for a
+	 * large object's, else in live_ext; mspan_no_live (all zero) once a
+	 * small span is released, NULL in a descriptor never used.
 	 * With the fields above, all a free's fast path reads: 48 bytes.
 	 */
 	u8 *live;
@@ -429,6 +430,25 @@ static inline bool mspan_obj_live(const struct mspan *s, unsigned int idx)
 }
 
 void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny);
+void mspan_init_large(struct mspan *s, size_t size);
+
+/*
+ * Whether span @s holds a live large object (racy, as any such look):
+ * false also for a span the heap has just carved, whose live bytes may be
+ * another span's zeroes or none yet.
+ */
+static inline bool mspan_large_live(const struct mspan *s)
+{
+	const u8 *live;
+	bool ret;
+
+	rcu_read_lock_sched();	/* the live bytes: see mspan_clear_live() */
+	live = READ_ONCE(s->live);
+	ret = live && READ_ONCE(*live);
+	rcu_read_unlock_sched();
+	return ret;
+}
+
 struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp);
 void mspan_live_release(struct mspan *s);
 unsigned long mspan_live_bytes(void);

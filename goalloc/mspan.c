@@ -53,6 +53,20 @@ void mspan_init_small(struct mspan *s, unsigned int spc, bool tiny)
 }
 EXPORT_SYMBOL_IF_KUNIT(mspan_init_small);
 
+/*
+ * Make @s, a span the heap just gave out, the span of a live large object
+ * of @size bytes: one live byte, in the descriptor, which the object's
+ * free clears with one xchg (free_large()).
+ */
+void mspan_init_large(struct mspan *s, size_t size)
+{
+	s->elemsize = size;
+	s->nelems = 1;
+	s->live_inline[0] = MSPAN_LIVE;
+	/* release: the live byte before a racing free can find it */
+	smp_store_release(&s->live, s->live_inline);
+}
+
 /* Zeroed live bytes for @s, of more than MSPAN_LIVE_INLINE objects, kept apart. */
 struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp)
 {

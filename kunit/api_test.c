@@ -676,6 +676,27 @@ static void tiny_free_racing_span_setup_caught(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats_now().invalid_frees, invalid + 1);
 }
 
+/*
+ * A span the heap has just carved, before it is a large object's or a
+ * span class's (no span class yet): a free of its base, as a double free
+ * of the large object that lay there may race the reuse of its pages, is
+ * reported, and the span stays in use.  The window is made by hand: a
+ * span straight from mheap_alloc().
+ */
+static void free_racing_span_carving_caught(struct kunit *test)
+{
+	struct mspan *s = mheap_alloc(5, 1, NUMA_NO_NODE, GFP_KERNEL);
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	p = (void *)s->base;
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 0UL);
+	expect_caught(test, p, REPORT_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, (u8)READ_ONCE(s->state), (u8)MSPAN_INUSE);
+	KUNIT_EXPECT_PTR_EQ(test, span_of(p), s);
+	mheap_free_span(s);
+}
+
 /* Interior, foreign, stack and wild pointers: caught, nothing changes. */
 static void bad_pointers_caught(struct kunit *test)
 {
@@ -755,6 +776,7 @@ static struct kunit_case invalid_cases[] = {
 	KUNIT_CASE(double_free_caught),
 	KUNIT_CASE(tiny_double_and_interior_free_caught),
 	KUNIT_CASE(tiny_free_racing_span_setup_caught),
+	KUNIT_CASE(free_racing_span_carving_caught),
 	KUNIT_CASE(bad_pointers_caught),
 	KUNIT_CASE(remote_double_free_caught),
 	KUNIT_CASE(bad_realloc_caught),
