@@ -62,7 +62,7 @@ void mspan_init_large(struct mspan *s, size_t size)
 {
 	s->elemsize = size;
 	s->nelems = 1;
-	s->live_inline[0] = MSPAN_LIVE;
+	WRITE_ONCE(s->live_inline[0], MSPAN_LIVE);	/* as objref_set_live() */
 	/* release: the live byte before a racing free can find it */
 	smp_store_release(&s->live, s->live_inline);
 }
