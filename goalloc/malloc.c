@@ -749,18 +749,12 @@ static noinline void free_large(struct mspan *s, unsigned long addr)
 {
 	unsigned int npages = s->npages;
 	unsigned long flags;
-	bool freed;
-	u8 *live;
 
 	if (unlikely(addr != s->base)) {
 		report_error(REPORT_INTERIOR, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
 	}
-	rcu_read_lock_sched();	/* the live bytes: see mspan_clear_live() */
-	live = READ_ONCE(s->live);
-	freed = live && xchg(live, 0) == MSPAN_LIVE;
-	rcu_read_unlock_sched();
-	if (unlikely(!freed)) {
+	if (unlikely(!mspan_large_clear_live(s))) {
 		report_error(REPORT_DOUBLE_FREE, addr, s, NULL, REPORT_NO_OFFSET);
 		return;
 	}

@@ -449,6 +449,24 @@ static inline bool mspan_large_live(const struct mspan *s)
 	return ret;
 }
 
+/*
+ * A free of the large object of @s: whether it was live, its live byte
+ * cleared by one xchg, which alone decides between racing frees (as
+ * mspan_clear_live() for a slot); false, and nothing changed, also for a
+ * span the heap has just carved (see mspan_large_live()).
+ */
+static inline bool mspan_large_clear_live(struct mspan *s)
+{
+	bool freed;
+	u8 *live;
+
+	rcu_read_lock_sched();	/* the live bytes: see mspan_clear_live() */
+	live = READ_ONCE(s->live);
+	freed = live && xchg(live, 0) == MSPAN_LIVE;
+	rcu_read_unlock_sched();
+	return freed;
+}
+
 struct mspan_live *mspan_live_alloc(struct mspan *s, gfp_t gfp);
 void mspan_live_release(struct mspan *s);
 unsigned long mspan_live_bytes(void);
