@@ -503,9 +503,14 @@ extern __thread int gl_preempt_off;
 
 #define gl_assert(cond, what) \
 	do { if (unlikely(!(cond))) gl_assert_fail(what, __FILE__, __LINE__); } while (0)
+#ifdef GL_BENCH	/* as a stock kernel's, without CONFIG_LOCKDEP */
+#define lockdep_assert_held(l)		((void)(l))
+#define lockdep_assert_irqs_disabled()	do { } while (0)
+#else
 #define lockdep_assert_held(l) \
 	gl_assert(__atomic_load_n(&(l)->locked, __ATOMIC_RELAXED), "lock held: " #l)
 #define lockdep_assert_irqs_disabled()	gl_assert(gl_irqs_off > 0, "interrupts off")
+#endif
 
 /* === Memory: GFP flags, metadata allocations, object hooks === */
 
