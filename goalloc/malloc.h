@@ -677,6 +677,7 @@ struct mcentral {
 	/* Free objects drained by one CPU for others (tcmalloc's transfer cache). */
 	u32 ntransfer, transfer_cap;
 	struct objref *transfer;
+	unsigned long refills;		/* mcentral_refill() calls (stats.c) */
 } ____cacheline_aligned_in_smp;
 static_assert(sizeof(spinlock_t) > 4 || sizeof(struct mcentral) <= 128);
 
@@ -742,6 +743,13 @@ extern const char *const cpu_stat_names[GS_NR_CPU_STATS];
 struct objstack {
 	struct objref *top;		/* the entry the next free fills */
 	struct objref *end;		/* past the last entry */
+	/*
+	 * Frees of the span class on this CPU, onto the stack or past it to
+	 * mcentral (mcache_free_central()): beside @top, so that a push
+	 * counts itself in one instruction with no index to work out.  A
+	 * local_t, so that an interrupt's count on this CPU is never lost.
+	 */
+	local_t frees;
 };
 
 struct mcache {
@@ -766,19 +774,15 @@ struct mcache {
 	atomic_t *tinymask;		/* its mask word in the tiny span */
 	struct mspan *tinyspan;		/* the tiny span this CPU holds, or NULL */
 	unsigned int tinynext;		/* the next block of it to look at */
-	/* Counters, summed on read (stats.c), as class_allocs. */
-	unsigned long stat[GS_NR_CPU_STATS];
 	/*
-	 * By span class >> 1 (mcache_count_free()), so that tiny blocks that
-	 * became free (TINY_SPC), of TINY_SIZE_CLASS, come last, at
-	 * NUM_SIZE_CLASSES.
+	 * Counters, summed on read (stats.c), as class_allocs; a tiny block
+	 * that became free counts as a free of TINY_SIZE_CLASS, in
+	 * GS_TINY_BLOCK_FREE.
 	 */
-	unsigned long class_frees[NUM_SIZE_CLASSES + 1];
-	unsigned long class_refills[NUM_SIZE_CLASSES];
+	unsigned long stat[GS_NR_CPU_STATS];
 	unsigned long idle_mark;	/* allocs + frees at the scavenger's last look */
 };
 static_assert(sizeof(struct mcache) - sizeof(local_lock_t) <= 4096);
-static_assert(TINY_SPC >> 1 == NUM_SIZE_CLASSES);
 
 DECLARE_PER_CPU(struct mcache, mcaches);
 
@@ -854,15 +858,6 @@ static __always_inline bool mcache_lock_irqsave(unsigned long *flags)
 }
 
 /*
- * Count a free of an object for the stack or mcentral of span class @spc,
- * on this CPU: one instruction, so an interrupt's count is never lost.
- */
-static __always_inline void mcache_count_free(unsigned int spc)
-{
-	this_cpu_inc(mcaches.class_frees[spc >> 1]);	/* no test for TINY_SPC */
-}
-
-/*
  * Push the free object @r of @s onto @c's stack for @spc, if it has room
  * and lies on this CPU's node.  @c is this CPU's mcache, held.
  */
@@ -871,10 +866,12 @@ static __always_inline bool mcache_push(struct mcache *c, const struct mspan *s,
 {
 	struct objstack *st = &c->stack[spc];
 
-	if (unlikely(st->top == st->end || mspan_remote(s)))
+	/* @st in a register: GCC would work its index out again for the count */
+	OPTIMIZER_HIDE_VAR(st);
+	if (unlikely(mspan_remote(s) || st->top == st->end))
 		return false;
 	*st->top++ = r;
-	mcache_count_free(spc);
+	local_inc(&st->frees);
 	return true;
 }
 

@@ -45,7 +45,6 @@ struct objref mcache_refill(struct mcache *c, unsigned int spc)
 	/* an interrupt refilled it, or the caller moved to a CPU with objects */
 	if (r.addr)
 		return r;
-	c->class_refills[spc_sizeclass(spc)]++;
 	base = objstack_base(st, spc);
 	st->top = base + mcentral_refill(numa_mem_id(), spc, base, objstack_batch(spc));
 	return objstack_pop(st);	/* a null objref if mcentral had none */
@@ -76,7 +75,7 @@ void mcache_free_central(struct objref r, unsigned int spc)
 {
 	lockdep_assert_irqs_disabled();
 	mcentral_drain(spc, &r, 1);
-	mcache_count_free(spc);
+	local_inc(&this_cpu_ptr(&mcaches)->stack[spc].frees);
 }
 
 /* As mcache_free_central(), for an object that lies on another node. */
@@ -214,9 +213,11 @@ static unsigned long mcache_activity(const struct mcache *c)
 	unsigned int i;
 
 	for (i = 0; i < NUM_SIZE_CLASSES; i++)	/* racy, on purpose: see above */
-		n += data_race(c->class_allocs[i] + c->class_frees[i]);
-	/* racy, as above: tiny blocks that became free (TINY_SPC) */
-	return n + data_race(c->class_frees[NUM_SIZE_CLASSES]);
+		n += data_race(c->class_allocs[i]);
+	for (i = 0; i < NUM_SPAN_CLASSES; i++)
+		n += local_read(&c->stack[i].frees);
+	/* racy, as above: tiny blocks that became free */
+	return n + data_race(c->stat[GS_TINY_BLOCK_FREE]);
 }
 
 /* Whether @c caches anything, read from any CPU (as mcache_activity()). */

@@ -176,6 +176,7 @@ unsigned int mcentral_refill(int node, unsigned int spc, struct objref *out, uns
 
 	lockdep_assert_irqs_disabled();
 	spin_lock(&mc->lock);
+	mc->refills++;
 	got = min(n, mc->ntransfer);
 	mc->ntransfer -= got;
 	memcpy(out, mc->transfer + mc->ntransfer, got * sizeof(*out));

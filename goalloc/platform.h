@@ -25,6 +25,7 @@
 #include <linux/percpu.h>
 #include <linux/bitops.h>
 #include <linux/atomic.h>
+#include <asm/local.h>
 #include <linux/cache.h>
 #include <linux/gfp.h>
 #include <linux/bug.h>

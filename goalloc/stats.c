@@ -68,20 +68,23 @@ int goalloc_get_class_stats(unsigned int sizeclass, struct goalloc_class_stats *
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
 		allocs += READ_ONCE(c->class_allocs[sizeclass]);
-		frees += READ_ONCE(c->class_frees[sizeclass]);
 		if (sizeclass == TINY_SIZE_CLASS)	/* tiny blocks that became free */
-			frees += READ_ONCE(c->class_frees[NUM_SIZE_CLASSES]);
-		refills += READ_ONCE(c->class_refills[sizeclass]);
-		for (i = 0; i < 2; i++)
+			frees += READ_ONCE(c->stat[GS_TINY_BLOCK_FREE]);
+		for (i = 0; i < 2; i++) {
+			frees += local_read(&c->stack[slots[i]].frees);
 			cs->cached += objstack_count(&c->stack[slots[i]], slots[i]);
+		}
 	}
 	cs->allocs = allocs;
 	cs->frees = frees;
-	cs->refills = refills;
 	cs->live = allocs - frees;
-	for_each_node(node)
+	for_each_node(node) {
+		for (i = 0; i < 2; i++)
+			refills += READ_ONCE(mcentral_of(node, slots[i])->refills);
 		for (i = 0; i < nslots; i++)
 			mcentral_count(node, slots[i], &mcc);
+	}
+	cs->refills = refills;
 	cs->partial = mcc.partial;
 	cs->full = mcc.full;
 	cs->cached += mcc.transfer;

@@ -69,13 +69,6 @@ static long tiny_mask_read(struct mspan *s, unsigned long addr, unsigned int *of
 	return mask;
 }
 
-/* A tiny block became free: both counts of it (cpus and the class's frees). */
-static __always_inline void tiny_count_block_free(void)
-{
-	cpu_stat_inc(GS_TINY_BLOCK_FREE);
-	mcache_count_free(TINY_SPC);
-}
-
 /*
  * A block of tiny span @s became free: a free left its mask zero
  * (tiny_free_fast() poisoned it).  Count it, and take the span's count
@@ -85,7 +78,7 @@ static void tiny_block_freed(struct mspan *s)
 {
 	int used = atomic_read(&s->tiny_used);
 
-	tiny_count_block_free();
+	cpu_stat_inc(GS_TINY_BLOCK_FREE);	/* a free of its class too */
 	do {
 		/* a count that may move the span to another list: under the lock */
 		if (unlikely(used == 1 || used == tiny_span_partial(s) + 1)) {
@@ -109,7 +102,7 @@ static __always_inline void tiny_retire_block(struct mcache *c)
 		/* no other CPU takes a block of @c's span: poisoned in time */
 		platform_kasan_free((void *)c->tiny, TINY_SIZE);
 		atomic_dec(&c->tinyspan->tiny_used);
-		tiny_count_block_free();
+		cpu_stat_inc(GS_TINY_BLOCK_FREE);	/* a free of its class too */
 	}
 	c->tiny = 0;
 	c->tinyoffset = TINY_SIZE;	/* no room: tiny_alloc_fast() fails */

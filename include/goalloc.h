@@ -88,7 +88,7 @@ struct goalloc_stats {
  * @cached: free objects waiting in CPU and transfer caches.
  * @allocs: allocations since load.
  * @frees: frees since load.
- * @refills: mcache refills since load.
+ * @refills: calls for objects from the class's mcentrals since load.
  */
 struct goalloc_class_stats {
 	u32 size;

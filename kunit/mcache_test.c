@@ -18,14 +18,15 @@ static long refill_on_cpu(void *arg)
 	struct refill_ctx *ctx = arg;
 	struct mcache *c = mcache_of(smp_processor_id());
 	unsigned int cls = size_to_class(OBJ_SIZE), i;
-	unsigned long before = READ_ONCE(c->class_refills[cls]);
+	struct mcentral *mc = mcentral_of(numa_mem_id(), make_spc(cls, false));
+	unsigned long before = READ_ONCE(mc->refills);
 
 	for (i = 0; i < ARRAY_SIZE(ctx->objs); i++) {
 		ctx->objs[i] = goalloc_alloc(OBJ_SIZE, GFP_KERNEL);
 		if (!ctx->objs[i])
 			return -ENOMEM;
 	}
-	ctx->refills = READ_ONCE(c->class_refills[cls]) - before;
+	ctx->refills = READ_ONCE(mc->refills) - before;
 	ctx->held = objstack_count(&c->stack[make_spc(cls, false)], make_spc(cls, false));
 	ctx->batch = objstack_batch(make_spc(cls, false));
 	return 0;

@@ -443,6 +443,16 @@ static __always_inline unsigned long gl_cpu_offset(void)
 	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (n), __ATOMIC_RELAXED))
 #endif
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
+/* asm/local.h: one instruction, safe against this CPU's interrupts (as above) */
+typedef struct {
+	long counter;
+} local_t;
+#ifdef GL_BENCH
+#define local_inc(l)		((void)((l)->counter++))
+#else
+#define local_inc(l)		((void)__atomic_fetch_add(&(l)->counter, 1, __ATOMIC_RELAXED))
+#endif
+#define local_read(l)		__atomic_load_n(&(l)->counter, __ATOMIC_RELAXED)
 #ifdef GL_BENCH
 /* as this_cpu_add(): the kernel's xadd to %gs:pcp takes no lock */
 #define this_cpu_add_return(pcp, n) \
