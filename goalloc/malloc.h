@@ -492,6 +492,7 @@ struct mchunk {
 	u8 order;			/* buddy order */
 	bool split;			/* split_page() done: pages freed one by one */
 	u16 node;			/* NUMA node of its pages */
+	struct mheap_node *hnode;	/* its node's free runs: mheap.nodes[node] */
 	struct list_head list;		/* mheap.chunks; heap lock */
 	/* per Go page, its part of its arena's spans[]; heap lock to write */
 	struct mspan **spans;

@@ -208,10 +208,10 @@ static __always_inline void chunk_pages_add(struct mchunk *ch, int dfree, int dr
 		platform_reclaimable(ch->base, (after - before) * (1L << GO_PAGE_ORDER));
 }
 
-/* The free runs and pages of @ch's node. */
+/* The free runs and pages of @ch's node: a load, where the index is a multiply. */
 static struct mheap_node *chunk_node(const struct mchunk *ch)
 {
-	return &mheap.nodes[ch->node];
+	return ch->hnode;
 }
 
 static void run_insert(struct mspan *s)
@@ -614,6 +614,7 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 	ch->base = base;
 	ch->order = order;
 	ch->node = platform_page_node(base);
+	ch->hnode = &mheap.nodes[ch->node];
 	ch->npages = npages;
 	s->chunk = ch;
 	s->base = ch->base;
