@@ -163,20 +163,24 @@ static void set_span_ends(struct mspan *s)
 
 /*
  * Point the @npages pages at @base in @ch at @entry (an in-use span, or
- * NULL).  Four at a time: a large object's pages are most of what its
+ * NULL).  Eight at a time: a large object's pages are most of what its
  * allocation stores.
  */
 void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int npages,
 			  struct mspan *entry)
 {
 	struct mspan **p = &ch->spans[(base - ch->base) >> GO_PAGE_SHIFT], **end = p + npages;
-	struct mspan **end4 = p + (npages & ~3U);
+	struct mspan **end8 = p + (npages & ~7U);
 
-	for (; p < end4; p += 4) {
+	for (; p < end8; p += 8) {
 		WRITE_ONCE(p[0], entry);
 		WRITE_ONCE(p[1], entry);
 		WRITE_ONCE(p[2], entry);
 		WRITE_ONCE(p[3], entry);
+		WRITE_ONCE(p[4], entry);
+		WRITE_ONCE(p[5], entry);
+		WRITE_ONCE(p[6], entry);
+		WRITE_ONCE(p[7], entry);
 	}
 	for (; p < end; p++)
 		WRITE_ONCE(*p, entry);
