@@ -739,7 +739,7 @@ extern const char *const cpu_stat_names[GS_NR_CPU_STATS];
  * a batch (objstack_batch()) at a time.  Its objstack_cap() entries lie
  * in this CPU's memory below @end, and the entry below them is zero, so
  * that a pop finds the stack empty in the entry it reads and a push finds
- * it full at @end: two pointers, no count to keep.
+ * it full at @end: two pointers, no fill count to keep.
  */
 struct objstack {
 	struct objref *top;		/* the entry the next free fills */
