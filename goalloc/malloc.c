@@ -1077,6 +1077,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 	unsigned long flags, addr;
 	unsigned int idx;
 	struct mcache *c;
+	struct objref r;
 	struct mspan *s;
 	u8 live;
 	bool ours;
@@ -1096,12 +1097,16 @@ void goalloc_free_bulk(size_t nr, void **p)
 				goalloc_free(p[i]);
 			return;
 		}
+		/* the checks of goalloc_free()'s fast path, as free_object() */
 		addr = (unsigned long)p[i];
-		s = ZERO_OR_NULL_PTR(p[i]) ? NULL : mheap_span_of(addr);
-		live = s && s->spc && !s->tiny && mspan_obj_start(s, addr, &idx) ?
-		       mspan_clear_live(s, idx) : 0;
+		s = mheap_page_span(addr);
+		live = 0;
+		if (likely(s && mspan_fast_obj_start(s, addr, &idx))) {
+			r = mspan_objref_at(s, addr, idx);	/* interrupts off */
+			live = objref_clear_live(r);
+		}
 		if (unlikely(!live)) {
-			/* goalloc_free() frees it, or reports why not */
+			/* tiny, large, NULL or bad: goalloc_free() frees it or reports why not */
 			local_unlock_irqrestore(&mcaches.lock, flags);
 			goalloc_free(p[i]);
 			ours = mcache_lock_irqsave(&flags);
@@ -1112,7 +1117,7 @@ void goalloc_free_bulk(size_t nr, void **p)
 			profile_free(addr);
 		trace_goalloc_free(_RET_IP_, p[i]);
 		free_hook(p[i], s->elemsize, s->elemsize);
-		mcache_free(c, s, mspan_objref(s, idx), s->spc);
+		mcache_free(c, s, r, s->spc);
 	}
 	local_unlock_irqrestore(&mcaches.lock, flags);
 }
