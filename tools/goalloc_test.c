@@ -1073,7 +1073,11 @@ static int test_meminfo(void)
 	k1 = kreclaimable_kb();
 	write_file("/sys/kernel/debug/goalloc/flush", "1");
 	k2 = kreclaimable_kb();
-	if (k0 < 0 || k1 < k0 + 3000 || k2 > k1 - 3000)
+	/*
+	 * 3 MiB go in and out; the kernel's own reclaimable caches move
+	 * meanwhile (80 kB seen under kmemleak), so ask for 2 MiB each way.
+	 */
+	if (k0 < 0 || k1 < k0 + 2048 || k2 > k1 - 2048)
 		return fail("KReclaimable %lld kB, with an idle chunk %lld kB, after a flush %lld kB",
 			    k0, k1, k2);
 	return 0;
