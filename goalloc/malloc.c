@@ -1062,6 +1062,25 @@ fail:
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc_bulk);
 
+/*
+ * The checks of goalloc_free()'s fast path (free_object()) for each object
+ * of a bulk free: the in-use small span @addr starts an object of, slot
+ * *@idx, or NULL.  Objects of one span often follow each other, so the
+ * span of the last one, @hint, is tried first: the check of @addr against
+ * it is the same as against the span the arenas name, which is @hint
+ * whenever @addr lies in it.
+ */
+static __always_inline struct mspan *bulk_obj_span(struct mspan *hint, unsigned long addr,
+						   unsigned int *idx)
+{
+	struct mspan *s;
+
+	if (hint && mspan_fast_obj_start(hint, addr, idx))
+		return hint;
+	s = mheap_page_span(addr);
+	return s && mspan_fast_obj_start(s, addr, idx) ? s : NULL;
+}
+
 /**
  * goalloc_free_bulk() - free @nr objects.
  * @nr: number of objects.
@@ -1077,8 +1096,8 @@ void goalloc_free_bulk(size_t nr, void **p)
 	unsigned long flags, addr;
 	unsigned int idx;
 	struct mcache *c;
+	struct mspan *s = NULL;
 	struct objref r;
-	struct mspan *s;
 	u8 live;
 	bool ours;
 	size_t i;
@@ -1097,11 +1116,10 @@ void goalloc_free_bulk(size_t nr, void **p)
 				goalloc_free(p[i]);
 			return;
 		}
-		/* the checks of goalloc_free()'s fast path, as free_object() */
 		addr = (unsigned long)p[i];
-		s = mheap_page_span(addr);
+		s = bulk_obj_span(s, addr, &idx);
 		live = 0;
-		if (likely(s && mspan_fast_obj_start(s, addr, &idx))) {
+		if (likely(s)) {
 			r = mspan_objref_at(s, addr, idx);	/* interrupts off */
 			live = objref_clear_live(r);
 		}
