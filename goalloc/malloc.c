@@ -997,6 +997,7 @@ EXPORT_SYMBOL_GPL(goalloc_realloc);
 int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 {
 	unsigned long flags_irq;
+	struct objref *top;
 	unsigned int cls, spc;
 	struct objstack *st;
 	size_t i = 0, start;
@@ -1023,12 +1024,10 @@ int goalloc_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **p)
 		}
 		c = this_cpu_ptr(&mcaches);
 		st = &c->stack[spc];
-		while (i < nr) {
-			r = objstack_pop(st);
-			if (!r.addr)
-				break;
-			p[i++] = objref_set_live(r);
-		}
+		/* as objstack_pop(), with the top in a register: p[] may alias it */
+		for (top = st->top; i < nr && top[-1].addr; top--)
+			p[i++] = objref_set_live(top[-1]);
+		st->top = top;
 		if (i < nr) {
 			r = mcache_refill(c, spc);
 			if (r.addr)
