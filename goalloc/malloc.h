@@ -435,7 +435,9 @@ void mspan_init_large(struct mspan *s, size_t size);
 /*
  * Whether span @s holds a live large object (racy, as any such look):
  * false also for a span the heap has just carved, whose live bytes may be
- * another span's zeroes or none yet.
+ * another span's zeroes or none yet: fixalloc_span() zeroes a descriptor
+ * it hands out again, s->live included, while a late bad free that found
+ * it may still read it.
  */
 static inline bool mspan_large_live(const struct mspan *s)
 {
