@@ -772,6 +772,48 @@ static void bad_realloc_caught(struct kunit *test)
 	kfree(k);
 }
 
+/*
+ * A bulk free of a batch that mixes classes, spans, a tiny and a large
+ * object, NULL and ZERO_SIZE_PTR with an interior, a foreign and two
+ * repeated pointers: every object is freed once, and each bad pointer is
+ * reported with its kind, whether or not it lies in the span of the
+ * pointer before it.
+ */
+static void bulk_free_of_a_mixed_batch(struct kunit *test)
+{
+	static const enum report_kind kinds[] = {
+		REPORT_DOUBLE_FREE, REPORT_INTERIOR, REPORT_NOT_OBJECT
+	};
+	static const unsigned long more[] = { 2, 1, 1 };	/* reports of each kind */
+	u64 invalid = stat_now(invalid_frees), live = stat_now(heap_objects);
+	void *k = kmalloc(64, GFP_KERNEL);
+	void *a = goalloc_alloc(64, GFP_KERNEL);
+	void *b = goalloc_alloc(64, GFP_KERNEL);
+	void *c = goalloc_alloc(1000, GFP_KERNEL);
+	void *t = goalloc_alloc_noscan(4, GFP_KERNEL);
+	void *l = goalloc_alloc(100000, GFP_KERNEL);
+	void *batch[] = { a, (u8 *)c + 8, c, b, a, t, NULL, l, k, ZERO_SIZE_PTR, b };
+	void *objects[] = { a, b, c, t, l };
+	unsigned long n[ARRAY_SIZE(kinds)];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
+		KUNIT_ASSERT_NOT_NULL(test, objects[i]);
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		n[i] = report_count(kinds[i]);
+	expect_reports_begin();
+	goalloc_free_bulk(ARRAY_SIZE(batch), batch);
+	expect_reports_end();
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		KUNIT_EXPECT_EQ_MSG(test, report_count(kinds[i]), n[i] + more[i], "kind %d", kinds[i]);
+	KUNIT_EXPECT_EQ(test, stat_now(invalid_frees), invalid + 4);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_objects), live);
+	for (i = 0; i < ARRAY_SIZE(objects); i++)	/* each freed */
+		KUNIT_EXPECT_EQ_MSG(test, goalloc_usable_size(objects[i]), 0UL, "object %u", i);
+	kfree(k);
+}
+
 static struct kunit_case invalid_cases[] = {
 	KUNIT_CASE(double_free_caught),
 	KUNIT_CASE(tiny_double_and_interior_free_caught),
@@ -780,6 +822,7 @@ static struct kunit_case invalid_cases[] = {
 	KUNIT_CASE(bad_pointers_caught),
 	KUNIT_CASE(remote_double_free_caught),
 	KUNIT_CASE(bad_realloc_caught),
+	KUNIT_CASE(bulk_free_of_a_mixed_batch),
 	{}
 };
 
