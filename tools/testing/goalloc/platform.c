@@ -454,6 +454,27 @@ atomic_long_t gl_reclaimable_pages;
 int gl_verbose;
 bool gl_init_on_alloc, gl_init_on_free;
 
+#ifndef GL_BENCH
+/* RCU-sched's readers and grace periods (platform.h) */
+static pthread_rwlock_t gl_rcu = PTHREAD_RWLOCK_INITIALIZER;
+
+void gl_rcu_read_lock(void)
+{
+	pthread_rwlock_rdlock(&gl_rcu);
+}
+
+void gl_rcu_read_unlock(void)
+{
+	pthread_rwlock_unlock(&gl_rcu);
+}
+
+void gl_synchronize_rcu(void)
+{
+	pthread_rwlock_wrlock(&gl_rcu);
+	pthread_rwlock_unlock(&gl_rcu);
+}
+#endif
+
 void gl_printf(const char *fmt, ...)
 {
 	va_list ap;

@@ -536,6 +536,7 @@ extern __thread int gl_preempt_off;
 #define __GFP_DIRECT_RECLAIM	___GFP_DIRECT_RECLAIM
 #define GFP_KERNEL		(__GFP_DIRECT_RECLAIM)
 #define GFP_ATOMIC		(__GFP_HIGH)
+#define GFP_NOWAIT		0u
 
 static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & __GFP_DIRECT_RECLAIM; }
 
@@ -563,6 +564,7 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & __GFP_DIREC
 
 static inline void *kmalloc(size_t n, gfp_t gfp) { return gfp & __GFP_ZERO ? calloc(1, n) : malloc(n); }
 static inline void *kzalloc(size_t n, gfp_t gfp) { return calloc(1, n); }
+static inline void *kmalloc_node(size_t n, gfp_t gfp, int node) { return kmalloc(n, gfp); }
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void *kvzalloc_node(size_t n, gfp_t gfp, int node) { return calloc(1, n); }
@@ -574,13 +576,27 @@ static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n
 #define array_size(a, b)	((size_t)(a) * (b))
 
 /*
- * RCU: readers are no-ops and kfree_rcu() frees at once; nothing in user
- * space frees a tiny mask while a racing bad free still reads it.
+ * RCU-sched: in the suites, a reader-writer lock that rcu_read_lock_sched()
+ * holds shared and kfree_rcu() takes exclusively before it frees (a grace
+ * period), so that what a reader found (a tiny span's masks, a span's live
+ * bytes) is not freed under it, and TSan sees the order.  In the
+ * benchmark, as cheap as the kernel's: readers are no-ops, and kfree_rcu()
+ * frees at once.  A read that only preempt_disable() protects (a small
+ * free's live byte) is not covered.
  */
 struct rcu_head { void *next; };
+#ifdef GL_BENCH
 #define rcu_read_lock_sched()	do { } while (0)
 #define rcu_read_unlock_sched()	do { } while (0)
 #define kfree_rcu(p, field)	kfree(p)
+#else
+void gl_rcu_read_lock(void);
+void gl_rcu_read_unlock(void);
+void gl_synchronize_rcu(void);
+#define rcu_read_lock_sched()	gl_rcu_read_lock()
+#define rcu_read_unlock_sched()	gl_rcu_read_unlock()
+#define kfree_rcu(p, field)	do { gl_synchronize_rcu(); kfree(p); } while (0)
+#endif
 
 /* kmemleak: nothing to tell in user space. */
 static inline void kmemleak_alloc(const void *p, size_t size, int min_count, gfp_t gfp) { }
