@@ -16,6 +16,7 @@
  *   flush    write anything: flush CPU caches, give free memory back
  *   fail_grow  fault injection: make heap growth fail (kernels with
  *            CONFIG_FAULT_INJECTION_DEBUG_FS)
+ *   fail_cache  the same for the arrays of CPU stacks and transfer caches
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -291,6 +292,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("profile_top", 0400, goalloc_dir, NULL, &profile_top_fops);
 	debugfs_create_file("flush", 0200, goalloc_dir, NULL, &flush_fops);
 	compat_fault_debugfs("fail_grow", goalloc_dir, &mheap_fail_grow);
+	compat_fault_debugfs("fail_cache", goalloc_dir, &mcentral_fail_cache);
 }
 
 void goalloc_debugfs_exit(void)

@@ -124,8 +124,13 @@
  *    runs until the heap holds its pages in use plus retain_extra_percent;
  *  - all of them through the shrinker, at the memory limit, through the
  *    debugfs "flush" file and goalloc_flush(), and at unload.
- * Flushes also empty every CPU's stacks and the transfer caches.  A CPU
- * that goes offline has its mcache flushed by a CPU hotplug callback.
+ * Flushes also empty every CPU's stacks and the transfer caches and free
+ * their arrays: a stack or transfer cache gets its array when it is first
+ * used after load or a flush, so an idle heap holds no cache, and a CPU or
+ * class never used costs none.  They are allocated without sleeping,
+ * where objects come and go; one that cannot be had leaves its objects
+ * going to and from their spans one at a time until it can.  A CPU that
+ * goes offline has its mcache flushed by a CPU hotplug callback.
  *
  * === Lock order ===
  *

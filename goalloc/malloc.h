@@ -67,7 +67,7 @@
  */
 #define OBJSTACK_BYTES		(16 << 10)
 #define OBJSTACK_MIN		2
-#define OBJSTACK_MAX		256
+#define OBJSTACK_MAX		255	/* with its zero entry, 4 KiB */
 #define TRANSFER_BATCHES	8
 /*
  * Chunks: half as large as the heap already is, from 512 KiB (so that a
@@ -692,8 +692,11 @@ static inline struct mcentral *mcentral_of(int node, unsigned int spc)
 	return &mcentral_nodes[node][spc];
 }
 
+extern struct fault_attr mcentral_fail_cache;
+
 int mcentral_init(void);
 void mcentral_exit(void);
+struct objref *mcentral_cache_array(unsigned int n, int node);
 unsigned int mcentral_refill(int node, unsigned int spc, struct objref *out, unsigned int n);
 void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n);
 unsigned int mcentral_take_fresh(struct mspan *s, struct objref *out, unsigned int n);
@@ -742,6 +745,11 @@ extern const char *const cpu_stat_names[GS_NR_CPU_STATS];
  * in this CPU's memory below @end, and the entry below them is zero, so
  * that a pop finds the stack empty in the entry it reads and a push finds
  * it full at @end: two pointers, no fill count to keep.
+ *
+ * A stack has no entries until its CPU first needs them, and none again
+ * after a flush (mcache.c): then @top and @end both lie just above
+ * objstack_none[0], a zero entry all such stacks share, so that the fast
+ * paths find it empty and full, and the slow paths give it entries.
  */
 struct objstack {
 	struct objref *top;		/* the entry the next free fills */
@@ -789,16 +797,34 @@ static_assert(sizeof(struct mcache) - sizeof(local_lock_t) <= 4096);
 
 DECLARE_PER_CPU(struct mcache, mcaches);
 
-/* The bottom entry of @st, the stack for @spc. */
+extern struct objref objstack_none[1];
+
+/* Whether @st has entries (racy from another CPU). */
+static inline bool objstack_has_entries(const struct objstack *st)
+{
+	return READ_ONCE(st->end) != objstack_none + 1;
+}
+
+/* The bottom entry of @st, the stack for @spc, which has entries. */
 static inline struct objref *objstack_base(const struct objstack *st, unsigned int spc)
 {
 	return st->end - objstack_cap(spc);
 }
 
-/* Objects @st, the stack for @spc, holds (racy from another CPU). */
+/*
+ * Objects @st, the stack for @spc, holds.  Racy from another CPU, which
+ * may see @top and @end of different moments: then a count out of bounds
+ * reads as 0.
+ */
 static inline unsigned int objstack_count(const struct objstack *st, unsigned int spc)
 {
-	return READ_ONCE(st->top) - objstack_base(st, spc);
+	struct objref *end = READ_ONCE(st->end);
+	unsigned long n;
+
+	if (end == objstack_none + 1)
+		return 0;
+	n = READ_ONCE(st->top) - (end - objstack_cap(spc));
+	return n <= objstack_cap(spc) ? n : 0;
 }
 
 /* Whether @st holds no object: its top entry is the zero one below the bottom. */
@@ -821,7 +847,7 @@ static __always_inline struct objref objstack_pop(struct objstack *st)
 }
 
 struct mcache *mcache_of(unsigned int cpu);
-void mcache_drain(struct mcache *c, unsigned int spc);
+bool mcache_drain(struct mcache *c, unsigned int spc);
 bool mcache_flush_idle(void);
 
 void mcache_free_remote(struct objref r, unsigned int spc);
@@ -880,18 +906,19 @@ static __always_inline bool mcache_push(struct mcache *c, const struct mspan *s,
 
 /*
  * As mcache_push(), draining a batch first if the stack is full; an object
- * of another node goes back to its node.
+ * of another node goes back to its node, and one that finds the stack
+ * without entries that cannot have them goes back to mcentral.
  */
 static __always_inline void mcache_free(struct mcache *c, const struct mspan *s, struct objref r,
 					unsigned int spc)
 {
 	if (unlikely(!mcache_push(c, s, r, spc))) {
-		if (mspan_remote(s)) {
+		if (mspan_remote(s))
 			mcache_free_remote(r, spc);
-			return;
-		}
-		mcache_drain(c, spc);
-		mcache_push(c, s, r, spc);
+		else if (mcache_drain(c, spc))
+			mcache_push(c, s, r, spc);
+		else
+			mcache_free_central(r, spc);
 	}
 }
 

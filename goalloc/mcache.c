@@ -11,7 +11,8 @@
  * file holds the slow paths: refilling an empty stack with a batch from
  * mcentral or, with interrupts back on, from a new span from the heap,
  * draining a full one a batch at a time, and flushing a CPU's caches when
- * it goes offline, when asked to, and at unload.
+ * it goes offline, when asked to, and at unload.  A stack's entries are
+ * allocated when its CPU first needs them, and a flush frees them.
  *
  * Go's mcache also keeps a page cache (mpagecache.go) so that refilling a
  * span, once per 64 free slots there, seldom takes the heap lock.  Here a
@@ -22,6 +23,57 @@
 #include "malloc.h"
 
 DEFINE_PER_CPU(struct mcache, mcaches);
+
+/* The zero entry below every stack without entries; never written. */
+struct objref objstack_none[1];
+EXPORT_SYMBOL_IF_KUNIT(objstack_none);
+
+/* Bytes of the CPUs' stacks' entries (for meta_sys). */
+static atomic_long_t stacks_bytes;
+
+static size_t objstack_bytes(unsigned int spc)
+{
+	return array_size(objstack_cap(spc) + 1, sizeof(struct objref));
+}
+
+/*
+ * Give @st, the stack for @spc of this CPU, which has none, its entries
+ * and the zero one below them, on this CPU's node.  Interrupts off, the
+ * mcache held.  False if they cannot be had without sleeping.
+ */
+static noinline bool objstack_get_entries(struct objstack *st, unsigned int spc)
+{
+	struct objref *ref = mcentral_cache_array(objstack_cap(spc) + 1, numa_mem_id());
+
+	if (!ref)
+		return false;
+	ref[0] = (struct objref){ 0 };
+	atomic_long_add(objstack_bytes(spc), &stacks_bytes);
+	/* @top first: a racy objstack_count() never sees @end alone */
+	WRITE_ONCE(st->top, ref + 1);
+	WRITE_ONCE(st->end, ref + 1 + objstack_cap(spc));
+	return true;
+}
+
+/* Whether @st, the stack for @spc of this CPU, has entries, given them now if not. */
+static inline bool objstack_ready(struct objstack *st, unsigned int spc)
+{
+	return objstack_has_entries(st) || objstack_get_entries(st, spc);
+}
+
+/* Free the entries of @st, the stack for @spc, which holds no object. */
+static void objstack_put_entries(struct objstack *st, unsigned int spc)
+{
+	struct objref *ref;
+
+	if (!objstack_has_entries(st))
+		return;
+	ref = objstack_base(st, spc) - 1;
+	WRITE_ONCE(st->end, objstack_none + 1);
+	WRITE_ONCE(st->top, objstack_none + 1);
+	atomic_long_sub(objstack_bytes(spc), &stacks_bytes);
+	kfree(ref);
+}
 
 /* CPU @cpu's mcache (for the KUnit suites). */
 struct mcache *mcache_of(unsigned int cpu)
@@ -45,6 +97,10 @@ struct objref mcache_refill(struct mcache *c, unsigned int spc)
 	/* an interrupt refilled it, or the caller moved to a CPU with objects */
 	if (r.addr)
 		return r;
+	if (unlikely(!objstack_ready(st, spc))) {	/* one object, then */
+		mcentral_refill(numa_mem_id(), spc, &r, 1);
+		return r;
+	}
 	base = objstack_base(st, spc);
 	st->top = base + mcentral_refill(numa_mem_id(), spc, base, objstack_batch(spc));
 	return objstack_pop(st);	/* a null objref if mcentral had none */
@@ -52,19 +108,24 @@ struct objref mcache_refill(struct mcache *c, unsigned int spc)
 
 /*
  * This CPU's stack for @spc is full: give its oldest batch (the bottom
- * half, the objects freed longest ago) back to mcentral.  Interrupts off.
+ * half, the objects freed longest ago) back to mcentral; or it has no
+ * entries: give it some.  Interrupts off.  False if it has no room still.
  */
-void mcache_drain(struct mcache *c, unsigned int spc)
+bool mcache_drain(struct mcache *c, unsigned int spc)
 {
 	struct objstack *st = &c->stack[spc];
-	struct objref *base = objstack_base(st, spc);
 	unsigned int n = objstack_batch(spc);
+	struct objref *base;
 
 	lockdep_assert_irqs_disabled();
+	if (!objstack_has_entries(st))
+		return objstack_get_entries(st, spc);
+	base = objstack_base(st, spc);
 	mcentral_drain(spc, base, n);
 	st->top -= n;
 	memmove(base, base + n, (st->top - base) * sizeof(*base));
 	c->stat[GS_FREE_SLOW]++;
+	return true;
 }
 
 /*
@@ -122,6 +183,7 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 	unsigned long flags;
 	struct mcache *c;
 	struct mspan *s;
+	bool ours;
 
 	if (unlikely(!mcache_lock_irqsave(&flags))) {	/* an interrupt in a fast path */
 		r = (struct objref){ 0 };
@@ -140,10 +202,11 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 	if (!s)
 		return r;	/* another node's object, or none */
 
-	if (unlikely(!mcache_lock_irqsave(&flags) || mspan_remote(s))) {
+	ours = mcache_lock_irqsave(&flags);
+	st = this_cpu_ptr(&mcaches.stack[spc]);
+	if (unlikely(!ours || mspan_remote(s) || !objstack_ready(st, spc))) {
 		mcentral_take_fresh(s, &r, 1);
 	} else {
-		st = this_cpu_ptr(&mcaches.stack[spc]);
 		/* an interrupt, or the CPU we moved to, has objects: list @s whole */
 		if (!objstack_empty(st)) {
 			mcentral_take_fresh(s, NULL, 0);
@@ -158,8 +221,9 @@ struct objref mcache_alloc_slow(unsigned int spc, gfp_t gfp, int node)
 }
 
 /*
- * Give everything @c caches back: the tiny block and span, and every
- * object.  Called on this CPU with the mcache lock held, or for a dead CPU.
+ * Give everything @c caches back: the tiny block and span, every object,
+ * and the stacks' entries.  Called on this CPU with the mcache lock held,
+ * or for a dead CPU.
  */
 static void __mcache_flush(struct mcache *c)
 {
@@ -170,9 +234,9 @@ static void __mcache_flush(struct mcache *c)
 	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
 		st = &c->stack[spc];
 		n = objstack_count(st, spc);
-		st->top = objstack_base(st, spc);
 		if (n)
-			mcentral_drain(spc, st->top, n);
+			mcentral_drain(spc, objstack_base(st, spc), n);
+		objstack_put_entries(st, spc);
 	}
 }
 
@@ -220,7 +284,10 @@ static unsigned long mcache_activity(const struct mcache *c)
 	return n + data_race(c->stat[GS_TINY_BLOCK_FREE]);
 }
 
-/* Whether @c caches anything, read from any CPU (as mcache_activity()). */
+/*
+ * Whether @c holds anything a flush gives back (a tiny span, a stack's
+ * array), read from any CPU (as mcache_activity()).
+ */
 static bool mcache_holds(const struct mcache *c)
 {
 	unsigned int spc;
@@ -228,7 +295,7 @@ static bool mcache_holds(const struct mcache *c)
 	if (data_race(c->tinyspan))	/* racy, on purpose */
 		return true;
 	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
-		if (data_race(objstack_count(&c->stack[spc], spc)))	/* racy, on purpose */
+		if (data_race(objstack_has_entries(&c->stack[spc])))	/* racy, on purpose */
 			return true;
 	return false;
 }
@@ -282,69 +349,38 @@ static int mcache_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
-/* Bytes of every CPU's stacks (for meta_sys). */
-static unsigned long stacks_bytes;
-
 unsigned long mcache_meta_bytes(void)
 {
-	return stacks_bytes;
-}
-
-/* Free the stacks' entries of every possible CPU. */
-static void mcache_free_stacks(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
-
-		if (c->stack[0].end)	/* the zero entry below the first stack too */
-			kvfree(objstack_base(&c->stack[0], 0) - 1);
-		c->stack[0].top = NULL;
-		c->stack[0].end = NULL;
-	}
-	stacks_bytes = 0;
+	return atomic_long_read(&stacks_bytes);
 }
 
 /*
- * Give each possible CPU its stacks, in one array on its node: each stack
- * above a zero entry (struct objstack).
+ * Ready each possible CPU's mcache: its stacks without entries (each gets
+ * them when its CPU first needs them).
  */
 int mcache_init(void)
 {
-	unsigned int cpu, spc, total = 0;
-	struct objref *ref;
-	int err;
+	unsigned int cpu, spc;
 
-	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
-		total += 1 + objstack_cap(spc);
 	for_each_possible_cpu(cpu) {
 		struct mcache *c = per_cpu_ptr(&mcaches, cpu);
 
 		local_lock_init(&c->lock);
 		c->tinyoffset = TINY_SIZE;	/* no tiny block yet */
-		ref = kvzalloc_node(array_size(total, sizeof(*ref)), GFP_KERNEL, cpu_to_node(cpu));
-		if (!ref) {
-			mcache_free_stacks();
-			return -ENOMEM;
-		}
 		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
-			c->stack[spc].top = ++ref;	/* above its zero entry */
-			ref += objstack_cap(spc);
-			c->stack[spc].end = ref;
+			c->stack[spc].top = objstack_none + 1;
+			c->stack[spc].end = objstack_none + 1;
 		}
-		stacks_bytes += array_size(total, sizeof(*ref));
 	}
-	err = platform_cpu_dead_register(mcache_cpu_dead);
-	if (err)
-		mcache_free_stacks();
-	return err;
+	return platform_cpu_dead_register(mcache_cpu_dead);
 }
 
-/* Unload: no allocation runs any more; flush every possible CPU. */
+/*
+ * Unload: no allocation runs any more; flush every possible CPU, which
+ * frees its stacks' entries too.
+ */
 void mcache_exit(void)
 {
 	platform_cpu_dead_unregister();
 	platform_each_cpu(mcache_flush_this_cpu, mcache_flush_cpu);
-	mcache_free_stacks();
 }

@@ -10,7 +10,11 @@
  * breathes in and out does not go to the heap every time).  CPUs take free
  * objects from it and give them back in batches (mcache.c): a batch given
  * back waits whole in the transfer cache for the next CPU that needs one,
- * and only when that is full do its objects go back to their spans.  A
+ * and only when that is full do its objects go back to their spans.  The
+ * transfer cache's array is allocated when a CPU first gives a batch back
+ * (mcentral_transfer_get()), so a class that is never used costs an
+ * mcentral and no more, and one whose array cannot be had without sleeping
+ * puts its batches back into their spans until it can.  A
  * span that gets its first object back goes to the head of the partial
  * list, where refills take from: the fullest spans are used first and the
  * emptiest ones drift to the tail until they are empty.  Every critical
@@ -26,6 +30,10 @@
 
 struct mcentral **mcentral_nodes;
 EXPORT_SYMBOL_IF_KUNIT(mcentral_nodes);
+
+/* debugfs goalloc/fail_cache: make cache arrays fail to allocate (fault injection). */
+DECLARE_FAULT_ATTR(mcentral_fail_cache);
+EXPORT_SYMBOL_IF_KUNIT(mcentral_fail_cache);
 
 static struct mcentral *central_of(const struct mspan *s)
 {
@@ -178,8 +186,10 @@ unsigned int mcentral_refill(int node, unsigned int spc, struct objref *out, uns
 	spin_lock(&mc->lock);
 	mc->refills++;
 	got = min(n, mc->ntransfer);
-	mc->ntransfer -= got;
-	memcpy(out, mc->transfer + mc->ntransfer, got * sizeof(*out));
+	if (got) {
+		mc->ntransfer -= got;
+		memcpy(out, mc->transfer + mc->ntransfer, got * sizeof(*out));
+	}
 	if (got < n)
 		got += mcentral_take_spans(mc, out + got, n - got);
 	spin_unlock(&mc->lock);
@@ -205,11 +215,50 @@ static void mcentral_put(struct mcentral *mc, const struct objref *in, unsigned 
 	}
 }
 
-/* mcentral_drain() of @n objects that all lie on the node of @mc. */
-static void mcentral_drain_node(struct mcentral *mc, const struct objref *in, unsigned int n)
+/*
+ * An array of @n objrefs on @node for a CPU's stack or a transfer cache,
+ * without sleeping: these are allocated where objects come and go, in any
+ * context.  NULL if none can be had now.
+ */
+struct objref *mcentral_cache_array(unsigned int n, int node)
 {
+	size_t bytes = array_size(n, sizeof(struct objref));
+
+	if (compat_should_fail(&mcentral_fail_cache, bytes))
+		return NULL;
+	return kmalloc_node(bytes, GFP_NOWAIT | __GFP_NOWARN, node);
+}
+
+/*
+ * Give @node's mcentral for @spc, which has none yet, its transfer cache,
+ * if that can be had without sleeping.  Interrupts off.
+ */
+static noinline void mcentral_transfer_get(struct mcentral *mc, unsigned int spc, int node)
+{
+	unsigned int cap = TRANSFER_BATCHES * objstack_batch(spc);
+	struct objref *t = mcentral_cache_array(cap, node);
+
+	if (!t)
+		return;
+	spin_lock(&mc->lock);
+	if (!mc->transfer) {		/* another CPU may have given it one */
+		mc->transfer = t;
+		WRITE_ONCE(mc->transfer_cap, cap);
+		t = NULL;
+	}
+	spin_unlock(&mc->lock);
+	kfree(t);
+}
+
+/* mcentral_drain() of @n objects that all lie on @node. */
+static void mcentral_drain_node(int node, unsigned int spc, const struct objref *in,
+				unsigned int n)
+{
+	struct mcentral *mc = mcentral_of(node, spc);
 	LIST_HEAD(release);
 
+	if (unlikely(!data_race(mc->transfer)))	/* racy: rechecked under the lock */
+		mcentral_transfer_get(mc, spc, node);
 	spin_lock(&mc->lock);
 	if (mc->ntransfer + n <= mc->transfer_cap) {
 		memcpy(mc->transfer + mc->ntransfer, in, n * sizeof(*in));
@@ -236,14 +285,14 @@ void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n)
 
 	lockdep_assert_irqs_disabled();
 	if (!numa_on()) {
-		mcentral_drain_node(mcentral_of(0, spc), in, n);
+		mcentral_drain_node(0, spc, in, n);
 		return;
 	}
 	for (; n; in += k, n -= k) {
 		node = objref_span(in[0])->node;
 		for (k = 1; k < n && objref_span(in[k])->node == node; k++)
 			;
-		mcentral_drain_node(mcentral_of(node, spc), in, k);
+		mcentral_drain_node(node, spc, in, k);
 	}
 }
 
@@ -394,7 +443,8 @@ struct mspan *mcentral_grow(unsigned int spc, int node, gfp_t gfp)
 
 /*
  * Give back all but @keep empty spans of every class (flush, shrinker),
- * after emptying the transfer caches into their spans.
+ * after emptying the transfer caches into their spans and freeing their
+ * arrays.
  */
 void mcentral_release_empty(unsigned int keep)
 {
@@ -404,6 +454,7 @@ void mcentral_release_empty(unsigned int keep)
 	for_each_node(node) {
 		for (i = 0; i < NUM_CENTRALS; i++) {
 			struct mcentral *mc = mcentral_of(node, i);
+			struct objref *transfer;
 			unsigned long flags;
 			struct mspan *s;
 			LIST_HEAD(release);
@@ -411,12 +462,16 @@ void mcentral_release_empty(unsigned int keep)
 			spin_lock_irqsave(&mc->lock, flags);
 			mcentral_put(mc, mc->transfer, mc->ntransfer, &release);
 			mc->ntransfer = 0;
+			transfer = mc->transfer;
+			mc->transfer = NULL;
+			WRITE_ONCE(mc->transfer_cap, 0);
 			while (mc->nempty > keep) {
 				s = list_first_entry(&mc->empty, struct mspan, list);
 				mcentral_set_list(mc, s, MC_NONE);
 				list_add(&s->list, &release);
 			}
 			spin_unlock_irqrestore(&mc->lock, flags);
+			kfree(transfer);
 			mcentral_release(&release);
 		}
 	}
@@ -466,15 +521,6 @@ int mcentral_init(void)
 			INIT_LIST_HEAD(&mc->partial);
 			INIT_LIST_HEAD(&mc->full);
 			INIT_LIST_HEAD(&mc->empty);
-			if (i == TINY_SPC)	/* CPUs hold tiny spans, not blocks */
-				continue;
-			mc->transfer_cap = TRANSFER_BATCHES * objstack_batch(i);
-			mc->transfer = kcalloc_node(mc->transfer_cap, sizeof(*mc->transfer),
-						    GFP_KERNEL, node);
-			if (!mc->transfer) {
-				mcentral_exit();
-				return -ENOMEM;
-			}
 		}
 	}
 	return 0;
@@ -490,7 +536,8 @@ unsigned long mcentral_meta_bytes(void)
 	for_each_node(node) {
 		bytes += NUM_CENTRALS * sizeof(struct mcentral);
 		for (i = 0; i < NUM_CENTRALS; i++)
-			bytes += mcentral_of(node, i)->transfer_cap * sizeof(struct objref);
+			bytes += READ_ONCE(mcentral_of(node, i)->transfer_cap) *
+				 sizeof(struct objref);
 	}
 	return bytes;
 }

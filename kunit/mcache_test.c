@@ -62,14 +62,20 @@ static void flush_empties_every_cpu_cache(struct kunit *test)
 	for_each_online_cpu(cpu) {
 		struct mcache *c = mcache_of(cpu);
 
-		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
+		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
 			KUNIT_EXPECT_EQ(test, objstack_count(&c->stack[spc], spc), 0U);
+			/* and gave its entries back */
+			KUNIT_EXPECT_FALSE(test, objstack_has_entries(&c->stack[spc]));
+		}
 		KUNIT_EXPECT_EQ(test, c->tiny, 0UL);
 		KUNIT_EXPECT_PTR_EQ(test, c->tinyspan, NULL);
 	}
-	for_each_node(node)
-		for (spc = 0; spc < NUM_CENTRALS; spc++)
+	for_each_node(node) {
+		for (spc = 0; spc < NUM_CENTRALS; spc++) {
 			KUNIT_EXPECT_EQ(test, mcentral_of(node, spc)->ntransfer, 0U);
+			KUNIT_EXPECT_PTR_EQ(test, mcentral_of(node, spc)->transfer, NULL);
+		}
+	}
 	/* the live objects survived the flush */
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 112UL);
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(t), 3UL);
@@ -153,10 +159,140 @@ static void busy_cpu_cache_is_left_alone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->live[1], ctx->live[0]);	/* every count kept */
 }
 
+static long batch_on_cpu(void *arg)
+{
+	struct refill_ctx *ctx = arg;
+	unsigned int spc = make_spc(size_to_class(OBJ_SIZE), false), i;
+	struct objstack *st = &mcache_of(smp_processor_id())->stack[spc];
+
+	ctx->batch = objstack_batch(spc);
+	for (i = 0; i < ctx->batch; i++) {
+		ctx->objs[i] = goalloc_alloc(OBJ_SIZE, GFP_KERNEL);
+		if (!ctx->objs[i])
+			return -ENOMEM;
+	}
+	/* the first refill's batch, all handed out: an array and no object */
+	ctx->held = objstack_has_entries(st) ? objstack_count(st, spc) : UINT_MAX;
+	return 0;
+}
+
+/*
+ * A CPU that stays idle gives its stacks' arrays back to the background
+ * scavenger, also when they hold no object.
+ */
+static void idle_cpu_gives_its_arrays_back(struct kunit *test)
+{
+	struct refill_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	unsigned int spc = make_spc(size_to_class(OBJ_SIZE), false), i, pass;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	goalloc_flush();
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, batch_on_cpu, ctx), 0L);
+	KUNIT_EXPECT_EQ(test, ctx->held, 0U);
+	/* the first pass sees CPU 0 busy, the next ones idle */
+	for (pass = 0; pass < 4; pass++)
+		malloc_scavenge();
+	KUNIT_EXPECT_FALSE(test, objstack_has_entries(&mcache_of(0)->stack[spc]));
+	for (i = 0; i < ctx->batch; i++)
+		goalloc_free(ctx->objs[i]);
+}
+
+#ifdef CONFIG_FAULT_INJECTION
+/* Make the arrays of CPU stacks and transfer caches fail to allocate, or stop. */
+static void inject_cache_failures(bool on)
+{
+	mcentral_fail_cache.verbose = 0;	/* no stack dumps: they read as splats */
+	mcentral_fail_cache.probability = on ? 100 : 0;
+	mcentral_fail_cache.interval = 1;
+	atomic_set(&mcentral_fail_cache.times, on ? -1 : 0);
+}
+
+struct nocache_ctx {
+	void *objs[300];		/* more than a stack holds */
+	unsigned int bad, cached;
+	bool entries, transfer;
+};
+
+/* Objects of the class waiting in CPU stacks and transfer caches. */
+static unsigned int class_cached(unsigned int cls)
+{
+	struct goalloc_class_stats cs;
+
+	return goalloc_get_class_stats(cls, &cs) ? UINT_MAX : cs.cached;
+}
+
+static long nocache_on_cpu(void *arg)
+{
+	struct nocache_ctx *ctx = arg;
+	unsigned int cls = size_to_class(OBJ_SIZE), spc = make_spc(cls, false), i, j;
+	void *b[8];
+
+	for (i = 0; i < ARRAY_SIZE(ctx->objs); i++) {
+		ctx->objs[i] = goalloc_alloc(OBJ_SIZE, GFP_KERNEL);
+		if (!ctx->objs[i])
+			return -ENOMEM;
+		memset(ctx->objs[i], i, OBJ_SIZE);
+	}
+	for (i = 0; i < ARRAY_SIZE(ctx->objs); i++) {
+		for (j = 0; j < OBJ_SIZE; j++)
+			ctx->bad += ((u8 *)ctx->objs[i])[j] != (u8)i;
+		goalloc_free(ctx->objs[i]);
+	}
+	if (goalloc_alloc_bulk(OBJ_SIZE, GFP_KERNEL, ARRAY_SIZE(b), b) != ARRAY_SIZE(b))
+		return -ENOMEM;
+	goalloc_free_bulk(ARRAY_SIZE(b), b);
+	ctx->cached = class_cached(cls);
+	ctx->entries = objstack_has_entries(&mcache_of(smp_processor_id())->stack[spc]);
+	ctx->transfer = mcentral_of(numa_mem_id(), spc)->transfer;
+	return 0;
+}
+
+static long pair_on_cpu(void *arg)
+{
+	struct nocache_ctx *ctx = arg;
+
+	goalloc_free(goalloc_alloc(OBJ_SIZE, GFP_KERNEL));
+	ctx->cached = class_cached(size_to_class(OBJ_SIZE));
+	return 0;
+}
+
+/*
+ * CPU stacks and transfer caches whose arrays cannot be had (they are
+ * allocated without sleeping, where objects come and go): objects come
+ * from their spans and go back one at a time, and none is lost or kept.
+ */
+static void caches_without_arrays_pass_objects_through(struct kunit *test)
+{
+	struct nocache_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	u64 live = stat_now(heap_objects), invalid = stat_now(invalid_frees);
+	long ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	goalloc_flush();
+	inject_cache_failures(true);
+	ret = run_on_cpu(0, nocache_on_cpu, ctx);
+	inject_cache_failures(false);
+	KUNIT_ASSERT_EQ(test, ret, 0L);
+	KUNIT_EXPECT_EQ(test, ctx->bad, 0U);
+	KUNIT_EXPECT_EQ(test, ctx->cached, 0U);
+	KUNIT_EXPECT_FALSE(test, ctx->entries);
+	KUNIT_EXPECT_FALSE(test, ctx->transfer);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_objects), live);
+	KUNIT_EXPECT_EQ(test, stat_now(invalid_frees), invalid);
+	/* once arrays can be had, a free waits in the CPU's stack again */
+	KUNIT_ASSERT_EQ(test, run_on_cpu(0, pair_on_cpu, ctx), 0L);
+	KUNIT_EXPECT_GE(test, ctx->cached, 1U);
+}
+#endif
+
 static struct kunit_case mcache_cases[] = {
 	KUNIT_CASE(refill_takes_a_batch),
 	KUNIT_CASE(flush_empties_every_cpu_cache),
 	KUNIT_CASE(busy_cpu_cache_is_left_alone),
+	KUNIT_CASE(idle_cpu_gives_its_arrays_back),
+#ifdef CONFIG_FAULT_INJECTION
+	KUNIT_CASE(caches_without_arrays_pass_objects_through),
+#endif
 	{}
 };
 

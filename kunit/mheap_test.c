@@ -157,16 +157,18 @@ static void free_runs_inside_chunks_go_back(struct kunit *test)
 
 /*
  * The background scavenger's pass (malloc_scavenge()): once the CPU has
- * been idle for a pass its caches go back, and free runs go back until the
+ * been idle for a pass its caches go back (their arrays too, and the
+ * transfer caches' once every CPU is idle), and free runs go back until the
  * heap holds about its pages in use plus retain_extra_percent; the live
  * objects keep their contents.
  */
 static void scavenger_pass_keeps_the_goal(struct kunit *test)
 {
 	const unsigned int n = 8192, keep = 64;	/* 2 MiB of 256 B objects, 1/64 kept */
+	unsigned int i, pass, cpu, spc, arrays = 0;
 	unsigned long largest, runs[10];
 	u64 sys, inuse, peak;
-	unsigned int i, pass;
+	int node;
 	u8 **p;
 
 	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
@@ -187,6 +189,14 @@ static void scavenger_pass_keeps_the_goal(struct kunit *test)
 	/* a few passes: the first sees this CPU busy, the next ones idle */
 	for (pass = 0; pass < 6; pass++)
 		malloc_scavenge();
+	/* the idle CPUs' stacks and the transfer caches gave their arrays back */
+	for_each_online_cpu(cpu)
+		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
+			arrays += objstack_has_entries(&mcache_of(cpu)->stack[spc]);
+	for_each_node(node)
+		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++)
+			arrays += !!mcentral_of(node, spc)->transfer;
+	KUNIT_EXPECT_EQ(test, arrays, 0U);
 	sys = stat_now(heap_sys);
 	inuse = sys - stat_now(heap_idle);
 	mheap_free_runs(runs, ARRAY_SIZE(runs), &largest);

@@ -17,28 +17,43 @@ struct node_ctx {
 };
 
 /*
- * Each CPU's stacks hold objects of its own node only: how many do not.
- * Read while the scavenger may flush a stack: an entry read stale may name
- * no span any more, and is not counted.
+ * This CPU's stacks' objects that lie on another node, counted with
+ * interrupts off: no flush frees the entries meanwhile (run_on_cpu()).
  */
-static unsigned int foreign_cached(void)
+static long foreign_here(void *unused)
 {
-	unsigned int cpu, spc, i, bad = 0;
+	unsigned int cpu, spc, i;
+	unsigned long flags;
+	struct mcache *c;
 	struct mspan *s;
+	long bad = 0;
 
-	for_each_online_cpu(cpu) {
-		struct mcache *c = mcache_of(cpu);
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	c = mcache_of(cpu);
+	for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
+		unsigned int n = objstack_count(&c->stack[spc], spc);
+		struct objref *base;
 
-		for (spc = 0; spc < NUM_SPAN_CLASSES; spc++) {
-			struct objref *base = objstack_base(&c->stack[spc], spc);
-			unsigned int n = objstack_count(&c->stack[spc], spc);
-
-			for (i = 0; i < n; i++) {
-				s = objref_span(base[i]);
-				bad += s && s->node != cpu_to_mem(cpu);
-			}
+		if (!n)
+			continue;
+		base = objstack_base(&c->stack[spc], spc);
+		for (i = 0; i < n; i++) {
+			s = objref_span(base[i]);
+			bad += s && s->node != cpu_to_mem(cpu);
 		}
 	}
+	local_irq_restore(flags);
+	return bad;
+}
+
+/* Each CPU's stacks hold objects of its own node only: how many do not. */
+static unsigned int foreign_cached(void)
+{
+	unsigned int cpu, bad = 0;
+
+	for_each_online_cpu(cpu)
+		bad += run_on_cpu(cpu, foreign_here, NULL);
 	return bad;
 }
 

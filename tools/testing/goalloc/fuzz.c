@@ -321,9 +321,15 @@ static void check_spans(void)
 		placed = 0;
 		for_each_possible_cpu(cpu) {
 			struct objstack *st = &mcache_of(cpu)->stack[spc];
-			struct objref *base = objstack_base(st, spc);
-			unsigned int n = objstack_count(st, spc);
+			struct objref *base;
+			unsigned int n;
 
+			if (!objstack_has_entries(st)) {	/* found empty and full */
+				CHECK(st->top == st->end && !objstack_none[0].addr);
+				continue;
+			}
+			base = objstack_base(st, spc);
+			n = objstack_count(st, spc);
 			/* the zero entry below: what tells a pop the stack is empty */
 			CHECK(!base[-1].addr && st->top >= base && st->top <= st->end);
 			placed += n;
@@ -334,6 +340,7 @@ static void check_spans(void)
 			struct mcentral *mc = mcentral_of(node, spc);
 			struct list_head *lists[] = { &mc->partial, &mc->full, &mc->empty };
 
+			CHECK(mc->ntransfer <= mc->transfer_cap && (mc->transfer || !mc->transfer_cap));
 			placed += mc->ntransfer;
 			for (i = 0; i < mc->ntransfer; i++)
 				check_objref(mc->transfer[i], spc, node);
@@ -478,7 +485,7 @@ static void run(struct input *in)
 			}
 			break;
 		}
-		default: {		/* flush, scavenge, or inject growth failures for a while */
+		default: {		/* flush, scavenge, or inject failures for a while */
 			unsigned int v = next_byte(in);
 
 			if (v < 16) {
@@ -491,6 +498,10 @@ static void run(struct input *in)
 			} else if (v < 64) {	/* a node fills up, or has memory again */
 				gl_node_full[(v >> 1) % gl_nr_nodes] = v & 1;
 				node_full_set |= v & 1;
+			} else if (v < 96) {	/* cache arrays cannot be had: nothing fails */
+				mcentral_fail_cache.probability = v & 1 ? 100 : 0;
+				mcentral_fail_cache.interval = 1 + v % 3;
+				atomic_set(&mcentral_fail_cache.times, v & 1 ? -1 : 0);
 			} else {
 				injecting = v & 1;
 				mheap_fail_grow.probability = injecting ? 100 : 0;
@@ -525,6 +536,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	run(&in);
 	injecting = false;
 	atomic_set(&mheap_fail_grow.times, 0);
+	atomic_set(&mcentral_fail_cache.times, 0);
 	for (i = 0; i < SLOTS; i++)
 		if (live[i].p)
 			free_slot(&live[i]);
