@@ -157,7 +157,9 @@
  * quarantine lock, taken with no other goalloc lock held.
  * Every spinlock is taken with interrupts off, so every path may run in
  * hard-irq context with GFP_ATOMIC.  Growing the heap (alloc_pages, kmalloc
- * of chunk metadata) happens with no goalloc lock held.
+ * of chunk metadata) happens with no goalloc lock held; the arrays of CPU
+ * stacks and transfer caches come from kmalloc without sleeping
+ * (GFP_NOWAIT) with at most the mcache held.
  */
 #include "malloc.h"
 

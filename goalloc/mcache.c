@@ -349,6 +349,7 @@ static int mcache_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
+/* Bytes of every CPU's stacks' entries (for meta_sys). */
 unsigned long mcache_meta_bytes(void)
 {
 	return atomic_long_read(&stacks_bytes);
