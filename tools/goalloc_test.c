@@ -1083,6 +1083,42 @@ static int test_meminfo(void)
 	return 0;
 }
 
+/*
+ * The arrays of CPU stacks and transfer caches come with use and go with a
+ * flush: meta_sys rises while objects of five classes come and go, by at
+ * least the 4 KiB of one stack's array, and falls as much after a flush.
+ */
+static int test_cache_arrays(void)
+{
+	static const unsigned int sizes[] = { 16, 64, 256, 1024, 4096 };
+	enum { N = 600 };		/* more than a stack of any of them holds */
+	static uint64_t h[N];
+	uint64_t m0, m1, m2;
+	unsigned int i, j;
+	int fd = open_dev();
+
+	write_file("/sys/kernel/debug/goalloc/flush", "1");
+	m0 = g_stats(fd).meta_sys;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < N; j++) {
+			if (g_alloc(fd, sizes[i], 0, &h[j], NULL)) {
+				close(fd);
+				return fail("object %u of %u bytes", j, sizes[i]);
+			}
+		}
+		for (j = 0; j < N; j++)
+			g_free(fd, h[j]);
+	}
+	m1 = g_stats(fd).meta_sys;
+	write_file("/sys/kernel/debug/goalloc/flush", "1");
+	m2 = g_stats(fd).meta_sys;
+	close(fd);
+	if (!(m1 >= m0 + 4096 && m2 + 4096 <= m1))
+		return fail("meta_sys %llu after a flush, %llu with five classes used, %llu after a flush",
+			    (unsigned long long)m0, (unsigned long long)m1, (unsigned long long)m2);
+	return 0;
+}
+
 /* A value of debugfs goalloc/heap ("name value" lines), or -1. */
 static long long heap_value(const char *name)
 {
@@ -1518,6 +1554,7 @@ int main(int argc, char **argv)
 	run("tracepoints", test_tracepoints);
 	run("slabinfo", test_slabinfo);
 	run("meminfo", test_meminfo);
+	run("cache_arrays", test_cache_arrays);
 	run("scavenger", test_scavenger);
 	run("heap_profile", test_heap_profile);
 	run("tool_hint_non_root", test_tool_hint_non_root);
