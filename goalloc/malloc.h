@@ -696,6 +696,7 @@ extern struct fault_attr mcentral_fail_cache;
 
 int mcentral_init(void);
 void mcentral_exit(void);
+size_t mcentral_cache_array_bytes(unsigned int n);
 struct objref *mcentral_cache_array(unsigned int n, int node);
 unsigned int mcentral_refill(int node, unsigned int spc, struct objref *out, unsigned int n);
 void mcentral_drain(unsigned int spc, const struct objref *in, unsigned int n);

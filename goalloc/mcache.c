@@ -31,9 +31,10 @@ EXPORT_SYMBOL_IF_KUNIT(objstack_none);
 /* Bytes of the CPUs' stacks' entries (for meta_sys). */
 static atomic_long_t stacks_bytes;
 
+/* Bytes of the array of a stack for @spc, as kmalloc gives it. */
 static size_t objstack_bytes(unsigned int spc)
 {
-	return array_size(objstack_cap(spc) + 1, sizeof(struct objref));
+	return mcentral_cache_array_bytes(objstack_cap(spc) + 1);
 }
 
 /*

@@ -215,6 +215,12 @@ static void mcentral_put(struct mcentral *mc, const struct objref *in, unsigned 
 	}
 }
 
+/* Bytes of an array of @n objrefs for a CPU's stack or a transfer cache. */
+size_t mcentral_cache_array_bytes(unsigned int n)
+{
+	return kmalloc_size_roundup(array_size(n, sizeof(struct objref)));
+}
+
 /*
  * An array of @n objrefs on @node for a CPU's stack or a transfer cache,
  * without sleeping: these are allocated where objects come and go, in any
@@ -222,7 +228,7 @@ static void mcentral_put(struct mcentral *mc, const struct objref *in, unsigned 
  */
 struct objref *mcentral_cache_array(unsigned int n, int node)
 {
-	size_t bytes = array_size(n, sizeof(struct objref));
+	size_t bytes = mcentral_cache_array_bytes(n);
 
 	if (compat_should_fail(&mcentral_fail_cache, bytes))
 		return NULL;
@@ -231,11 +237,13 @@ struct objref *mcentral_cache_array(unsigned int n, int node)
 
 /*
  * Give @node's mcentral for @spc, which has none yet, its transfer cache,
- * if that can be had without sleeping.  Interrupts off.
+ * if that can be had without sleeping: TRANSFER_BATCHES batches, and what
+ * else the array kmalloc gives holds.  Interrupts off.
  */
 static noinline void mcentral_transfer_get(struct mcentral *mc, unsigned int spc, int node)
 {
-	unsigned int cap = TRANSFER_BATCHES * objstack_batch(spc);
+	unsigned int cap = mcentral_cache_array_bytes(TRANSFER_BATCHES * objstack_batch(spc)) /
+			   sizeof(struct objref);
 	struct objref *t = mcentral_cache_array(cap, node);
 
 	if (!t)

@@ -565,6 +565,7 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & __GFP_DIREC
 static inline void *kmalloc(size_t n, gfp_t gfp) { return gfp & __GFP_ZERO ? calloc(1, n) : malloc(n); }
 static inline void *kzalloc(size_t n, gfp_t gfp) { return calloc(1, n); }
 static inline void *kmalloc_node(size_t n, gfp_t gfp, int node) { return kmalloc(n, gfp); }
+static inline size_t kmalloc_size_roundup(size_t n) { return n; }
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp) { return calloc(n, size); }
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void *kvzalloc_node(size_t n, gfp_t gfp, int node) { return calloc(1, n); }
