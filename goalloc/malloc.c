@@ -52,6 +52,15 @@
  * a block clears its mask and moves nothing, and the CPU finds the block
  * free when it looks for its next one.
  *
+ * Go's page allocator (mpagealloc.go) takes the lowest-addressed free run
+ * that fits, in address space it reserved in order.  goalloc's chunks come
+ * from the buddy allocator at whatever address it has, so a low address
+ * says nothing of a chunk's age or of whether its pages were ever touched:
+ * the heap takes the best fit instead (mheap.c), which keeps long runs
+ * whole.  On the user-space kernel-mix trace, first fit raised RSS over
+ * peak live bytes from 1.43-1.56 to 2.1-2.3 by address, and to 1.54-1.62
+ * by chunk age, then address.
+ *
  * === Allocating ===
  *
  *  1. Round the size up to its class: one table lookup (size_to_class8

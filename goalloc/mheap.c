@@ -7,10 +7,11 @@
  * heapArena, below).  Free runs are kept per NUMA node (that of
  * their chunk), by length: exact lists for runs shorter than
  * HEAP_FREE_LISTS pages, with a bitmap of the non-empty ones, and an rbtree
- * keyed by (length, address) for longer runs.  Allocation is best fit on
- * the node asked for (this CPU's by default), then from a new chunk the
- * buddy allocator gives for that node, which may lie on another when the
- * node has no memory left; the rest of the run goes back as a shorter run.
+ * keyed by (length, address) for longer runs.  Allocation is best fit (not
+ * Go's lowest address: see malloc.c) on the node asked for (this CPU's by
+ * default), then from a new chunk the buddy allocator gives for that node,
+ * which may lie on another when the node has no memory left; the rest of
+ * the run goes back as a shorter run.
  * A freed run merges with free neighbours, found through chunk->spans[] at
  * the pages just before and after it, so a run's first and last entries of
  * spans[] always name its descriptor.
