@@ -16,6 +16,9 @@
  *                    allocation, its free included): kernel-mix, and
  *                    kernel-6.12, captured from this kernel's own
  *                    kmem:kmalloc/kmem:kfree events (scripts/capture-trace.sh)
+ *   memory TRACE     not a time: the KiB each allocator holds from the page
+ *                    allocator at the trace's peak of live bytes, from an
+ *                    emptied start, and their ratio to those live bytes
  * Every allocator is called directly (the loops are specialised per
  * allocator: no function pointer between the loop and the call), with the
  * same GFP flags, so with init_on_alloc (Debian's default) all of them zero
@@ -398,6 +401,115 @@ static int trace_init(void)
 	return trace_ptr ? 0 : -ENOMEM;
 }
 
+/* === Memory at each trace's peak of live bytes === */
+
+/*
+ * Pages of slab and large kmalloc memory (NR_SLAB_UNRECLAIMABLE_B), with
+ * every CPU's pending delta folded in: global_node_page_state_pages()
+ * alone may be off by some tens of pages per CPU.
+ */
+static long slab_pages(void)
+{
+	long x = 0;
+	int nid, cpu;
+
+	for_each_online_node(nid) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+
+		x += atomic_long_read(&pgdat->vm_stat[NR_SLAB_UNRECLAIMABLE_B]);
+		for_each_online_cpu(cpu)
+			x += READ_ONCE(per_cpu_ptr(pgdat->per_cpu_nodestats, cpu)->
+				       vm_node_stat_diff[NR_SLAB_UNRECLAIMABLE_B]);
+	}
+	return x;
+}
+
+/*
+ * Bytes @w holds from the page allocator: goalloc's heap and metadata, or
+ * kmalloc's slabs and large allocations (with whatever else the kernel
+ * allocates meanwhile from slab, which in this quiet boot is little).
+ */
+static long held_bytes(enum which w)
+{
+	struct goalloc_stats st;
+
+	if (w == KMALLOC)
+		return slab_pages() << PAGE_SHIFT;
+	goalloc_get_stats(&st);
+	return st.heap_sys + st.meta_sys;
+}
+
+/* Give back what @w holds but does not use, so that both start empty. */
+static void empty(enum which w)
+{
+	unsigned int t, i;
+
+	if (w == GOALLOC) {
+		goalloc_flush();
+		return;
+	}
+	for (t = 0; t < NR_KMALLOC_TYPES; t++)
+		for (i = 0; i < ARRAY_SIZE(kmalloc_caches[t]); i++)
+			if (kmalloc_caches[t][i])
+				kmem_cache_shrink(kmalloc_caches[t][i]);
+}
+
+/*
+ * Replay trace @t up to its peak of live bytes (requested sizes, in
+ * *@live) and return the bytes @w took from the page allocator since an
+ * emptied start; -1 if an allocation failed.  Everything is freed after.
+ */
+static long replay_peak(enum which w, unsigned int t, unsigned long *live)
+{
+	const struct trace_op *o = traces[t].ops, *end = o + traces[t].nops, *peak = o;
+	unsigned long bytes = 0;
+	long base, grown = -1;
+	unsigned int i;
+	u32 *size;
+
+	size = kvcalloc(trace_ids, sizeof(*size), GFP_KERNEL);
+	if (!size)
+		return -1;
+	*live = 0;
+	for (; o < end; o++) {	/* the peak: the op after which most bytes are live */
+		if (o->size) {
+			size[o->id] = o->size & ~TRACE_NOSCAN;
+			bytes += size[o->id];
+		} else {
+			bytes -= size[o->id];
+			size[o->id] = 0;
+		}
+		if (bytes > *live) {
+			*live = bytes;
+			peak = o;
+		}
+	}
+	kvfree(size);
+	empty(w);
+	base = held_bytes(w);
+	for (o = traces[t].ops; o <= peak; o++) {
+		if (o->size) {
+			trace_ptr[o->id] = b_alloc(w, NULL, o->size & ~TRACE_NOSCAN,
+						   o->size & TRACE_NOSCAN);
+			if (!trace_ptr[o->id])
+				break;
+		} else if (trace_ptr[o->id]) {
+			b_free(w, NULL, trace_ptr[o->id]);
+			trace_ptr[o->id] = NULL;
+		}
+	}
+	if (o > peak)
+		grown = held_bytes(w) - base;
+	for (i = 0; i < trace_ids; i++) {
+		if (trace_ptr[i]) {
+			b_free(w, NULL, trace_ptr[i]);
+			trace_ptr[i] = NULL;
+		}
+	}
+	empty(w);
+	return grown;
+}
+
 struct row {
 	const char *kind;
 	size_t size;		/* bytes, or for replay an index in traces[] */
@@ -479,6 +591,30 @@ static void bench_row(const struct row *row, unsigned int nreps)
 		ratio(rc, m[GOALLOC], m[KCACHE]));
 }
 
+/*
+ * For each trace, the memory goalloc and kmalloc hold at its peak, each from
+ * an emptied start, against the bytes live then.
+ */
+static void bench_memory(void)
+{
+	char rg[24], rk[24], rgk[24];
+	unsigned long live;
+	unsigned int t;
+	long g, k;
+
+	pr_info("goalloc-bench: memory: KiB held at each trace's peak of live bytes, from an emptied start (goalloc: heap_sys + meta_sys; kmalloc: slab and large kmalloc pages)\n");
+	pr_info("goalloc-bench: %-10s %11s %8s %8s %8s %8s %8s %9s\n", "memory", "trace", "live",
+		which_name[GOALLOC], which_name[KMALLOC], "g/live", "k/live", "g/kmalloc");
+	for (t = 0; t < ARRAY_SIZE(traces); t++) {
+		g = replay_peak(GOALLOC, t, &live);
+		k = replay_peak(KMALLOC, t, &live);
+		pr_info("goalloc-bench: %-10s %11s %8lu %8ld %8ld %8s %8s %9s\n", "memory",
+			traces[t].name, live >> 10, g < 0 ? -1 : g >> 10, k < 0 ? -1 : k >> 10,
+			ratio(rg, g < 0 ? U64_MAX : g, live), ratio(rk, k < 0 ? U64_MAX : k, live),
+			ratio(rgk, g < 0 ? U64_MAX : g, k < 0 ? U64_MAX : k));
+	}
+}
+
 static int __init goalloc_bench_init(void)
 {
 	unsigned int r, n = clamp_t(unsigned int, reps, 1, MAX_REPS);
@@ -492,6 +628,7 @@ static int __init goalloc_bench_init(void)
 		"g/cache");
 	for (r = 0; r < ARRAY_SIZE(rows); r++)
 		bench_row(&rows[r], n);
+	bench_memory();
 	kvfree(trace_ptr);
 	goalloc_flush();
 	return 0;

@@ -47,7 +47,7 @@ mkdir -p bench/results
 } | tee bench/results/kernel-bench.txt
 
 # goalloc / kmalloc and goalloc / kmem_cache, one bar pair per row and size
-awk '$6 ~ /^[0-9.]+$/ { printf "\"%s %s\" %s %s\n", $1, $2, $6, ($7 ~ /^[0-9.]+$/ ? $7 : "NaN") }' \
+awk '$1 != "memory" && $6 ~ /^[0-9.]+$/ { printf "\"%s %s\" %s %s\n", $1, $2, $6, ($7 ~ /^[0-9.]+$/ ? $7 : "NaN") }' \
 	bench/results/kernel-bench.txt >"$dir/ratios.dat"
 if command -v gnuplot >/dev/null && [ -s "$dir/ratios.dat" ]; then
 	gnuplot <<PLOT
