@@ -428,7 +428,7 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
 static void memory_limit_holds(struct kunit *test)
 {
 	unsigned long old_limit = mheap_memory_limit;
-	struct mspan *s, *t, *u;
+	struct mspan *s, *t, *t2, *t3, *u;
 	u64 failures, released;
 	void *p, *big;
 
@@ -478,15 +478,24 @@ static void memory_limit_holds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures);
 
 	/*
-	 * 60 pages do not fit in t's chunk: a 2 MiB heap would grow by 1 MiB,
-	 * but only a MIN_CHUNK fits under the limit, and serves them.
+	 * An 8 MiB heap (t's chunk, and 4 MiB and 2 MiB ones) whose chunks
+	 * have no 60 free pages would grow by 1 MiB, but only a MIN_CHUNK
+	 * fits under the limit, and serves them.
 	 */
-	WRITE_ONCE(mheap_memory_limit, 2 * MIB + MIN_CHUNK);
+	WRITE_ONCE(mheap_memory_limit, 8 * MIB);
+	t2 = mheap_alloc(CHUNK_MAX_PAGES, 1, NUMA_NO_NODE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t2);
+	t3 = mheap_alloc(200, 1, NUMA_NO_NODE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t3);
+	KUNIT_ASSERT_EQ(test, stat_now(heap_sys), (u64)8 * MIB);
+	WRITE_ONCE(mheap_memory_limit, 8 * MIB + MIN_CHUNK);
 	u = mheap_alloc(60, 1, NUMA_NO_NODE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, u);
-	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)2 * MIB + MIN_CHUNK);
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)8 * MIB + MIN_CHUNK);
 	KUNIT_EXPECT_EQ(test, stat_now(limit_failures), failures);
 	mheap_free_span(u);
+	mheap_free_span(t3);
+	mheap_free_span(t2);
 	mheap_free_span(t);
 	WRITE_ONCE(mheap_memory_limit, old_limit);
 	goalloc_flush();
@@ -495,9 +504,9 @@ static void memory_limit_holds(struct kunit *test)
 
 /*
  * A small heap stays small: one object takes the smallest chunk, and each
- * growth adds half of what the heap holds, from MIN_CHUNK up to 4 MiB.
+ * growth adds an eighth of what the heap holds, from MIN_CHUNK up to 4 MiB.
  */
-static void heap_grows_by_half(struct kunit *test)
+static void heap_grows_by_an_eighth(struct kunit *test)
 {
 	const unsigned int n = (16 * MIB) / GO_PAGE_SIZE;
 	u64 sys = 0, now, want;
@@ -521,7 +530,7 @@ static void heap_grows_by_half(struct kunit *test)
 		now = stat_now(heap_sys);
 		if (now == sys)
 			continue;
-		want = sys >= 2 * MIN_CHUNK ? 1ULL << ilog2(sys / 2) : MIN_CHUNK;
+		want = sys >= 8 * MIN_CHUNK ? 1ULL << ilog2(sys / 8) : MIN_CHUNK;
 		KUNIT_EXPECT_EQ_MSG(test, now - sys, min_t(u64, want, CHUNK_MAX_PAGES * GO_PAGE_SIZE),
 				    "growth at %llu bytes", sys);
 		sys = now;
@@ -544,7 +553,7 @@ static struct kunit_case mheap_cases[] = {
 	KUNIT_CASE(free_runs_inside_chunks_go_back),
 	KUNIT_CASE(scavenger_pass_keeps_the_goal),
 	KUNIT_CASE(memory_limit_holds),
-	KUNIT_CASE(heap_grows_by_half),
+	KUNIT_CASE(heap_grows_by_an_eighth),
 #ifdef CONFIG_FAULT_INJECTION
 	KUNIT_CASE(injected_grow_failures_fail_cleanly),
 	KUNIT_CASE(sometimes_failing_growth_loses_nothing),
