@@ -100,7 +100,7 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "largest_free_run_pages %lu\n", largest);
 	/* the scavenger: its goal for chunk_bytes, what went back, inside chunks too */
 	seq_printf(m, "scavenge_goal_bytes %lu\n",
-		   mheap_scavenge_goal(READ_ONCE(malloc_retain_extra_percent), NULL) * GO_PAGE_SIZE);
+		   mheap_scavenge_goal(NULL) * GO_PAGE_SIZE);
 	seq_printf(m, "released_bytes %llu\n", st.heap_released);
 	seq_printf(m, "holes_bytes %lu\n", holes * GO_PAGE_SIZE);
 	seq_printf(m, "scavenger_passes %llu\n", READ_ONCE(goalloc_scavenger_passes));

@@ -18,9 +18,9 @@ module_param_named(memory_limit, mheap_memory_limit, ulong, 0644);
 MODULE_PARM_DESC(memory_limit,
 		 "bytes the heap may take from the buddy allocator, 0 for no limit (Go's GOMEMLIMIT); takes effect at once");
 
-module_param_named(retain_extra_percent, malloc_retain_extra_percent, uint, 0644);
+module_param_named(retain_extra_percent, mheap_retain_extra_percent, uint, 0644);
 MODULE_PARM_DESC(retain_extra_percent,
-		 "free memory the background scavenger leaves, in percent of the memory in use (Go's retainExtraPercent)");
+		 "free memory the scavenger leaves, in the background and when the heap grows, in percent of the memory in use (Go's retainExtraPercent)");
 
 /*
  * The background scavenger (Go's bgscavenge): malloc_scavenge() every

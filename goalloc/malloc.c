@@ -122,15 +122,17 @@
  *
  * === Where memory comes from and goes back ===
  *
- * The heap takes chunks from alloc_pages_node half as large as it already
- * is, from 512 KiB (so that a small heap stays small) to 4 MiB, falling
- * back to smaller orders down to what the request needs.  Free page runs go back
- * to the buddy allocator, whole chunks or runs inside chunks still in use
- * (mheap.c: a run inside a chunk becomes a hole, never reused, where Go
- * would fault the pages in again):
+ * The heap takes chunks from alloc_pages_node an eighth as large as it
+ * already is, from 512 KiB (so that a small heap stays small) to 4 MiB,
+ * falling back to smaller orders down to what the request needs.  Free
+ * page runs go back to the buddy allocator, whole chunks or runs inside
+ * chunks still in use (mheap.c: a run inside a chunk becomes a hole, never
+ * reused, where Go would fault the pages in again):
  *  - in the background (Go's bgscavenge, malloc_scavenge(), run by the
  *    module every scavenge_interval_ms): idle CPUs' caches first, then free
  *    runs until the heap holds its pages in use plus retain_extra_percent;
+ *  - when the heap grows (Go's heap-growth scavenger): whole free chunks,
+ *    until the heap with its new chunk holds no more than that;
  *  - all of them through the shrinker, at the memory limit, through the
  *    debugfs "flush" file and goalloc_flush(), and at unload.
  * Flushes also empty every CPU's stacks and the transfer caches and free
@@ -1172,13 +1174,6 @@ void goalloc_flush(void)
 }
 EXPORT_SYMBOL_GPL(goalloc_flush);
 
-/*
- * Go's retainExtraPercent: the background scavenger keeps the heap's pages
- * in use and this many percent more (module parameter retain_extra_percent).
- */
-unsigned int malloc_retain_extra_percent = 10;
-EXPORT_SYMBOL_IF_KUNIT(malloc_retain_extra_percent);
-
 /* The most one pass gives back: 16 MiB, so a pass stays short. */
 #define SCAVENGE_PASS_PAGES	((16UL << 20) >> GO_PAGE_SHIFT)
 
@@ -1198,7 +1193,7 @@ unsigned long malloc_scavenge(void)
 
 	if (mcache_flush_idle())
 		mcentral_release_empty(0);
-	goal = mheap_scavenge_goal(READ_ONCE(malloc_retain_extra_percent), &held);
+	goal = mheap_scavenge_goal(&held);
 	if (held <= goal)
 		return 0;
 	return mheap_scavenge_within(min(held - goal, SCAVENGE_PASS_PAGES));

@@ -524,6 +524,7 @@ struct mheap {
 
 extern struct mheap mheap;
 extern unsigned long mheap_memory_limit;
+extern unsigned int mheap_retain_extra_percent;
 
 /*
  * NUMA: on when more than one node is possible, and then spans, chunks and
@@ -652,7 +653,8 @@ void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int np
 			  struct mspan *entry);
 unsigned long mheap_scavenge(unsigned long max_pages);
 unsigned long mheap_scavenge_within(unsigned long max_pages);
-unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *held);
+unsigned long mheap_scavenge_chunks(unsigned long max_pages);
+unsigned long mheap_scavenge_goal(unsigned long *held);
 void mheap_chunk_pages(unsigned long *idle, unsigned long *holes);
 unsigned long mheap_meta_bytes(void);
 unsigned int mheap_chunk_map(unsigned int n, char *map);
@@ -1147,8 +1149,6 @@ static __always_inline void free_hook(void *p, size_t size, size_t room)
 	if (room)
 		platform_kasan_free(p, room);
 }
-
-extern unsigned int malloc_retain_extra_percent;
 
 int malloc_init(bool debug);
 void malloc_exit(struct goalloc_stats *st);

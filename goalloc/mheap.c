@@ -27,7 +27,9 @@
  * the heap grows new chunks instead.  A chunk whose every page is given
  * back is forgotten.  The shrinker, the memory limit, flush and
  * unload give back every free run; the background scavenger (malloc.c)
- * only down to a goal, mheap_scavenge_goal().
+ * only down to a goal, mheap_scavenge_goal(), and a growth, before it
+ * takes its chunk, only whole free chunks down to that goal (Go's
+ * heap-growth scavenger).
  */
 #include "malloc.h"
 
@@ -44,6 +46,14 @@ EXPORT_SYMBOL_IF_KUNIT(numa_key);
  */
 unsigned long mheap_memory_limit;
 EXPORT_SYMBOL_IF_KUNIT(mheap_memory_limit);
+
+/*
+ * Go's retainExtraPercent: the scavenger, in the background and when the
+ * heap grows, keeps the heap's pages in use and this many percent more.
+ * The module parameter retain_extra_percent.
+ */
+unsigned int mheap_retain_extra_percent = 10;
+EXPORT_SYMBOL_IF_KUNIT(mheap_retain_extra_percent);
 
 /* debugfs goalloc/fail_grow: make growing the heap fail (fault injection). */
 DECLARE_FAULT_ATTR(mheap_fail_grow);
@@ -556,6 +566,26 @@ static unsigned int mheap_chunk_order(unsigned int need)
 }
 
 /*
+ * The heap is about to grow by @npages Go pages, as no free run fits the
+ * request: first give whole free chunks back, the largest that fit first,
+ * until the heap with its new chunk holds no more than the scavenger's
+ * goal, as Go's heap-growth scavenger does.  Those chunks are too short
+ * for this request, and without it they would wait for the background
+ * scavenger while the heap grows past them.  Whole chunks only: a run
+ * inside a chunk in use would leave a hole, which the heap never fills
+ * again, so that a trace run over and over would grow and give back at
+ * every run (the kernel benchmark's replays did, and slowed kmalloc's
+ * too).  No goalloc lock held.
+ */
+static void scavenge_for_growth(unsigned long npages)
+{
+	unsigned long held, goal = mheap_scavenge_goal(&held);
+
+	if (held + npages > goal)
+		mheap_scavenge_chunks(held + npages - goal);
+}
+
+/*
  * Take a chunk of at least @npages Go pages from the buddy allocator, for
  * @node: of mheap_chunk_order(), or as large as it gives readily (and the
  * memory limit allows) below that, down to the smallest that serves the
@@ -567,7 +597,7 @@ static unsigned int mheap_chunk_order(unsigned int need)
  */
 static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 {
-	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order, max;
+	unsigned int need = order_base_2(npages) + GO_PAGE_ORDER, order, max, want;
 	gfp_t pgfp = (gfp & ~(__GFP_ZERO | __GFP_COMP)) | __GFP_NOWARN;
 	struct heap_arena *ha, *spare = NULL;
 	unsigned long base = 0, ai, n;
@@ -578,7 +608,9 @@ static int mheap_grow(unsigned int npages, int node, gfp_t gfp)
 
 	if (need > CHUNK_MAX_ORDER)
 		return -E2BIG;
-	max = mheap_reserve(need, mheap_chunk_order(need));
+	want = mheap_chunk_order(need);
+	scavenge_for_growth(1UL << (want - GO_PAGE_ORDER));
+	max = mheap_reserve(need, want);
 	if (!max)
 		return -EDQUOT;
 	if (compat_should_fail(&mheap_fail_grow, (ssize_t)npages << GO_PAGE_SHIFT)) {
@@ -735,13 +767,42 @@ static bool run_release(struct mspan *r)
 	return true;
 }
 
+/* Which free runs a scavenge gives back, the longest first. */
+enum scavenge_runs {
+	SCAVENGE_ANY,		/* any: at most one run more than asked */
+	SCAVENGE_WITHIN,	/* those that fit in what is left to give */
+	SCAVENGE_CHUNKS,	/* whole chunks that fit: no hole is made */
+};
+
 /*
- * Give free runs back to the buddy allocator, the longest first, until
- * @max_pages Go pages went back: no more if @within, else at most one run
- * more.  Any context; no goalloc lock held.  Returns the Go pages given
- * back.
+ * The largest chunk that is one free run, none of it given back, of at
+ * most @npages Go pages: that run, or NULL.  Heap lock held.
  */
-static unsigned long scavenge(unsigned long max_pages, bool within)
+static struct mspan *chunk_free_within(unsigned long npages)
+{
+	struct mchunk *ch, *best = NULL;
+
+	list_for_each_entry(ch, &mheap.chunks, list)
+		if (ch->free_pages == ch->npages && ch->npages <= npages &&
+		    (!best || ch->npages > best->npages))
+			best = ch;
+	return best ? best->spans[0] : NULL;
+}
+
+/* The next run to give back, of @npages Go pages at most unless SCAVENGE_ANY. */
+static struct mspan *scavenge_next(enum scavenge_runs which, unsigned long npages)
+{
+	if (which == SCAVENGE_CHUNKS)
+		return chunk_free_within(npages);
+	return run_longest(which == SCAVENGE_WITHIN, npages);
+}
+
+/*
+ * Give free runs back to the buddy allocator, as @which says, until
+ * @max_pages Go pages went back.  Any context; no goalloc lock held.
+ * Returns the Go pages given back.
+ */
+static unsigned long scavenge(unsigned long max_pages, enum scavenge_runs which)
 {
 	unsigned long released = 0, flags;
 	struct mchunk *ch, *tmp;
@@ -751,7 +812,7 @@ static unsigned long scavenge(unsigned long max_pages, bool within)
 	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&mheap.lock, flags);
-	while (released < max_pages && (r = run_longest(within, max_pages - released))) {
+	while (released < max_pages && (r = scavenge_next(which, max_pages - released))) {
 		/*
 		 * Which of the two, decided now: once the lock is dropped,
 		 * another scavenge may give back the rest of @r's chunk and a
@@ -788,7 +849,7 @@ static unsigned long scavenge(unsigned long max_pages, bool within)
  */
 unsigned long mheap_scavenge(unsigned long max_pages)
 {
-	return scavenge(max_pages, false);
+	return scavenge(max_pages, SCAVENGE_ANY);
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge);
 
@@ -799,17 +860,29 @@ EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge);
  */
 unsigned long mheap_scavenge_within(unsigned long max_pages)
 {
-	return scavenge(max_pages, true);
+	return scavenge(max_pages, SCAVENGE_WITHIN);
 }
 EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge_within);
 
 /*
- * The Go pages the heap keeps when the background scavenger is done: those
- * in use plus @extra_percent (Go's retainExtraPercent).  The Go pages it
- * holds now in *@held, if not NULL.
+ * Give back whole free chunks of @max_pages Go pages at most in all, the
+ * largest that fit first: a growth, down to the scavenger's goal.  Returns
+ * the Go pages given back.
  */
-unsigned long mheap_scavenge_goal(unsigned int extra_percent, unsigned long *held)
+unsigned long mheap_scavenge_chunks(unsigned long max_pages)
 {
+	return scavenge(max_pages, SCAVENGE_CHUNKS);
+}
+EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge_chunks);
+
+/*
+ * The Go pages the heap keeps when the scavenger is done: those in use
+ * plus mheap_retain_extra_percent.  The Go pages it holds now in *@held,
+ * if not NULL.
+ */
+unsigned long mheap_scavenge_goal(unsigned long *held)
+{
+	unsigned int extra_percent = READ_ONCE(mheap_retain_extra_percent);
 	unsigned long inuse, flags;
 
 	spin_lock_irqsave(&mheap.lock, flags);

@@ -203,7 +203,7 @@ static void scavenger_pass_keeps_the_goal(struct kunit *test)
 	/* every other page keeps an object: at most about half goes back */
 	KUNIT_EXPECT_LT(test, sys, peak * 3 / 5);
 	/* above the goal by less than a free run that would have fitted */
-	KUNIT_EXPECT_LE(test, sys, inuse + inuse * malloc_retain_extra_percent / 100 +
+	KUNIT_EXPECT_LE(test, sys, inuse + inuse * mheap_retain_extra_percent / 100 +
 			(u64)largest * GO_PAGE_SIZE);
 	for (i = 0; i < n; i += keep) {
 		KUNIT_EXPECT_PTR_EQ(test, memchr_inv(p[i], i & 0xff, 256), NULL);
@@ -427,6 +427,7 @@ static void sometimes_failing_growth_loses_nothing(struct kunit *test)
  */
 static void memory_limit_holds(struct kunit *test)
 {
+	unsigned int old_retain = mheap_retain_extra_percent;
 	unsigned long old_limit = mheap_memory_limit;
 	struct mspan *s, *t, *t2, *t3, *u;
 	u64 failures, released;
@@ -435,6 +436,8 @@ static void memory_limit_holds(struct kunit *test)
 	goalloc_flush();
 	KUNIT_ASSERT_EQ(test, stat_now(heap_sys), 0ULL);
 	failures = stat_now(limit_failures);
+	/* only the limit gives memory back here: growths keep their free runs */
+	WRITE_ONCE(mheap_retain_extra_percent, 100000);
 
 	WRITE_ONCE(mheap_memory_limit, GO_PAGE_SIZE / 2);	/* not one page */
 	p = goalloc_alloc(64, GFP_KERNEL);
@@ -498,6 +501,48 @@ static void memory_limit_holds(struct kunit *test)
 	mheap_free_span(t2);
 	mheap_free_span(t);
 	WRITE_ONCE(mheap_memory_limit, old_limit);
+	WRITE_ONCE(mheap_retain_extra_percent, old_retain);
+	goalloc_flush();
+	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
+}
+
+/*
+ * Before the heap grows, whole free chunks go back down to the scavenger's
+ * goal (Go's heap-growth scavenger): a 100-page span fits in neither a free
+ * 64-page chunk nor the 63 free pages of a chunk that holds one page; with
+ * one page in use, the free chunk goes back before the heap takes a 1 MiB
+ * chunk for it, and the run inside the chunk in use stays (no hole).  With
+ * a goal above what the heap holds, both stay.
+ */
+static void growth_gives_free_chunks_back_first(struct kunit *test)
+{
+	unsigned int old_retain = mheap_retain_extra_percent, retain;
+	struct mspan *a, *b, *d;
+	u64 released;
+
+	for (retain = 10; retain <= 100000; retain += 99990) {
+		WRITE_ONCE(mheap_retain_extra_percent, retain);
+		goalloc_flush();
+		KUNIT_ASSERT_EQ(test, stat_now(heap_sys), 0ULL);
+		a = heap_alloc(test, 1);
+		b = heap_alloc(test, MIN_CHUNK / GO_PAGE_SIZE);	/* a chunk of its own */
+		KUNIT_ASSERT_EQ(test, stat_now(heap_sys), (u64)2 * MIN_CHUNK);
+		KUNIT_ASSERT_TRUE(test, b->chunk != a->chunk);
+		mheap_free_span(b);
+		released = stat_now(heap_released);
+		d = heap_alloc(test, 100);
+		if (retain == 10) {
+			KUNIT_EXPECT_EQ(test, stat_now(heap_released), released + MIN_CHUNK);
+			KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)MIN_CHUNK + MIB);
+			KUNIT_EXPECT_EQ(test, a->chunk->released_pages, 0U);
+		} else {
+			KUNIT_EXPECT_EQ(test, stat_now(heap_released), released);
+			KUNIT_EXPECT_EQ(test, stat_now(heap_sys), (u64)2 * MIN_CHUNK + MIB);
+		}
+		mheap_free_span(a);
+		mheap_free_span(d);
+	}
+	WRITE_ONCE(mheap_retain_extra_percent, old_retain);
 	goalloc_flush();
 	KUNIT_EXPECT_EQ(test, stat_now(heap_sys), 0ULL);
 }
@@ -554,6 +599,7 @@ static struct kunit_case mheap_cases[] = {
 	KUNIT_CASE(scavenger_pass_keeps_the_goal),
 	KUNIT_CASE(memory_limit_holds),
 	KUNIT_CASE(heap_grows_by_an_eighth),
+	KUNIT_CASE(growth_gives_free_chunks_back_first),
 #ifdef CONFIG_FAULT_INJECTION
 	KUNIT_CASE(injected_grow_failures_fail_cleanly),
 	KUNIT_CASE(sometimes_failing_growth_loses_nothing),
