@@ -70,8 +70,8 @@
 #define OBJSTACK_MAX		255	/* with its zero entry, 4 KiB */
 #define TRANSFER_BATCHES	8
 /*
- * Chunks: half as large as the heap already is, from 512 KiB (so that a
- * small heap stays small) to 4 MiB, and never larger than the buddy
+ * Chunks: an eighth as large as the heap already is, from 512 KiB (so that
+ * a small heap stays small) to 4 MiB, and never larger than the buddy
  * allocator readily gives (mheap_chunk_order()).
  */
 #define CHUNK_MAX_ORDER		(GOALLOC_MAX_BUDDY_ORDER < 10 ? GOALLOC_MAX_BUDDY_ORDER : 10)
