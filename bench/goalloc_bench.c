@@ -455,23 +455,20 @@ static void empty(enum which w)
 }
 
 /*
- * Replay trace @t up to its peak of live bytes (requested sizes, in
- * *@live) and return the bytes @w took from the page allocator since an
- * emptied start; -1 if an allocation failed.  Everything is freed after.
+ * The op of trace @t after which most bytes (requested sizes) are live,
+ * and those bytes in *@live; NULL if there is no memory to find it.
  */
-static long replay_peak(enum which w, unsigned int t, unsigned long *live)
+static const struct trace_op *trace_peak(unsigned int t, unsigned long *live)
 {
 	const struct trace_op *o = traces[t].ops, *end = o + traces[t].nops, *peak = o;
 	unsigned long bytes = 0;
-	long base, grown = -1;
-	unsigned int i;
 	u32 *size;
 
+	*live = 0;
 	size = kvcalloc(trace_ids, sizeof(*size), GFP_KERNEL);
 	if (!size)
-		return -1;
-	*live = 0;
-	for (; o < end; o++) {	/* the peak: the op after which most bytes are live */
+		return NULL;
+	for (; o < end; o++) {
 		if (o->size) {
 			size[o->id] = o->size & ~TRACE_NOSCAN;
 			bytes += size[o->id];
@@ -485,6 +482,20 @@ static long replay_peak(enum which w, unsigned int t, unsigned long *live)
 		}
 	}
 	kvfree(size);
+	return peak;
+}
+
+/*
+ * Replay trace @t up to @peak, its peak of live bytes, and return the
+ * bytes @w took from the page allocator since an emptied start; -1 if an
+ * allocation failed.  Everything is freed after.
+ */
+static long replay_peak(enum which w, unsigned int t, const struct trace_op *peak)
+{
+	const struct trace_op *o;
+	long base, grown = -1;
+	unsigned int i;
+
 	empty(w);
 	base = held_bytes(w);
 	for (o = traces[t].ops; o <= peak; o++) {
@@ -598,6 +609,7 @@ static void bench_row(const struct row *row, unsigned int nreps)
 static void bench_memory(void)
 {
 	char rg[24], rk[24], rgk[24];
+	const struct trace_op *peak;
 	unsigned long live;
 	unsigned int t;
 	long g, k;
@@ -606,8 +618,9 @@ static void bench_memory(void)
 	pr_info("goalloc-bench: %-10s %11s %8s %8s %8s %8s %8s %9s\n", "memory", "trace", "live",
 		which_name[GOALLOC], which_name[KMALLOC], "g/live", "k/live", "g/kmalloc");
 	for (t = 0; t < ARRAY_SIZE(traces); t++) {
-		g = replay_peak(GOALLOC, t, &live);
-		k = replay_peak(KMALLOC, t, &live);
+		peak = trace_peak(t, &live);
+		g = peak ? replay_peak(GOALLOC, t, peak) : -1;
+		k = peak ? replay_peak(KMALLOC, t, peak) : -1;
 		pr_info("goalloc-bench: %-10s %11s %8lu %8ld %8ld %8s %8s %9s\n", "memory",
 			traces[t].name, live >> 10, g < 0 ? -1 : g >> 10, k < 0 ? -1 : k >> 10,
 			ratio(rg, g < 0 ? U64_MAX : g, live), ratio(rk, k < 0 ? U64_MAX : k, live),
