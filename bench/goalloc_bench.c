@@ -18,7 +18,11 @@
  *                    kmem:kmalloc/kmem:kfree events (scripts/capture-trace.sh)
  *   memory TRACE     not a time: the KiB each allocator holds from the page
  *                    allocator at the trace's peak of live bytes, from an
- *                    emptied start, and their ratio to those live bytes
+ *                    emptied start, and their ratio to those live bytes;
+ *                    kmem_cache is a new cache of its own for each of
+ *                    kmalloc's sizes (bucket_sizes[]), which starts with
+ *                    no slab, where kmalloc's caches start with the free
+ *                    objects of the kernel's other users' slabs
  * Every allocator is called directly (the loops are specialised per
  * allocator: no function pointer between the loop and the call), with the
  * same GFP flags, so with init_on_alloc (Debian's default) all of them zero
@@ -404,6 +408,82 @@ static int trace_init(void)
 /* === Memory at each trace's peak of live bytes === */
 
 /*
+ * The memory rows' kmem_cache column: kmalloc's sizes up to
+ * KMALLOC_MAX_CACHE_SIZE on x86-64, each a new cache that merges with no
+ * other (kmalloc's would), so that it starts with no slab as goalloc's
+ * heap starts with no chunk.  Larger objects go to kmalloc, that is to the
+ * page allocator, in both columns.  6.1 has no SLAB_NO_MERGE, but never
+ * merges a cache with SLAB_NOLEAKTRACE (kmemleak leaves its objects out).
+ */
+#ifndef SLAB_NO_MERGE
+#define SLAB_NO_MERGE	SLAB_NOLEAKTRACE
+#endif
+static const unsigned int bucket_sizes[] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192
+};
+static const char *const bucket_names[] = {
+	"goalloc_bench-8", "goalloc_bench-16", "goalloc_bench-32", "goalloc_bench-64",
+	"goalloc_bench-96", "goalloc_bench-128", "goalloc_bench-192", "goalloc_bench-256",
+	"goalloc_bench-512", "goalloc_bench-1k", "goalloc_bench-2k", "goalloc_bench-4k",
+	"goalloc_bench-8k",
+};
+static_assert(ARRAY_SIZE(bucket_names) == ARRAY_SIZE(bucket_sizes));
+static struct kmem_cache *buckets[ARRAY_SIZE(bucket_sizes)];
+
+/* The new cache kmalloc(@size) would have taken its object from, or NULL. */
+static struct kmem_cache *bucket_of(size_t size)
+{
+	size_t room = kmalloc_size_roundup(size);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bucket_sizes); i++)
+		if (bucket_sizes[i] == room)
+			return buckets[i];
+	return NULL;
+}
+
+static void buckets_destroy(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(buckets); i++) {
+		kmem_cache_destroy(buckets[i]);
+		buckets[i] = NULL;
+	}
+}
+
+static int buckets_create(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(buckets); i++) {
+		buckets[i] = kmem_cache_create(bucket_names[i], bucket_sizes[i], 0,
+					       SLAB_NO_MERGE, NULL);
+		if (!buckets[i]) {
+			buckets_destroy();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* An object of @size for the memory rows: @w's, the new caches' for KCACHE. */
+static void *mem_alloc(enum which w, size_t size, bool noscan)
+{
+	struct kmem_cache *kc = w == KCACHE ? bucket_of(size) : NULL;
+
+	if (kc)
+		return kmem_cache_alloc(kc, GFP_KERNEL);
+	return b_alloc(w == GOALLOC ? GOALLOC : KMALLOC, NULL, size, noscan);
+}
+
+/* Free @p from mem_alloc(@w): kfree() takes any cache's object. */
+static void mem_free(enum which w, void *p)
+{
+	b_free(w == GOALLOC ? GOALLOC : KMALLOC, NULL, p);
+}
+
+/*
  * Pages of slab and large kmalloc memory (NR_SLAB_UNRECLAIMABLE_B), with
  * every CPU's pending delta folded in: global_node_page_state_pages()
  * alone may be off by some tens of pages per CPU.
@@ -426,14 +506,14 @@ static long slab_pages(void)
 
 /*
  * Bytes @w holds from the page allocator: goalloc's heap and metadata, or
- * kmalloc's slabs and large allocations (with whatever else the kernel
+ * the slabs and large kmalloc allocations (with whatever else the kernel
  * allocates meanwhile from slab, which in this quiet boot is little).
  */
 static long held_bytes(enum which w)
 {
 	struct goalloc_stats st;
 
-	if (w == KMALLOC)
+	if (w != GOALLOC)
 		return slab_pages() << PAGE_SHIFT;
 	goalloc_get_stats(&st);
 	return st.heap_sys + st.meta_sys;
@@ -448,6 +528,9 @@ static void empty(enum which w)
 		goalloc_flush();
 		return;
 	}
+	for (i = 0; i < ARRAY_SIZE(buckets); i++)
+		if (buckets[i])
+			kmem_cache_shrink(buckets[i]);
 	for (t = 0; t < NR_KMALLOC_TYPES; t++)
 		for (i = 0; i < ARRAY_SIZE(kmalloc_caches[t]); i++)
 			if (kmalloc_caches[t][i])
@@ -500,12 +583,12 @@ static long replay_peak(enum which w, unsigned int t, const struct trace_op *pea
 	base = held_bytes(w);
 	for (o = traces[t].ops; o <= peak; o++) {
 		if (o->size) {
-			trace_ptr[o->id] = b_alloc(w, NULL, o->size & ~TRACE_NOSCAN,
-						   o->size & TRACE_NOSCAN);
+			trace_ptr[o->id] = mem_alloc(w, o->size & ~TRACE_NOSCAN,
+						     o->size & TRACE_NOSCAN);
 			if (!trace_ptr[o->id])
 				break;
 		} else if (trace_ptr[o->id]) {
-			b_free(w, NULL, trace_ptr[o->id]);
+			mem_free(w, trace_ptr[o->id]);
 			trace_ptr[o->id] = NULL;
 		}
 	}
@@ -513,7 +596,7 @@ static long replay_peak(enum which w, unsigned int t, const struct trace_op *pea
 		grown = held_bytes(w) - base;
 	for (i = 0; i < trace_ids; i++) {
 		if (trace_ptr[i]) {
-			b_free(w, NULL, trace_ptr[i]);
+			mem_free(w, trace_ptr[i]);
 			trace_ptr[i] = NULL;
 		}
 	}
@@ -602,30 +685,50 @@ static void bench_row(const struct row *row, unsigned int nreps)
 		ratio(rc, m[GOALLOC], m[KCACHE]));
 }
 
+/* "1.23" for @a / @b, as ratio(), where @a and @b are bytes or -1 */
+static const char *ratio_held(char *buf, long a, long b)
+{
+	return ratio(buf, a < 0 ? U64_MAX : a, b < 0 ? U64_MAX : b);
+}
+
+/* KiB of @bytes, or -1 */
+static long kib(long bytes)
+{
+	return bytes < 0 ? -1 : bytes >> 10;
+}
+
 /*
- * For each trace, the memory goalloc and kmalloc hold at its peak, each from
- * an emptied start, against the bytes live then.
+ * For each trace, the memory goalloc, kmalloc and new caches of kmalloc's
+ * sizes hold at its peak, each from an emptied start, against the bytes
+ * live then.
  */
 static void bench_memory(void)
 {
-	char rg[24], rk[24], rgk[24];
+	char rl[NR_WHICH][24], rk[24], rc[24];
 	const struct trace_op *peak;
+	long held[NR_WHICH];
 	unsigned long live;
-	unsigned int t;
-	long g, k;
+	unsigned int t, w;
+	bool caches = !buckets_create();
 
-	pr_info("goalloc-bench: memory: KiB held at each trace's peak of live bytes, from an emptied start (goalloc: heap_sys + meta_sys; kmalloc: slab and large kmalloc pages)\n");
-	pr_info("goalloc-bench: %-10s %11s %8s %8s %8s %8s %8s %9s\n", "memory", "trace", "live",
-		which_name[GOALLOC], which_name[KMALLOC], "g/live", "k/live", "g/kmalloc");
+	pr_info("goalloc-bench: memory: KiB held at each trace's peak of live bytes, from an emptied start (goalloc: heap_sys + meta_sys; kmalloc, kmem_cache: slab and large kmalloc pages)\n");
+	pr_info("goalloc-bench: %-10s %11s %8s %8s %8s %10s %8s %8s %8s %9s %8s\n", "memory",
+		"trace", "live", which_name[GOALLOC], which_name[KMALLOC], which_name[KCACHE],
+		"g/live", "k/live", "c/live", "g/kmalloc", "g/cache");
 	for (t = 0; t < ARRAY_SIZE(traces); t++) {
 		peak = trace_peak(t, &live);
-		g = peak ? replay_peak(GOALLOC, t, peak) : -1;
-		k = peak ? replay_peak(KMALLOC, t, peak) : -1;
-		pr_info("goalloc-bench: %-10s %11s %8lu %8ld %8ld %8s %8s %9s\n", "memory",
-			traces[t].name, live >> 10, g < 0 ? -1 : g >> 10, k < 0 ? -1 : k >> 10,
-			ratio(rg, g < 0 ? U64_MAX : g, live), ratio(rk, k < 0 ? U64_MAX : k, live),
-			ratio(rgk, g < 0 ? U64_MAX : g, k < 0 ? U64_MAX : k));
+		for (w = 0; w < NR_WHICH; w++) {
+			held[w] = peak && (w != KCACHE || caches) ? replay_peak(w, t, peak) : -1;
+			ratio_held(rl[w], held[w], live);
+		}
+		pr_info("goalloc-bench: %-10s %11s %8lu %8ld %8ld %10ld %8s %8s %8s %9s %8s\n",
+			"memory", traces[t].name, live >> 10, kib(held[GOALLOC]), kib(held[KMALLOC]),
+			kib(held[KCACHE]), rl[GOALLOC], rl[KMALLOC], rl[KCACHE],
+			ratio_held(rk, held[GOALLOC], held[KMALLOC]),
+			ratio_held(rc, held[GOALLOC], held[KCACHE]));
 	}
+	if (caches)
+		buckets_destroy();
 }
 
 static int __init goalloc_bench_init(void)
