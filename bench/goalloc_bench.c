@@ -14,8 +14,11 @@
  *   prodcons SIZE    CPU A allocates, CPU B frees (remote frees)
  *   replay TRACE     a recorded trace with random lifetimes (ns per
  *                    allocation, its free included): kernel-mix, and
- *                    kernel-6.12, captured from this kernel's own
- *                    kmem:kmalloc/kmem:kfree events (scripts/capture-trace.sh)
+ *                    kernel-6.12 and kernel-6.12-steady, captured from
+ *                    this kernel's own kmem:kmalloc/kmem:kfree events
+ *                    (scripts/capture-trace.sh): its boot and a workload
+ *                    that builds up, and a workload alone whose objects
+ *                    come and go
  *   memory TRACE     not a time: the KiB each allocator holds from the page
  *                    allocator at the trace's peak of live bytes, from an
  *                    emptied start, and their ratio to those live bytes;
@@ -346,6 +349,10 @@ static const struct trace_op trace_kernel_612[] = {
 #include "trace_kernel_612.h"
 };
 
+static const struct trace_op trace_kernel_612_steady[] = {
+#include "trace_kernel_612_steady.h"
+};
+
 static const struct {
 	const char *name;
 	const struct trace_op *ops;
@@ -353,6 +360,7 @@ static const struct {
 } traces[] = {
 	{ "kernel-mix", trace_kernel_mix, ARRAY_SIZE(trace_kernel_mix) },
 	{ "kernel-6.12", trace_kernel_612, ARRAY_SIZE(trace_kernel_612) },
+	{ "kernel-6.12-steady", trace_kernel_612_steady, ARRAY_SIZE(trace_kernel_612_steady) },
 };
 
 static void **trace_ptr;	/* by id: the live object, or NULL */
@@ -638,6 +646,7 @@ static const struct row rows[] = {
 	{ "prodcons", 1024, run_prodcons, 1, true },
 	{ "replay", 0, run_replay, 1, false },
 	{ "replay", 1, run_replay, 1, false },
+	{ "replay", 2, run_replay, 1, false },
 };
 
 /* "1.23" for @a / @b, or "-" */
@@ -680,7 +689,7 @@ static void bench_row(const struct row *row, unsigned int nreps)
 		strscpy(size, traces[row->size].name, sizeof(size));
 	else
 		snprintf(size, sizeof(size), "%zu", row->size);
-	pr_info("goalloc-bench: %-10s %11s %8s %8s %10s %8s %8s\n", row->kind, size,
+	pr_info("goalloc-bench: %-10s %18s %8s %8s %10s %8s %8s\n", row->kind, size,
 		ns[GOALLOC], ns[KMALLOC], ns[KCACHE], ratio(rk, m[GOALLOC], m[KMALLOC]),
 		ratio(rc, m[GOALLOC], m[KCACHE]));
 }
@@ -712,7 +721,7 @@ static void bench_memory(void)
 	bool caches = !buckets_create();
 
 	pr_info("goalloc-bench: memory: KiB held at each trace's peak of live bytes, from an emptied start (goalloc: heap_sys + meta_sys; kmalloc, kmem_cache: slab and large kmalloc pages)\n");
-	pr_info("goalloc-bench: %-10s %11s %8s %8s %8s %10s %8s %8s %8s %9s %8s\n", "memory",
+	pr_info("goalloc-bench: %-10s %18s %8s %8s %8s %10s %8s %8s %8s %9s %8s\n", "memory",
 		"trace", "live", which_name[GOALLOC], which_name[KMALLOC], which_name[KCACHE],
 		"g/live", "k/live", "c/live", "g/kmalloc", "g/cache");
 	for (t = 0; t < ARRAY_SIZE(traces); t++) {
@@ -721,7 +730,7 @@ static void bench_memory(void)
 			held[w] = peak && (w != KCACHE || caches) ? replay_peak(w, t, peak) : -1;
 			ratio_held(rl[w], held[w], live);
 		}
-		pr_info("goalloc-bench: %-10s %11s %8lu %8ld %8ld %10ld %8s %8s %8s %9s %8s\n",
+		pr_info("goalloc-bench: %-10s %18s %8lu %8ld %8ld %10ld %8s %8s %8s %9s %8s\n",
 			"memory", traces[t].name, live >> 10, kib(held[GOALLOC]), kib(held[KMALLOC]),
 			kib(held[KCACHE]), rl[GOALLOC], rl[KMALLOC], rl[KCACHE],
 			ratio_held(rk, held[GOALLOC], held[KMALLOC]),
@@ -739,7 +748,7 @@ static int __init goalloc_bench_init(void)
 		return -ENOMEM;
 	pr_info("goalloc-bench: %u reps x %u ops, init_on_alloc=%d, %u CPUs; ns per operation, medians\n",
 		n, iters, want_init_on_alloc(GFP_KERNEL), num_online_cpus());
-	pr_info("goalloc-bench: %-10s %11s %8s %8s %10s %8s %8s\n", "row", "size",
+	pr_info("goalloc-bench: %-10s %18s %8s %8s %10s %8s %8s\n", "row", "size",
 		which_name[GOALLOC], which_name[KMALLOC], which_name[KCACHE], "g/kmalloc",
 		"g/cache");
 	for (r = 0; r < ARRAY_SIZE(rows); r++)

@@ -1,28 +1,44 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Usage: scripts/capture-trace.sh [OUTPUT]
+# Usage: scripts/capture-trace.sh [--steady] [OUTPUT]
 #
 # Captures a real allocation trace from Debian's stock 6.12 kernel: boots it
-# in QEMU with the kmem:kmalloc and kmem:kfree trace events on from early
-# boot, runs a busybox workload (scripts/vm/capture-trace.sh), and writes
-# the events as a goalloc trace ("a ID SIZE" / "f ID" lines, the format of
-# goalloc replay and the benchmarks) to OUTPUT (default
-# tools/traces/kernel-6.12.trace).  Allocations never freed stay live.
+# in QEMU and records its kmem:kmalloc and kmem:kfree trace events, as
+# scripts/vm/capture-trace.sh says, over one of two workloads:
+#   (default)  from early boot, then a busybox workload that mostly builds
+#              up: tools/traces/kernel-6.12.trace
+#   --steady   from a booted system, a busybox workload whose objects come
+#              and go (HTTP over loopback, processes, pipes, short-lived
+#              files): tools/traces/kernel-6.12-steady.trace
+# and writes the events as a goalloc trace ("a ID SIZE" / "f ID" lines, the
+# format of goalloc replay and the benchmarks) to OUTPUT (default as
+# above).  Allocations never freed stay live.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-case "${1:-}" in -h | --help) usage_of "$0"; exit 0 ;; esac
+mode=boot
+case "${1:-}" in
+-h | --help) usage_of "$0"; exit 0 ;;
+--steady) mode=steady; shift ;;
+esac
 cd "$GOALLOC_TOP"
-out=${1:-tools/traces/kernel-6.12.trace}
+if [ $mode = steady ]; then
+	out=${1:-tools/traces/kernel-6.12-steady.trace}
+	append="goalloc_capture=steady"
+	what="a busybox workload of objects that come and go, traced after boot"
+else
+	out=${1:-tools/traces/kernel-6.12.trace}
+	append="trace_event=kmem:kmalloc,kmem:kfree trace_buf_size=32M"
+	what="boot and a busybox workload"
+fi
 scripts/install-deps.sh --quiet
 r=$(stock612_release)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/capture-trace.sh \
-	--smp 2 --timeout 900 --log "$log" \
-	--append "trace_event=kmem:kmalloc,kmem:kfree trace_buf_size=32M" >/dev/null
+	--smp 2 --timeout 900 --log "$log" --append "$append" >/dev/null
 {
-	echo "# kmem:kmalloc/kmem:kfree of Debian's $r: boot and a busybox workload"
-	echo "# (scripts/capture-trace.sh). a ID SIZE | f ID"
+	echo "# kmem:kmalloc/kmem:kfree of Debian's $r: $what"
+	echo "# (scripts/capture-trace.sh$([ $mode = boot ] || echo " --steady")). a ID SIZE | f ID"
 	console_section "$log" trace | grep -E '^[af] '
 } >"$out"
 grep -a 'goalloc-trace: [0-9]' "$log" | tr -d '\r'

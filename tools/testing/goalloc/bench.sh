@@ -23,7 +23,7 @@ declare -A preload=(
 	[mimalloc]=$libdir/libmimalloc.so.2
 )
 allocs="goalloc glibc tcmalloc jemalloc mimalloc"
-traces="fastpath kernel-mix kernel-6.12 prodcons tiny tiny-class large"
+traces="fastpath kernel-mix kernel-6.12 kernel-6.12-steady prodcons tiny tiny-class large"
 make -s O=build build/bench build/bench-noprofile	# whatever O the caller has
 mkdir -p results
 for a in $allocs; do
@@ -54,7 +54,7 @@ instructions() {
 dat=results/bench.dat
 : >"$dat"
 {
-	printf '%-11s %-9s %10s %12s %12s\n' trace allocator ns/pair instr/pair rss/live
+	printf '%-18s %-9s %10s %12s %12s\n' trace allocator ns/pair instr/pair rss/live
 	for t in $traces; do
 		null_ir=-
 		[ "$t" = prodcons ] || read -r null_ir _ < <(instructions null "$t")
@@ -67,7 +67,7 @@ dat=results/bench.dat
 				ipp=$(( (ir - null_ir) / vpairs ))
 			fi
 			ratio=$(awk -v r="$rss" -v l="$live" 'BEGIN { printf "%.2f", r / l }')
-			printf '%-11s %-9s %10s %12s %12s\n' "$t" "$a" "$ns" "$ipp" "$ratio"
+			printf '%-18s %-9s %10s %12s %12s\n' "$t" "$a" "$ns" "$ipp" "$ratio"
 			echo "$t $a $ns ${ipp/-/0} $ratio" >>"$dat"
 		done
 	done
