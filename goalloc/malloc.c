@@ -10,7 +10,7 @@
  *
  *   fixalloc   fixed-size allocator for span descriptors (fixalloc.c)
  *   mheap      the page heap: runs of 8 KiB Go pages, drawn from the buddy
- *              allocator in chunks of 512 KiB to 4 MiB, and the arenas (Go's
+ *              allocator in chunks of 128 KiB to 4 MiB, and the arenas (Go's
  *              heapArena) that name the span of each page (mheap.c)
  *   mspan      a run of pages for one span class, with its bitmaps (mspan.c)
  *   mcentral   per NUMA node and span class: the node's spans, and a
@@ -122,9 +122,11 @@
  *
  * === Where memory comes from and goes back ===
  *
- * The heap takes chunks from alloc_pages_node an eighth as large as it
- * already is, from 512 KiB (so that a small heap stays small) to 4 MiB,
- * falling back to smaller orders down to what the request needs.  Free
+ * The heap takes chunks from alloc_pages_node: a first one of 128 KiB, then
+ * as large as it already is until it holds 1 MiB, then an eighth as large,
+ * from 512 KiB to 4 MiB (so that a small heap stays small and a large one
+ * holds at most a ninth of itself unused); falling back to smaller orders
+ * down to what the request needs.  Free
  * page runs go back to the buddy allocator, whole chunks or runs inside
  * chunks still in use (mheap.c: a run inside a chunk becomes a hole, never
  * reused, where Go would fault the pages in again):

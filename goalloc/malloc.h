@@ -70,12 +70,14 @@
 #define OBJSTACK_MAX		255	/* with its zero entry, 4 KiB */
 #define TRANSFER_BATCHES	8
 /*
- * Chunks: an eighth as large as the heap already is, from 512 KiB (so that
- * a small heap stays small) to 4 MiB, and never larger than the buddy
- * allocator readily gives (mheap_chunk_order()).
+ * Chunks (mheap_chunk_order()): a heap under 1 MiB doubles, from a first
+ * chunk of 128 KiB, so that a small heap stays small; a larger one grows
+ * by an eighth of itself, from 512 KiB to 4 MiB; never by more than the
+ * buddy allocator readily gives.
  */
 #define CHUNK_MAX_ORDER		(GOALLOC_MAX_BUDDY_ORDER < 10 ? GOALLOC_MAX_BUDDY_ORDER : 10)
 #define CHUNK_MIN_ORDER		(CHUNK_MAX_ORDER - 3)
+#define CHUNK_FIRST_ORDER	(CHUNK_MAX_ORDER - 5)
 #define CHUNK_MAX_PAGES		(1U << (CHUNK_MAX_ORDER - GO_PAGE_ORDER))	/* Go pages */
 /* Free runs shorter than this sit in exact lists, longer ones in a tree. */
 #define HEAP_FREE_LISTS		128

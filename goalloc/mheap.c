@@ -548,20 +548,27 @@ static unsigned int mheap_reserve(unsigned int need, unsigned int order)
 }
 
 /*
- * The order of the next chunk, at least @need: an eighth of what the heap
- * holds and is growing by, from CHUNK_MIN_ORDER to CHUNK_MAX_ORDER.  The
- * buddy allocator's pages are the kernel's as soon as the heap takes them,
- * touched or not, so a chunk's tail not yet used is memory held for
- * nothing: growing by an eighth keeps it to a ninth of the heap or 512 KiB,
- * and a heap of a few objects holds 512 KiB, not 4 MiB.
+ * The order of the next chunk, at least @need: what the heap holds and is
+ * growing by, from CHUNK_FIRST_ORDER, while that is under two chunks of
+ * CHUNK_MIN_ORDER; then an eighth of it, from CHUNK_MIN_ORDER to
+ * CHUNK_MAX_ORDER.  The buddy allocator's pages are the kernel's as soon
+ * as the heap takes them, touched or not, so a chunk's tail not yet used is
+ * memory held for nothing: a heap of a few objects holds 128 KiB, not 4
+ * MiB; one under 1 MiB at most half of itself unused, a larger one at most
+ * a ninth of itself or 512 KiB.
  */
 static unsigned int mheap_chunk_order(unsigned int need)
 {
 	/* racy, on purpose: a stale sum only sizes this chunk a step off */
 	unsigned long held = data_race(mheap.sys_pages + mheap.growing_pages);
-	unsigned int order = held >= 8 ? ilog2(held / 8) + GO_PAGE_ORDER : 0;
+	unsigned int order;
 
-	order = min_t(unsigned int, max_t(unsigned int, order, CHUNK_MIN_ORDER), CHUNK_MAX_ORDER);
+	if (held < 2UL << (CHUNK_MIN_ORDER - GO_PAGE_ORDER))	/* doubles */
+		order = max_t(unsigned int, held ? ilog2(held) + GO_PAGE_ORDER : 0,
+			      CHUNK_FIRST_ORDER);
+	else	/* by an eighth */
+		order = min_t(unsigned int, max_t(unsigned int, ilog2(held) + GO_PAGE_ORDER - 3,
+						  CHUNK_MIN_ORDER), CHUNK_MAX_ORDER);
 	return max(need, order);
 }
 
