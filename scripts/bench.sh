@@ -58,8 +58,8 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set xtics rotate by -45 nomirror
-set bmargin 7
-set rmargin 6
+set bmargin 9
+set rmargin 20
 set grid ytics
 set ylabel "goalloc time / peer's time"
 set yrange [0:*]
