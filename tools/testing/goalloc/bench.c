@@ -26,6 +26,11 @@
  *               kernel's own kmem events); what it leaves live is freed at
  *               the end of each run
  * "null" hands out preallocated buffers: the harness alone, for callgrind.
+ * GL_PEAK=1 (goalloc only): first, the trace replayed once up to its peak
+ * of live bytes, and a line that says where goalloc's bytes are there: the
+ * chunks (heap_sys), the small classes' spans and in them the objects and
+ * the free ones the CPU and transfer caches hold, the large objects' spans,
+ * the free runs, and the metadata (meta_sys); then all freed and flushed.
  * GL_IDLE=1 (goalloc only): then, with every object freed, the heap goes
  * idle and the background scavenger's passes run until it has nothing
  * more to give back; a second line gives the RSS growth before and after,
@@ -101,7 +106,7 @@ static u64 rnd(void)
 }
 
 static struct op *ops;
-static size_t nops, nslots, nallocs, peak_live, max_size;
+static size_t nops, nslots, nallocs, peak_live, peak_op, max_size;
 
 /*
  * End the trace in ops[0..nops): free what @sizes (by slot, of @slots) says
@@ -156,7 +161,10 @@ static void make_trace(size_t n, size_t slots, u32 (*pick)(void), bool bursts)
 			ops[i].size = pick();
 			sizes[j] = ops[i].size;
 			live += sizes[j];
-			peak_live = max(peak_live, live);
+			if (live > peak_live) {
+				peak_live = live;
+				peak_op = i;
+			}
 		}
 		i++;
 	}
@@ -190,7 +198,10 @@ static bool load_trace(const char *path)
 		if (kind == 'a' && !sizes[id]) {
 			sizes[id] = size;
 			live += size;
-			peak_live = max(peak_live, live);
+			if (live > peak_live) {
+				peak_live = live;
+				peak_op = nops;
+			}
 		} else if (kind == 'f' && sizes[id]) {
 			live -= sizes[id];
 			sizes[id] = 0;
@@ -350,6 +361,50 @@ static long rss_bytes(const char *field)
 	return kb * 1024;
 }
 
+/*
+ * GL_PEAK: replay ops[0..peak_op] into @ptr, say where goalloc's bytes are
+ * at that peak of live bytes, then free everything and flush.
+ */
+static void peak_report(const char *trace, void **ptr)
+{
+	unsigned long spans = 0, objects = 0, cached = 0, hist[32], largest;
+	struct goalloc_class_stats cs;
+	struct goalloc_stats st;
+	unsigned int c;
+	size_t i;
+
+	for (i = 0; i <= peak_op; i++) {
+		const struct op *o = &ops[i];
+
+		if (!o->size) {
+			goalloc_free(ptr[o->slot]);
+			ptr[o->slot] = NULL;
+		} else if (noscan || o->noscan) {
+			ptr[o->slot] = goalloc_alloc_noscan(o->size, GFP_KERNEL);
+		} else {
+			ptr[o->slot] = goalloc_alloc(o->size, GFP_KERNEL);
+		}
+	}
+	goalloc_get_stats(&st);
+	for (c = 1; c < NUM_SIZE_CLASSES; c++) {
+		if (goalloc_get_class_stats(c, &cs))
+			continue;
+		spans += (unsigned long)(cs.partial + cs.full) * cs.span_bytes;
+		objects += cs.live * cs.size;
+		cached += (unsigned long)cs.cached * cs.size;
+	}
+	mheap_free_runs(hist, ARRAY_SIZE(hist), &largest);
+	printf("# peak of %s: %zu KiB live; heap_sys %llu KiB in %llu chunks: small classes' spans %lu KiB (objects %lu KiB at their class sizes, cached free objects %lu KiB), large objects' spans %llu KiB, free runs %llu KiB (the longest %lu KiB); meta_sys %llu KiB\n",
+	       trace, peak_live >> 10, st.heap_sys >> 10, st.chunks, spans >> 10, objects >> 10,
+	       cached >> 10, (st.heap_inuse - spans) >> 10, st.heap_idle >> 10,
+	       largest * GO_PAGE_SIZE >> 10, st.meta_sys >> 10);
+	for (i = 0; i < nslots; i++) {
+		goalloc_free(ptr[i]);
+		ptr[i] = NULL;
+	}
+	goalloc_flush();
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -431,6 +486,8 @@ int main(int argc, char **argv)
 		/* the heap profile as the module samples by default, or as asked */
 		profile_set_rate(rate ? strtoul(rate, NULL, 0) : 512 * 1024);
 	}
+	if (backend == B_GOALLOC && !pc && getenv("GL_PEAK"))
+		peak_report(trace, ptr);
 	rss0 = rss_bytes("VmRSS:");
 	for (r = 0; r < runs; r++) {
 		double t0 = now_ns();
