@@ -655,7 +655,6 @@ void mheap_set_span_pages(struct mchunk *ch, unsigned long base, unsigned int np
 			  struct mspan *entry);
 unsigned long mheap_scavenge(unsigned long max_pages);
 unsigned long mheap_scavenge_within(unsigned long max_pages);
-unsigned long mheap_scavenge_chunks(unsigned long max_pages);
 unsigned long mheap_scavenge_goal(unsigned long *held);
 void mheap_chunk_pages(unsigned long *idle, unsigned long *holes);
 unsigned long mheap_meta_bytes(void);

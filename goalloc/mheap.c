@@ -572,25 +572,7 @@ static unsigned int mheap_chunk_order(unsigned int need)
 	return max(need, order);
 }
 
-/*
- * The heap is about to grow by @npages Go pages, as no free run fits the
- * request: first give whole free chunks back, the largest that fit first,
- * until the heap with its new chunk holds no more than the scavenger's
- * goal, as Go's heap-growth scavenger does.  Those chunks are too short
- * for this request, and without it they would wait for the background
- * scavenger while the heap grows past them.  Whole chunks only: a run
- * inside a chunk in use would leave a hole, which the heap never fills
- * again, so that a trace run over and over would grow and give back at
- * every run (the kernel benchmark's replays did, and slowed kmalloc's
- * too).  No goalloc lock held.
- */
-static void scavenge_for_growth(unsigned long npages)
-{
-	unsigned long held, goal = mheap_scavenge_goal(&held);
-
-	if (held + npages > goal)
-		mheap_scavenge_chunks(held + npages - goal);
-}
+static void scavenge_for_growth(unsigned long npages);
 
 /*
  * Take a chunk of at least @npages Go pages from the buddy allocator, for
@@ -872,15 +854,24 @@ unsigned long mheap_scavenge_within(unsigned long max_pages)
 EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge_within);
 
 /*
- * Give back whole free chunks of @max_pages Go pages at most in all, the
- * largest that fit first: a growth, down to the scavenger's goal.  Returns
- * the Go pages given back.
+ * The heap is about to grow by @npages Go pages, as no free run fits the
+ * request: first give whole free chunks back, the largest that fit first,
+ * until the heap with its new chunk holds no more than the scavenger's
+ * goal, as Go's heap-growth scavenger does.  Those chunks are too short
+ * for this request, and without it they would wait for the background
+ * scavenger while the heap grows past them.  Whole chunks only: a run
+ * inside a chunk in use would leave a hole, which the heap never fills
+ * again, so that a trace run over and over would grow and give back at
+ * every run (the kernel benchmark's replays did, and slowed kmalloc's
+ * too).  No goalloc lock held.
  */
-unsigned long mheap_scavenge_chunks(unsigned long max_pages)
+static void scavenge_for_growth(unsigned long npages)
 {
-	return scavenge(max_pages, SCAVENGE_CHUNKS);
+	unsigned long held, goal = mheap_scavenge_goal(&held);
+
+	if (held + npages > goal)
+		scavenge(held + npages - goal, SCAVENGE_CHUNKS);
 }
-EXPORT_SYMBOL_IF_KUNIT(mheap_scavenge_chunks);
 
 /*
  * The Go pages the heap keeps when the scavenger is done: those in use
