@@ -265,9 +265,10 @@ static u32 pick_prodcons(void)
  * The trace through backend @b, called as @how says.  Its end is a local:
  * the compiler knows malloc() leaves globals alone, not goalloc.
  */
-static __always_inline void __replay(void **ptr, enum backend b, enum call how)
+static __always_inline void __replay(void **ptr, enum backend b, enum call how,
+				     const struct op *end)
 {
-	const struct op *o, *end = ops + nops;
+	const struct op *o;
 
 	for (o = ops; o < end; o++) {
 		if (o->size) {
@@ -285,17 +286,17 @@ static __always_inline void __replay(void **ptr, enum backend b, enum call how)
 static void replay(void **ptr)
 {
 	if (backend == B_MALLOC)
-		__replay(ptr, B_MALLOC, C_PLAIN);
+		__replay(ptr, B_MALLOC, C_PLAIN, ops + nops);
 	else if (backend == B_NULL)
-		__replay(ptr, B_NULL, C_PLAIN);
+		__replay(ptr, B_NULL, C_PLAIN, ops + nops);
 	else if (const64)
-		__replay(ptr, B_GOALLOC, C_CONST64);
+		__replay(ptr, B_GOALLOC, C_CONST64, ops + nops);
 	else if (noscan)
-		__replay(ptr, B_GOALLOC, C_NOSCAN);
+		__replay(ptr, B_GOALLOC, C_NOSCAN, ops + nops);
 	else if (trace_noscan)
-		__replay(ptr, B_GOALLOC, C_PER_OP);
+		__replay(ptr, B_GOALLOC, C_PER_OP, ops + nops);
 	else
-		__replay(ptr, B_GOALLOC, C_PLAIN);
+		__replay(ptr, B_GOALLOC, C_PLAIN, ops + nops);
 }
 
 /* === Producer/consumer: a ring of pointers between two threads === */
@@ -373,18 +374,7 @@ static void peak_report(const char *trace, void **ptr)
 	unsigned int c;
 	size_t i;
 
-	for (i = 0; i <= peak_op; i++) {
-		const struct op *o = &ops[i];
-
-		if (!o->size) {
-			goalloc_free(ptr[o->slot]);
-			ptr[o->slot] = NULL;
-		} else if (noscan || o->noscan) {
-			ptr[o->slot] = goalloc_alloc_noscan(o->size, GFP_KERNEL);
-		} else {
-			ptr[o->slot] = goalloc_alloc(o->size, GFP_KERNEL);
-		}
-	}
+	__replay(ptr, B_GOALLOC, noscan ? C_NOSCAN : C_PER_OP, ops + peak_op + 1);
 	goalloc_get_stats(&st);
 	for (c = 1; c < NUM_SIZE_CLASSES; c++) {
 		if (goalloc_get_class_stats(c, &cs))
