@@ -126,10 +126,10 @@
  * as large as it already is until it holds 1 MiB, then an eighth as large,
  * from 512 KiB to 4 MiB (so that a small heap stays small and a large one
  * holds at most a ninth of itself unused); falling back to smaller orders
- * down to what the request needs.  Free
- * page runs go back to the buddy allocator, whole chunks or runs inside
- * chunks still in use (mheap.c: a run inside a chunk becomes a hole, never
- * reused, where Go would fault the pages in again):
+ * down to what the request needs.  Free page runs go back to the buddy
+ * allocator, whole chunks or runs inside chunks still in use (mheap.c: a
+ * run inside a chunk becomes a hole, never reused, where Go would fault
+ * the pages in again):
  *  - in the background (Go's bgscavenge, malloc_scavenge(), run by the
  *    module every scavenge_interval_ms): idle CPUs' caches first, then free
  *    runs until the heap holds its pages in use plus retain_extra_percent;

@@ -25,10 +25,12 @@ if [ $mode = steady ]; then
 	out=${1:-tools/traces/kernel-6.12-steady.trace}
 	append="goalloc_capture=steady"
 	what="a busybox workload of objects that come and go, traced after boot"
+	opt=" --steady"
 else
 	out=${1:-tools/traces/kernel-6.12.trace}
 	append="trace_event=kmem:kmalloc,kmem:kfree trace_buf_size=32M"
 	what="boot and a busybox workload"
+	opt=""
 fi
 scripts/install-deps.sh --quiet
 r=$(stock612_release)
@@ -38,7 +40,7 @@ scripts/vm-run.sh --kernel "$(vmlinuz_of "$r")" --script scripts/vm/capture-trac
 	--smp 2 --timeout 900 --log "$log" --append "$append" >/dev/null
 {
 	echo "# kmem:kmalloc/kmem:kfree of Debian's $r: $what"
-	echo "# (scripts/capture-trace.sh$([ $mode = boot ] || echo " --steady")). a ID SIZE | f ID"
+	echo "# (scripts/capture-trace.sh$opt). a ID SIZE | f ID"
 	console_section "$log" trace | grep -E '^[af] '
 } >"$out"
 grep -a 'goalloc-trace: [0-9]' "$log" | tr -d '\r'
